@@ -1,0 +1,363 @@
+//! The command line: parse, call the library, print. Nothing else.
+
+use clap::{Args, Parser, Subcommand};
+use racetrace::config::{Backend, Config};
+use racetrace::patterns::{self, CheckRow, Pattern};
+use racetrace::replay::TraceFile;
+use racetrace::{Error, Report};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success: check found every variant as specified; explore found no violation;
+     replay reproduced the saved trace
+  1  check found a variant not as specified; explore found a violation;
+     replay produced a different trace
+  2  usage error or bad input (unknown pattern, bad flag, malformed trace file)";
+
+/// Explore concurrency patterns under real threads, loom and shuttle, and
+/// print every race and deadlock as a readable interleaving trace.
+#[derive(Parser, Debug)]
+#[command(name = "racetrace", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the patterns, their variants and specs.
+    #[command(after_help = AFTER_HELP)]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every variant of every (named) pattern under its default backends
+    /// and compare with its spec: the main job.
+    #[command(after_help = AFTER_HELP)]
+    Check {
+        /// Patterns to check (default: all).
+        patterns: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explore one variant and print the table of reachable outcomes.
+    #[command(after_help = AFTER_HELP)]
+    Outcomes(RunArgs),
+    /// Explore one variant until the first violation and print its trace.
+    #[command(after_help = AFTER_HELP)]
+    Explore {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Save the violation's trace and schedule to FILE, for `replay`.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
+    /// Re-run the schedule saved in a trace file and compare the traces.
+    #[command(after_help = AFTER_HELP)]
+    Replay {
+        /// A file written by `explore --save`.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The pattern (see `racetrace list`).
+    pattern: String,
+    /// The variant (default: the pattern's first).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Number of threads.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Operations (increments) per thread.
+    #[arg(long)]
+    ops: Option<usize>,
+    /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    param: Vec<String>,
+    /// Backend: real, loom, shuttle-dfs, shuttle-random, shuttle-pct.
+    #[arg(long, default_value = "loom")]
+    backend: String,
+    /// loom only: at most this many preemptions per execution.
+    #[arg(long)]
+    preemption_bound: Option<usize>,
+    /// Stop after this many schedules (the sample size for shuttle-random,
+    /// shuttle-pct and real; default 1000).
+    #[arg(long)]
+    max_schedules: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    max_seconds: Option<f64>,
+    /// Seed for shuttle-random and shuttle-pct.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+type Run = (
+    &'static Pattern,
+    &'static patterns::Variant,
+    patterns::Params,
+    Config,
+);
+
+impl RunArgs {
+    fn resolve(&self) -> Result<Run, Error> {
+        let pattern = patterns::find(&self.pattern)?;
+        let variant = match &self.variant {
+            Some(v) => pattern.variant(v)?,
+            None => &pattern.variants[0],
+        };
+        let mut given = Vec::new();
+        if let Some(t) = self.threads {
+            given.push(("threads".to_string(), t));
+        }
+        if let Some(k) = self.ops {
+            given.push(("ops".to_string(), k));
+        }
+        for p in &self.param {
+            let (k, v) = p.split_once('=').ok_or_else(|| {
+                Error::BadOption(format!("--param expects NAME=VALUE, got '{p}'"))
+            })?;
+            let v: usize = v.trim().parse().map_err(|_| Error::BadParam {
+                param: k.to_string(),
+                why: format!("'{v}' is not a non-negative integer"),
+            })?;
+            given.push((k.trim().to_string(), v));
+        }
+        let params = pattern.params(&given)?;
+        let backend: Backend = self.backend.parse()?;
+        let mut config = Config::new(backend);
+        config.preemption_bound = self.preemption_bound;
+        config.max_schedules = self.max_schedules;
+        if let Some(s) = self.max_seconds {
+            if !(s > 0.0 && s.is_finite()) {
+                return Err(Error::BadOption(format!(
+                    "--max-seconds must be positive, got {s}"
+                )));
+            }
+            config.max_duration = Some(std::time::Duration::from_secs_f64(s));
+        }
+        if let Some(s) = self.seed {
+            if !matches!(backend, Backend::ShuttleRandom | Backend::ShuttlePct) {
+                return Err(Error::BadOption(format!(
+                    "--seed applies to shuttle-random and shuttle-pct, not {backend}"
+                )));
+            }
+            config.seed = s;
+        }
+        config.validate()?;
+        Ok((pattern, variant, params, config))
+    }
+}
+
+/// Run the command; the exit status.
+pub fn run(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::List { json } => list(json),
+        Command::Check { patterns, json } => check(&patterns, json),
+        Command::Outcomes(args) => outcomes(&args),
+        Command::Explore { run, save } => explore(&run, save),
+        Command::Replay { file, json } => replay(&file, json),
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON of plain data")
+    );
+}
+
+fn list(json: bool) -> Result<i32, Error> {
+    if json {
+        let v: Vec<_> = patterns::all()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "pattern": p.name,
+                    "summary": p.summary,
+                    "python": p.python,
+                    "params": p.params,
+                    "variants": p.variants.iter().map(|v| serde_json::json!({
+                        "variant": v.name,
+                        "summary": v.summary,
+                        "property": v.spec.property,
+                        "expect": v.spec.expect,
+                        "backends": v.jobs.iter().map(|j| j.backend).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        print_json(&v);
+        return Ok(0);
+    }
+    for p in patterns::all() {
+        let params: Vec<String> = p
+            .params
+            .iter()
+            .map(|s| format!("--{} {} ({}..={})", s.name, s.default, s.min, s.max))
+            .collect();
+        println!("{} — {}", p.name, p.summary);
+        println!("  python: {}", p.python);
+        println!("  params: {}", params.join(", "));
+        for v in p.variants {
+            let expect = match v.spec.expect {
+                racetrace::spec::Expect::Holds => "holds".to_string(),
+                racetrace::spec::Expect::Bug(b) => format!("bug: {b}"),
+            };
+            println!("  {:<14} {:<22} {}", v.name, expect, v.summary);
+        }
+        println!();
+    }
+    Ok(0)
+}
+
+fn check(names: &[String], json: bool) -> Result<i32, Error> {
+    let selected: Vec<&'static Pattern> = if names.is_empty() {
+        patterns::all().to_vec()
+    } else {
+        names
+            .iter()
+            .map(|n| patterns::find(n))
+            .collect::<Result<_, _>>()?
+    };
+    let start = Instant::now();
+    let mut rows: Vec<CheckRow> = Vec::new();
+    if !json {
+        println!(
+            "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>7}",
+            "pattern", "variant", "backend", "schedules", "complete", "verdict", "time"
+        );
+    }
+    for p in selected {
+        patterns::check_pattern(p, &mut |row| {
+            if !json {
+                println!(
+                    "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>6.2}s",
+                    row.pattern,
+                    row.variant,
+                    row.backend.name(),
+                    row.schedules,
+                    if row.complete { "yes" } else { "no" },
+                    row.verdict.describe(),
+                    row.seconds
+                );
+                let _ = std::io::stdout().flush();
+            }
+            rows.push(row);
+        })?;
+    }
+    let bad = rows.iter().filter(|r| !r.verdict.ok()).count();
+    if json {
+        print_json(&serde_json::json!({ "ok": bad == 0, "checks": rows }));
+    } else if bad == 0 {
+        println!(
+            "{} checks, all as specified ({:.1}s)",
+            rows.len(),
+            start.elapsed().as_secs_f64()
+        );
+    } else {
+        println!(
+            "{bad} of {} checks NOT as specified ({:.1}s)",
+            rows.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if bad == 0 { 0 } else { 1 })
+}
+
+fn progress_note(config: &Config) {
+    if std::io::stderr().is_terminal() {
+        eprintln!("exploring under {}…", config.backend);
+    }
+}
+
+fn outcomes(args: &RunArgs) -> Result<i32, Error> {
+    let (p, v, params, config) = args.resolve()?;
+    progress_note(&config);
+    let report = patterns::explore(p, v, &params, &config)?;
+    if args.json {
+        print_json(&report);
+    } else {
+        print!("{}", report.render_table());
+        for r in report.violations() {
+            if let Some(w) = &r.witness {
+                println!();
+                print!("{}", w.trace.render());
+                if let Some(t) = &w.replay {
+                    println!(" schedule: {t}");
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn explore(args: &RunArgs, save: Option<PathBuf>) -> Result<i32, Error> {
+    let (p, v, params, config) = args.resolve()?;
+    let config = config.stop_at_first_violation();
+    progress_note(&config);
+    let report: Report = patterns::explore(p, v, &params, &config)?;
+    let Some(w) = report.first_violation() else {
+        if args.json {
+            print_json(
+                &serde_json::json!({ "violation": null, "schedules": report.schedules, "complete": report.complete }),
+            );
+        } else {
+            println!(
+                "{} · {}: no violation in {} schedules ({})",
+                report.label,
+                report.backend_desc(),
+                report.schedules,
+                report.completeness()
+            );
+        }
+        return Ok(0);
+    };
+    if let Some(path) = &save {
+        TraceFile::from_witness(&report, w)?.save(path)?;
+    }
+    if args.json {
+        print_json(&serde_json::json!({ "violation": w, "schedules": report.schedules }));
+    } else {
+        print!("{}", w.trace.render());
+        if let Some(t) = &w.replay {
+            println!(" schedule: {t}");
+        }
+        if let Some(path) = &save {
+            println!(
+                " saved to {} — replay with `racetrace replay {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(1)
+}
+
+fn replay(path: &std::path::Path, json: bool) -> Result<i32, Error> {
+    let file = TraceFile::load(path)?;
+    let r = file.replay()?;
+    if json {
+        print_json(&r);
+    } else {
+        print!("{}", r.trace.render());
+        match &r.difference {
+            None => println!(" replayed {}: the same trace", file.schedule),
+            Some(d) => println!(" replayed {}: a DIFFERENT trace ({d})", file.schedule),
+        }
+    }
+    Ok(if r.reproduced { 0 } else { 1 })
+}

@@ -1,0 +1,40 @@
+//! The `racetrace` binary: a thin front end over the library.
+
+mod cli;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+fn main() {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = e.print();
+                std::process::exit(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    },
+                );
+            }
+            _ => {
+                // One line: clap's first line, without its usage block.
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or("error: bad arguments");
+                eprintln!("racetrace: {}", first.trim_start_matches("error: "));
+                std::process::exit(2);
+            }
+        },
+    };
+    match cli::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("racetrace: {e}");
+            std::process::exit(2);
+        }
+    }
+}

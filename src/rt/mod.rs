@@ -1,0 +1,776 @@
+//! The racetrace runtime: which backend the current execution runs on, which
+//! racetrace thread is running, and the shadow state every primitive keeps up
+//! to date (who holds each lock, who waits on each condition variable, which
+//! threads have exited).
+//!
+//! The shadow state serves three ends:
+//! * the trace recorder (every operation appends one [`Event`]);
+//! * deadlock detection *before* the backend sees it. loom 0.7.2 aborts the
+//!   process after its own deadlock report (the unwinding drops a loom guard,
+//!   which panics again: loom issue #291), and shuttle stops exploring at its
+//!   first failure. racetrace notices the deadlock one step earlier — the
+//!   thread about to block completes a wait-for cycle, or is the last one able
+//!   to run — records it, and *abandons* the execution: every racetrace
+//!   operation from then on unwinds its thread with a private marker that the
+//!   thread wrapper catches, condition variables with waiters are notified so
+//!   their waiters wake up and unwind too, and the execution ends normally.
+//!   The backend never sees a deadlock and exploration carries on;
+//! * wait-for reports: what each blocked thread waits for and what it holds.
+//!
+//! Under loom and shuttle one execution runs on one OS thread, so the shadow
+//! state is exact. Under real threads it is updated under a mutex, with the
+//! record taken *after* an acquisition and *before* a release, so that a lock
+//! the shadow shows as held is really held: a cycle it reports is real.
+
+use crate::trace::{Access, BlockedThread, Deadlock, Event};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
+
+pub(crate) mod panics;
+
+/// Which engine runs the current execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Real,
+    Loom,
+    Shuttle,
+}
+
+/// The panic payload racetrace unwinds a thread with once its execution is
+/// abandoned. Caught by the thread wrapper; never reported.
+pub(crate) struct Abandon;
+
+/// Something that can wake every waiter: the backends' condition variables.
+pub(crate) trait Wake: Send + Sync {
+    fn wake_all(&self);
+}
+
+/// Why an execution ended other than by returning normally.
+#[derive(Clone, Debug)]
+pub(crate) enum Special {
+    Deadlock(Deadlock),
+    Panic(String),
+    DataRace(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Status {
+    Running,
+    /// Acquiring a mutex (blocked while somebody holds it).
+    Lock(usize),
+    /// Waiting on a condition variable; re-acquires the mutex once signalled.
+    Cv {
+        cv: usize,
+        mutex: usize,
+    },
+    /// Joining a thread (blocked until it exits).
+    Join(usize),
+    Exited,
+}
+
+struct Waiter {
+    thread: usize,
+    /// notify_one epochs that may wake this waiter (shuttle semantics), or a
+    /// single one (loom wakes the first waiter: FIFO).
+    signals: Vec<u64>,
+    broadcast: bool,
+}
+
+#[derive(Default)]
+struct CvState {
+    waiters: Vec<Waiter>,
+    next_epoch: u64,
+    handle: Option<Weak<dyn Wake>>,
+}
+
+struct ThreadState {
+    name: String,
+    status: Status,
+}
+
+struct State {
+    threads: Vec<ThreadState>,
+    events: Vec<Event>,
+    names: Vec<String>,
+    holder: HashMap<usize, usize>,
+    cvs: HashMap<usize, CvState>,
+    /// Per atomic or cell: the writes so far, as (value, step); step 0 is the initial value.
+    writes: HashMap<usize, Vec<(String, usize)>>,
+    special: Option<Special>,
+    result: Option<String>,
+    next_thread_name: usize,
+}
+
+/// One execution of a pattern (one schedule).
+pub(crate) struct Execution {
+    pub(crate) kind: Kind,
+    abandoned: AtomicBool,
+    state: Mutex<State>,
+}
+
+/// What an execution left behind.
+pub(crate) struct Finished {
+    pub(crate) threads: Vec<String>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) special: Option<Special>,
+    pub(crate) result: Option<String>,
+}
+
+std::thread_local! {
+    static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    static REAL_TID: Cell<usize> = const { Cell::new(0) };
+}
+loom::thread_local! {
+    static LOOM_TID: Cell<usize> = Cell::new(0);
+}
+shuttle::thread_local! {
+    static SHUTTLE_TID: Cell<usize> = Cell::new(0);
+}
+
+impl Execution {
+    pub(crate) fn new(kind: Kind) -> Arc<Execution> {
+        Arc::new(Execution {
+            kind,
+            abandoned: AtomicBool::new(false),
+            state: Mutex::new(State {
+                threads: vec![ThreadState {
+                    name: "main".into(),
+                    status: Status::Running,
+                }],
+                events: Vec::new(),
+                names: Vec::new(),
+                holder: HashMap::new(),
+                cvs: HashMap::new(),
+                writes: HashMap::new(),
+                special: None,
+                result: None,
+                next_thread_name: 1,
+            }),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::SeqCst)
+    }
+
+    /// Make this execution current on this OS thread (the driver thread under
+    /// loom and shuttle, each spawned thread under the real backend).
+    pub(crate) fn enter(self: &Arc<Self>, tid: usize) {
+        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
+        self.set_tid(tid);
+    }
+
+    fn set_tid(&self, tid: usize) {
+        match self.kind {
+            Kind::Real => REAL_TID.with(|t| t.set(tid)),
+            Kind::Loom => LOOM_TID.with(|t| t.set(tid)),
+            Kind::Shuttle => SHUTTLE_TID.with(|t| t.set(tid)),
+        }
+    }
+
+    pub(crate) fn leave() {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+
+    pub(crate) fn set_result(&self, r: String) {
+        self.state().result = Some(r);
+    }
+
+    pub(crate) fn finish(&self) -> Finished {
+        let mut st = self.state();
+        Finished {
+            threads: st.threads.iter().map(|t| t.name.clone()).collect(),
+            events: std::mem::take(&mut st.events),
+            special: st.special.clone(),
+            result: st.result.clone(),
+        }
+    }
+
+    /// Wake every condition variable that has waiters (used after abandonment,
+    /// and repeatedly by the real backend's watchdog).
+    pub(crate) fn wake_waiters(&self) {
+        let handles: Vec<Arc<dyn Wake>> = {
+            let st = self.state();
+            let mut ids: Vec<_> = st.cvs.keys().copied().collect();
+            ids.sort_unstable();
+            ids.iter()
+                .filter_map(|id| {
+                    let cv = &st.cvs[id];
+                    if cv.waiters.is_empty() {
+                        None
+                    } else {
+                        cv.handle.as_ref().and_then(Weak::upgrade)
+                    }
+                })
+                .collect()
+        };
+        for h in handles {
+            h.wake_all();
+        }
+    }
+}
+
+/// The current execution and racetrace thread, if any.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub(crate) exec: Arc<Execution>,
+    pub(crate) tid: usize,
+}
+
+/// The backend to use for a primitive created now: the current execution's,
+/// or real threads when there is none.
+pub(crate) fn kind() -> Kind {
+    CURRENT
+        .with(|c| c.borrow().as_ref().map(|e| e.kind))
+        .unwrap_or(Kind::Real)
+}
+
+/// The current execution context, if racetrace is running one on this thread.
+pub(crate) fn ctx() -> Option<Ctx> {
+    let exec = CURRENT.with(|c| c.borrow().clone())?;
+    let tid = match exec.kind {
+        Kind::Real => REAL_TID.with(Cell::get),
+        Kind::Loom => LOOM_TID.try_with(Cell::get).unwrap_or(0),
+        Kind::Shuttle => SHUTTLE_TID.try_with(Cell::get).unwrap_or(0),
+    };
+    Some(Ctx { exec, tid })
+}
+
+/// Unwind this thread if its execution was abandoned (and it is not already
+/// unwinding: a second panic would abort).
+pub(crate) fn check_abandoned(exec: &Execution) {
+    if exec.is_abandoned() && !std::thread::panicking() {
+        std::panic::resume_unwind(Box::new(Abandon));
+    }
+}
+
+/// What kind of object an id names; only used for default names.
+#[derive(Clone, Copy)]
+pub(crate) enum ObjKind {
+    Mutex,
+    Condvar,
+    Atomic,
+    Cell,
+}
+
+impl Ctx {
+    fn record(
+        &self,
+        st: &mut State,
+        access: Access,
+        op: &str,
+        object: Option<usize>,
+        value: Option<String>,
+    ) -> usize {
+        let step = st.events.len() + 1;
+        if self.exec.is_abandoned() {
+            return step;
+        }
+        st.events.push(Event {
+            step,
+            thread: self.tid,
+            object,
+            name: object.and_then(|o| st.names.get(o).cloned()),
+            access,
+            op: op.to_string(),
+            value,
+            old: None,
+            reads_from: None,
+            stale: false,
+            note: None,
+            preempted: None,
+        });
+        step
+    }
+
+    fn last_event(st: &mut State) -> Option<&mut Event> {
+        st.events.last_mut()
+    }
+
+    pub(crate) fn register(&self, kind: ObjKind, name: Option<&str>) -> usize {
+        let mut st = self.exec.state();
+        let id = st.names.len();
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let prefix = match kind {
+                    ObjKind::Mutex => "mutex",
+                    ObjKind::Condvar => "condvar",
+                    ObjKind::Atomic => "atomic",
+                    ObjKind::Cell => "cell",
+                };
+                format!("{prefix}{id}")
+            }
+        };
+        st.names.push(name);
+        id
+    }
+
+    pub(crate) fn rename(&self, id: usize, name: &str) {
+        let mut st = self.exec.state();
+        if let Some(n) = st.names.get_mut(id) {
+            *n = name.to_string();
+        }
+    }
+
+    pub(crate) fn register_condvar(&self, id: usize, handle: Weak<dyn Wake>) {
+        let mut st = self.exec.state();
+        st.cvs.entry(id).or_default().handle = Some(handle);
+    }
+
+    pub(crate) fn init_value(&self, id: usize, value: String) {
+        let mut st = self.exec.state();
+        st.writes.insert(id, vec![(value, 0)]);
+    }
+
+    // ---- memory -----------------------------------------------------------
+
+    pub(crate) fn read(&self, id: usize, op: &str, value: String) {
+        let mut st = self.exec.state();
+        let (reads_from, stale) = match st.writes.get(&id) {
+            Some(ws) => match ws.last() {
+                Some((v, s)) if *v == value => (Some(*s), false),
+                _ => match ws.iter().rev().find(|(v, _)| *v == value) {
+                    Some((_, s)) => (Some(*s), true),
+                    None => (None, false),
+                },
+            },
+            None => (None, false),
+        };
+        self.record(&mut st, Access::Read, op, Some(id), Some(value));
+        if !self.exec.is_abandoned()
+            && let Some(e) = Self::last_event(&mut st)
+        {
+            e.reads_from = reads_from;
+            e.stale = stale;
+        }
+    }
+
+    pub(crate) fn write(&self, id: usize, op: &str, value: String) {
+        let mut st = self.exec.state();
+        let step = self.record(&mut st, Access::Write, op, Some(id), Some(value.clone()));
+        st.writes.entry(id).or_default().push((value, step));
+    }
+
+    pub(crate) fn rmw(&self, id: usize, op: &str, old: String, new: String, wrote: bool) {
+        let mut st = self.exec.state();
+        let step = self.record(
+            &mut st,
+            Access::ReadModifyWrite,
+            op,
+            Some(id),
+            Some(new.clone()),
+        );
+        if !self.exec.is_abandoned()
+            && let Some(e) = Self::last_event(&mut st)
+        {
+            e.old = Some(old);
+            if !wrote {
+                e.access = Access::Read;
+                e.value = Some(e.old.clone().unwrap_or_default());
+                e.old = None;
+                e.note = Some("failed".into());
+            }
+        }
+        if wrote {
+            st.writes.entry(id).or_default().push((new, step));
+        }
+    }
+
+    pub(crate) fn data_race(&self, what: String) {
+        let mut st = self.exec.state();
+        if st.special.is_none() {
+            st.special = Some(Special::DataRace(what));
+        }
+        drop(st);
+        self.abandon();
+    }
+
+    // ---- threads ----------------------------------------------------------
+
+    /// Record a spawn; returns the child's index.
+    pub(crate) fn spawn(&self) -> usize {
+        let mut st = self.exec.state();
+        let child = st.threads.len();
+        let name = format!("t{}", st.next_thread_name);
+        st.next_thread_name += 1;
+        st.threads.push(ThreadState {
+            name: name.clone(),
+            status: Status::Running,
+        });
+        self.record(&mut st, Access::Spawn, "spawn", None, Some(name));
+        child
+    }
+
+    pub(crate) fn enter_thread(&self) {
+        self.exec.set_tid(self.tid);
+    }
+
+    /// The thread's function has returned or unwound. `panic` is the message
+    /// of a panic that was not racetrace's own.
+    pub(crate) fn exit_thread(&self, panic: Option<String>) {
+        let mut st = self.exec.state();
+        st.threads[self.tid].status = Status::Exited;
+        self.record(&mut st, Access::Exit, "exit", None, None);
+        if let Some(msg) = panic {
+            if st.special.is_none() {
+                st.special = Some(Special::Panic(msg));
+            }
+            drop(st);
+            self.abandon();
+            return;
+        }
+        if !self.exec.is_abandoned()
+            && let Some(d) = global_deadlock(&st)
+        {
+            st.special = Some(Special::Deadlock(d));
+            drop(st);
+            self.abandon();
+        }
+    }
+
+    pub(crate) fn join_begin(&self, child: usize) {
+        check_abandoned(&self.exec);
+        let mut st = self.exec.state();
+        if st.threads.get(child).map(|t| &t.status) == Some(&Status::Exited) {
+            return;
+        }
+        st.threads[self.tid].status = Status::Join(child);
+        let name = st.threads[child].name.clone();
+        self.record(&mut st, Access::Block, "join", None, Some(name));
+        if let Some(e) = Self::last_event(&mut st) {
+            e.note = Some("waits".into());
+        }
+        self.deadlock_check(st);
+    }
+
+    pub(crate) fn join_end(&self, child: usize) {
+        let mut st = self.exec.state();
+        st.threads[self.tid].status = Status::Running;
+        let name = st.threads[child].name.clone();
+        self.record(&mut st, Access::Join, "join", None, Some(name));
+        drop(st);
+        check_abandoned(&self.exec);
+    }
+
+    // ---- mutexes ----------------------------------------------------------
+
+    pub(crate) fn lock_begin(&self, m: usize) {
+        check_abandoned(&self.exec);
+        let mut st = self.exec.state();
+        st.threads[self.tid].status = Status::Lock(m);
+        if let Some(&h) = st.holder.get(&m) {
+            let who = st.threads[h].name.clone();
+            self.record(&mut st, Access::Block, "lock", Some(m), None);
+            if let Some(e) = Self::last_event(&mut st) {
+                e.note = Some(format!("waits: held by {who}"));
+            }
+            self.deadlock_check(st);
+        }
+    }
+
+    pub(crate) fn lock_end(&self, m: usize) {
+        let mut st = self.exec.state();
+        st.threads[self.tid].status = Status::Running;
+        st.holder.insert(m, self.tid);
+        self.record(&mut st, Access::Lock, "lock", Some(m), None);
+    }
+
+    pub(crate) fn try_lock(&self, m: usize, ok: bool) {
+        check_abandoned(&self.exec);
+        let mut st = self.exec.state();
+        if ok {
+            st.holder.insert(m, self.tid);
+            self.record(&mut st, Access::Lock, "try_lock", Some(m), None);
+        } else {
+            let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
+            self.record(&mut st, Access::TryLockFailed, "try_lock", Some(m), None);
+            if let Some(e) = Self::last_event(&mut st) {
+                e.note = Some(match who {
+                    Some(w) => format!("fails: held by {w}"),
+                    None => "fails".into(),
+                });
+            }
+        }
+    }
+
+    pub(crate) fn unlock(&self, m: usize) {
+        let mut st = self.exec.state();
+        if st.holder.get(&m) == Some(&self.tid) {
+            st.holder.remove(&m);
+        }
+        self.record(&mut st, Access::Unlock, "unlock", Some(m), None);
+    }
+
+    // ---- condition variables ---------------------------------------------
+
+    pub(crate) fn wait_begin(&self, cv: usize, m: usize) {
+        check_abandoned(&self.exec);
+        let mut st = self.exec.state();
+        if st.holder.get(&m) == Some(&self.tid) {
+            st.holder.remove(&m);
+        }
+        st.threads[self.tid].status = Status::Cv { cv, mutex: m };
+        st.cvs.entry(cv).or_default().waiters.push(Waiter {
+            thread: self.tid,
+            signals: Vec::new(),
+            broadcast: false,
+        });
+        let mname = st.names.get(m).cloned().unwrap_or_default();
+        self.record(&mut st, Access::Wait, "wait", Some(cv), None);
+        if let Some(e) = Self::last_event(&mut st) {
+            e.note = Some(format!("releases {mname}"));
+        }
+        self.deadlock_check(st);
+    }
+
+    pub(crate) fn wait_end(&self, cv: usize, m: usize) {
+        let mut st = self.exec.state();
+        let kind = self.exec.kind;
+        let entry = st.cvs.entry(cv).or_default();
+        if let Some(pos) = entry.waiters.iter().position(|w| w.thread == self.tid) {
+            let me = entry.waiters.remove(pos);
+            if !me.broadcast {
+                // Consume the signal that woke us: the oldest we were eligible
+                // for, or (if the shadow missed it) the oldest pending at all.
+                let epoch = me.signals.first().copied().or_else(|| {
+                    entry
+                        .waiters
+                        .iter()
+                        .filter_map(|w| w.signals.first().copied())
+                        .min()
+                });
+                if let Some(ep) = epoch {
+                    for w in &mut entry.waiters {
+                        w.signals.retain(|&s| s != ep);
+                    }
+                }
+            }
+        }
+        let _ = kind;
+        st.threads[self.tid].status = Status::Running;
+        st.holder.insert(m, self.tid);
+        let mname = st.names.get(m).cloned().unwrap_or_default();
+        self.record(&mut st, Access::Wake, "woken", Some(cv), None);
+        if let Some(e) = Self::last_event(&mut st) {
+            e.note = Some(format!("re-locks {mname}"));
+        }
+        drop(st);
+        check_abandoned(&self.exec);
+    }
+
+    pub(crate) fn notify(&self, cv: usize, all: bool) {
+        let mut st = self.exec.state();
+        let kind = self.exec.kind;
+        let entry = st.cvs.entry(cv).or_default();
+        let epoch = entry.next_epoch;
+        entry.next_epoch += 1;
+        let mut woken: Vec<usize> = Vec::new();
+        if all {
+            for w in &mut entry.waiters {
+                w.broadcast = true;
+                woken.push(w.thread);
+            }
+        } else if kind == Kind::Loom {
+            // loom wakes the first waiter that is still waiting (FIFO).
+            if let Some(w) = entry
+                .waiters
+                .iter_mut()
+                .find(|w| !w.broadcast && w.signals.is_empty())
+            {
+                w.signals.push(epoch);
+                woken.push(w.thread);
+            }
+        } else {
+            // shuttle (and real threads) may wake any current waiter: each is
+            // eligible for this signal until one of them consumes it.
+            for w in &mut entry.waiters {
+                if !w.broadcast {
+                    w.signals.push(epoch);
+                    woken.push(w.thread);
+                }
+            }
+        }
+        let names: Vec<String> = woken.iter().map(|&t| st.threads[t].name.clone()).collect();
+        let op = if all { "notify_all" } else { "notify_one" };
+        self.record(&mut st, Access::Notify, op, Some(cv), None);
+        if let Some(e) = Self::last_event(&mut st) {
+            e.note = Some(match (names.len(), all || kind == Kind::Loom) {
+                (0, _) => "no waiter".into(),
+                (_, true) => format!("wakes {}", names.join(", ")),
+                (1, false) => format!("wakes {}", names[0]),
+                (_, false) => format!("wakes one of {}", names.join(", ")),
+            });
+        }
+    }
+
+    // ---- deadlocks --------------------------------------------------------
+
+    /// Called with the state locked when this thread is about to block.
+    fn deadlock_check(&self, st: MutexGuard<'_, State>) {
+        let mut st = st;
+        if self.exec.is_abandoned() {
+            drop(st);
+            check_abandoned(&self.exec);
+            return;
+        }
+        let found = cycle_from(&st, self.tid)
+            .map(|cycle| report(&st, cycle))
+            .or_else(|| global_deadlock(&st));
+        if let Some(d) = found {
+            if st.special.is_none() {
+                st.special = Some(Special::Deadlock(d));
+            }
+            drop(st);
+            self.abandon();
+            std::panic::resume_unwind(Box::new(Abandon));
+        }
+    }
+
+    /// Stop the execution: later operations unwind their threads, and
+    /// condition-variable waiters are woken so they can unwind too.
+    pub(crate) fn abandon(&self) {
+        self.exec.abandoned.store(true, Ordering::SeqCst);
+        self.exec.wake_waiters();
+    }
+}
+
+/// Is thread `t` unable to run until another thread acts?
+fn blocked(st: &State, t: usize) -> bool {
+    match &st.threads[t].status {
+        Status::Running | Status::Exited => false,
+        Status::Lock(m) => st.holder.contains_key(m),
+        Status::Join(c) => st.threads[*c].status != Status::Exited,
+        Status::Cv { cv, mutex } => {
+            let signalled = st
+                .cvs
+                .get(cv)
+                .and_then(|c| c.waiters.iter().find(|w| w.thread == t))
+                .map(|w| w.broadcast || !w.signals.is_empty())
+                .unwrap_or(true);
+            !signalled || st.holder.contains_key(mutex)
+        }
+    }
+}
+
+/// The one thread that must act to unblock `t`, if there is exactly one.
+fn successor(st: &State, t: usize) -> Option<usize> {
+    match &st.threads[t].status {
+        Status::Lock(m) => st.holder.get(m).copied(),
+        Status::Join(c) if st.threads[*c].status != Status::Exited => Some(*c),
+        _ => None,
+    }
+}
+
+/// A wait-for cycle through `start`, following locks and joins.
+fn cycle_from(st: &State, start: usize) -> Option<Vec<usize>> {
+    let mut path = vec![start];
+    let mut t = start;
+    while let Some(next) = successor(st, t) {
+        if next == start {
+            return Some(path);
+        }
+        if path.contains(&next) || path.len() > st.threads.len() {
+            return None;
+        }
+        path.push(next);
+        t = next;
+    }
+    None
+}
+
+/// All unfinished threads blocked: a deadlock, whatever the cycle.
+fn global_deadlock(st: &State) -> Option<Deadlock> {
+    let live: Vec<usize> = (0..st.threads.len())
+        .filter(|&t| st.threads[t].status != Status::Exited)
+        .collect();
+    if live.is_empty() || !live.iter().all(|&t| blocked(st, t)) {
+        return None;
+    }
+    let cycle = live
+        .iter()
+        .find_map(|&t| cycle_from(st, t))
+        .unwrap_or_default();
+    Some(report(st, cycle))
+}
+
+fn report(st: &State, cycle: Vec<usize>) -> Deadlock {
+    // Start the cycle at its lowest thread so the report is deterministic.
+    let cycle = match cycle.iter().enumerate().min_by_key(|(_, t)| **t) {
+        Some((i, _)) => {
+            let mut c = cycle.clone();
+            c.rotate_left(i);
+            c
+        }
+        None => cycle,
+    };
+    let name = |o: usize| st.names.get(o).cloned().unwrap_or_default();
+    let mut blocked_threads = Vec::new();
+    for t in 0..st.threads.len() {
+        let waits_for = match &st.threads[t].status {
+            Status::Running => {
+                if !cycle.is_empty() {
+                    continue;
+                }
+                "nothing (runnable)".to_string()
+            }
+            Status::Exited => continue,
+            Status::Lock(m) => format!("lock {}", name(*m)),
+            Status::Join(c) => format!("join {}", st.threads[*c].name),
+            Status::Cv { cv, mutex } => {
+                if blocked(st, t) && st.holder.contains_key(mutex) && {
+                    let w = st
+                        .cvs
+                        .get(cv)
+                        .and_then(|c| c.waiters.iter().find(|w| w.thread == t));
+                    w.map(|w| w.broadcast || !w.signals.is_empty())
+                        .unwrap_or(false)
+                } {
+                    format!("lock {} (woken by {})", name(*mutex), name(*cv))
+                } else {
+                    format!("a notify on {}", name(*cv))
+                }
+            }
+        };
+        let mut holds: Vec<(usize, String)> = st
+            .holder
+            .iter()
+            .filter(|(_, h)| **h == t)
+            .map(|(m, _)| (*m, name(*m)))
+            .collect();
+        holds.sort();
+        blocked_threads.push(BlockedThread {
+            thread: t,
+            waits_for,
+            held_by: successor(st, t),
+            holds: holds.into_iter().map(|(_, n)| n).collect(),
+        });
+    }
+    Deadlock {
+        blocked: blocked_threads,
+        cycle,
+    }
+}
+
+/// Install racetrace's panic hook once: panics inside an exploration are
+/// outcomes, not noise, so they are not printed there.
+pub(crate) fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // shuttle installs its own hook on its first execution, wrapping the
+        // hook it finds. Run one empty execution first, so that racetrace's
+        // hook wraps shuttle's and can silence it.
+        shuttle::Runner::new(
+            shuttle::scheduler::RandomScheduler::new_from_seed(0, 1),
+            shuttle::Config::new(),
+        )
+        .run(|| {});
+        panics::install();
+    });
+}

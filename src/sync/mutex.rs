@@ -1,0 +1,180 @@
+//! A mutual-exclusion lock on every backend: std's, loom's or shuttle's mutex
+//! underneath, without poisoning (as tokio's std adapter does).
+
+use crate::rt::{self, Abandon, Ctx, Kind, ObjKind};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{PoisonError, TryLockError};
+
+const UNTRACKED: usize = usize::MAX;
+
+/// A mutex, as `std::sync::Mutex` without poisoning.
+pub struct Mutex<T> {
+    pub(crate) id: usize,
+    inner: Impl<T>,
+}
+
+enum Impl<T> {
+    Std(std::sync::Mutex<T>),
+    Loom(loom::sync::Mutex<T>),
+    Shuttle(shuttle::sync::Mutex<T>),
+}
+
+/// Holds the lock until dropped.
+pub struct MutexGuard<'a, T> {
+    pub(crate) mutex: &'a Mutex<T>,
+    pub(crate) inner: Option<GuardImpl<'a, T>>,
+    pub(crate) ctx: Option<Ctx>,
+}
+
+pub(crate) enum GuardImpl<'a, T> {
+    Std(std::sync::MutexGuard<'a, T>),
+    Loom(loom::sync::MutexGuard<'a, T>),
+    Shuttle(shuttle::sync::MutexGuard<'a, T>),
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex holding `value`, named `mutexN` in traces.
+    pub fn new(value: T) -> Self {
+        let (id, kind) = match rt::ctx() {
+            Some(c) => (c.register(ObjKind::Mutex, None), c.exec.kind),
+            None => (UNTRACKED, rt::kind()),
+        };
+        let inner = match kind {
+            Kind::Real => Impl::Std(std::sync::Mutex::new(value)),
+            Kind::Loom => Impl::Loom(loom::sync::Mutex::new(value)),
+            Kind::Shuttle => Impl::Shuttle(shuttle::sync::Mutex::new(value)),
+        };
+        Mutex { id, inner }
+    }
+
+    /// Give the mutex the name traces show for it.
+    pub fn named(self, name: &str) -> Self {
+        if let Some(c) = self.ctx() {
+            c.rename(self.id, name);
+        }
+        self
+    }
+
+    fn ctx(&self) -> Option<Ctx> {
+        if self.id == UNTRACKED {
+            None
+        } else {
+            rt::ctx()
+        }
+    }
+
+    /// Acquire the lock, blocking until it is free.
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        let ctx = self.ctx();
+        if let Some(c) = &ctx {
+            c.lock_begin(self.id);
+        }
+        let g = match &self.inner {
+            Impl::Std(m) => GuardImpl::Std(m.lock().unwrap_or_else(PoisonError::into_inner)),
+            Impl::Loom(m) => GuardImpl::Loom(m.lock().unwrap_or_else(PoisonError::into_inner)),
+            Impl::Shuttle(m) => {
+                GuardImpl::Shuttle(m.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+        };
+        if let Some(c) = &ctx {
+            c.lock_end(self.id);
+            if c.exec.is_abandoned() && !std::thread::panicking() {
+                drop(g);
+                std::panic::resume_unwind(Box::new(Abandon));
+            }
+        }
+        MutexGuard {
+            mutex: self,
+            inner: Some(g),
+            ctx,
+        }
+    }
+
+    /// Acquire the lock if it is free right now.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        let ctx = self.ctx();
+        if let Some(c) = &ctx {
+            rt::check_abandoned(&c.exec);
+        }
+        let g = match &self.inner {
+            Impl::Std(m) => match m.try_lock() {
+                Ok(g) => Some(GuardImpl::Std(g)),
+                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Std(p.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            },
+            Impl::Loom(m) => match m.try_lock() {
+                Ok(g) => Some(GuardImpl::Loom(g)),
+                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Loom(p.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            },
+            Impl::Shuttle(m) => match m.try_lock() {
+                Ok(g) => Some(GuardImpl::Shuttle(g)),
+                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Shuttle(p.into_inner())),
+                Err(TryLockError::WouldBlock) => None,
+            },
+        };
+        if let Some(c) = &ctx {
+            c.try_lock(self.id, g.is_some());
+        }
+        g.map(|g| MutexGuard {
+            mutex: self,
+            inner: Some(g),
+            ctx,
+        })
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex").finish_non_exhaustive()
+    }
+}
+
+impl<T> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self.inner.as_ref().expect("guard in use by a condvar wait") {
+            GuardImpl::Std(g) => g,
+            GuardImpl::Loom(g) => g,
+            GuardImpl::Shuttle(g) => g,
+        }
+    }
+}
+
+impl<T> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self.inner.as_mut().expect("guard in use by a condvar wait") {
+            GuardImpl::Std(g) => g,
+            GuardImpl::Loom(g) => g,
+            GuardImpl::Shuttle(g) => g,
+        }
+    }
+}
+
+impl<T> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        if let Some(g) = self.inner.take() {
+            drop(g);
+            // Recorded after the release: loom and shuttle switch threads only
+            // before an operation. (On real threads another thread's `lock`
+            // may be recorded first; the shadow state stays safe for deadlock
+            // detection, as this thread is still running.)
+            if let Some(c) = &self.ctx {
+                c.unlock(self.mutex.id);
+            }
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
