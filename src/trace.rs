@@ -71,8 +71,9 @@ pub struct Event {
     /// For reads: the step of the write this read saw (`Some(0)` is the initial value).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reads_from: Option<usize>,
-    /// True when the read saw a write older than the latest one (loom can do
-    /// this; see loom issue #180).
+    /// True when the read saw a write other than the latest one in trace
+    /// order. loom explores the C++ memory model, where this is allowed
+    /// (even for `SeqCst` in some cases, loom issue #180).
     #[serde(skip_serializing_if = "is_false", default)]
     pub stale: bool,
     /// Free text: who holds a lock, which waiter a notify woke, …
@@ -244,11 +245,13 @@ impl Trace {
             _ => format!("{} {name}", e.op),
         };
         if e.stale {
+            // Not the latest write in trace order: the memory model (loom's)
+            // let the read see an older one.
             let from = e.reads_from.unwrap_or(0);
             if from == 0 {
-                s.push_str(" (stale: initial value)");
+                s.push_str(" (reads the initial value, not the latest write)");
             } else {
-                let _ = write!(s, " (stale: write of step {from})");
+                let _ = write!(s, " (reads step {from}'s write, not the latest)");
             }
         }
         if let Some(n) = &e.note {
