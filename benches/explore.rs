@@ -1,1 +1,105 @@
-fn main() {}
+//! Speed figures for the issues' notes: `cargo bench --bench explore`.
+//!
+//! * time (and schedules) to the first lost update of `unsafe-counter` 2×1
+//!   under each backend, median of 21 runs;
+//! * exhaustive exploration of the counter at growing sizes;
+//! * the whole `racetrace check` job, pattern by pattern.
+
+use racetrace::patterns::{self, Params};
+use racetrace::{Backend, Config, Report};
+use std::time::{Duration, Instant};
+
+fn run(pattern: &str, variant: &str, params: &[(&str, usize)], config: &Config) -> Report {
+    let p = patterns::find(pattern).unwrap();
+    let v = p.variant(variant).unwrap();
+    let given: Vec<(String, usize)> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let params: Params = p.params(&given).unwrap();
+    patterns::explore(p, v, &params, config).unwrap()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    // Filter arguments cargo bench passes (e.g. --bench).
+    println!("## first lost update, unsafe-counter/load-store 2×1 (median of 21)");
+    println!("| backend | schedules to first violation | time |");
+    println!("|---|---|---|");
+    for b in [
+        Backend::Loom,
+        Backend::ShuttleDfs,
+        Backend::ShuttleRandom,
+        Backend::ShuttlePct,
+    ] {
+        let mut times = Vec::new();
+        let mut schedules = 0;
+        for _ in 0..21 {
+            let c = Config::new(b).stop_at_first_violation();
+            let t = Instant::now();
+            let r = run(
+                "unsafe-counter",
+                "load-store",
+                &[("threads", 2), ("ops", 1)],
+                &c,
+            );
+            times.push(t.elapsed());
+            assert!(
+                r.violations().next().is_some(),
+                "{b} missed the lost update"
+            );
+            schedules = r.schedules;
+        }
+        println!("| {b} | {schedules} | {:.2?} |", median(times));
+    }
+
+    println!("\n## exhaustive exploration of unsafe-counter/load-store");
+    println!("| N×K | loom executions | loom time | shuttle-dfs schedules | shuttle-dfs time |");
+    println!("|---|---|---|---|---|");
+    for (n, k) in [(2, 1), (2, 2), (3, 1), (2, 3)] {
+        let t = Instant::now();
+        let l = run(
+            "unsafe-counter",
+            "load-store",
+            &[("threads", n), ("ops", k)],
+            &Config::new(Backend::Loom),
+        );
+        let lt = t.elapsed();
+        let (ss, st) = if n * k <= 4 {
+            let t = Instant::now();
+            let s = run(
+                "unsafe-counter",
+                "load-store",
+                &[("threads", n), ("ops", k)],
+                &Config::new(Backend::ShuttleDfs),
+            );
+            (s.schedules.to_string(), format!("{:.2?}", t.elapsed()))
+        } else {
+            ("–".into(), "–".into())
+        };
+        println!("| {n}×{k} | {} | {lt:.2?} | {ss} | {st} |", l.schedules);
+    }
+
+    println!("\n## racetrace check, by pattern");
+    println!("| pattern | jobs | time |");
+    println!("|---|---|---|");
+    let all = Instant::now();
+    for p in patterns::all() {
+        let t = Instant::now();
+        let mut jobs = 0;
+        patterns::check_pattern(p, &mut |row| {
+            assert!(
+                row.verdict.ok(),
+                "{}/{} {}",
+                row.pattern,
+                row.variant,
+                row.backend
+            );
+            jobs += 1;
+        })
+        .unwrap();
+        println!("| {} | {jobs} | {:.2?} |", p.name, t.elapsed());
+    }
+    println!("| all | | {:.2?} |", all.elapsed());
+}

@@ -386,7 +386,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
             witness: r.best.map(|(_, w)| w),
         })
         .collect();
-    outcomes.sort_by(|x, y| outcome_key(&x.outcome).cmp(&outcome_key(&y.outcome)));
+    outcomes.sort_by_key(|r| outcome_key(&r.outcome));
     Report {
         label,
         pattern: None,
@@ -667,6 +667,22 @@ fn run_shuttle(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
     let inner = Rc::new(RefCell::new(inner));
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+    let result = shuttle_loop(acc, body, &inner, &shuttle_config);
+    if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
+        // shuttle's RandomScheduler prints a "failing seed" message when it is
+        // dropped before its last iteration; racetrace stops early on its own
+        // bounds and reports the schedule itself, so let it finish quietly.
+        while inner.borrow_mut().new_execution().is_some() {}
+    }
+    result
+}
+
+fn shuttle_loop(
+    acc: &Shared,
+    body: &Body,
+    inner: &Rc<RefCell<Box<dyn shuttle::scheduler::Scheduler>>>,
+    shuttle_config: &shuttle::Config,
+) -> Option<String> {
     let mut last_error = None;
     loop {
         let sched = Recording {

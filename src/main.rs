@@ -6,6 +6,13 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() {
+    // Die quietly on a closed pipe (`racetrace list | head`), as Unix tools do.
+    // SAFETY: resetting a signal disposition to its default before any thread
+    // is started.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => match e.kind() {

@@ -242,6 +242,9 @@ impl Trace {
                 format!("{} {}", e.op, e.value.as_deref().unwrap_or(""))
             }
             Access::Exit => e.op.clone(),
+            Access::Lock | Access::Unlock if e.value.is_some() => {
+                format!("{} {name} = {}", e.op, e.value.as_deref().unwrap_or(""))
+            }
             _ => format!("{} {name}", e.op),
         };
         if e.stale {

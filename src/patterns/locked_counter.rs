@@ -50,7 +50,7 @@ pub static PATTERN: Pattern = Pattern {
 };
 
 fn mutex(p: &Params) -> String {
-    let counter = Arc::new(Mutex::new(0usize).named("counter"));
+    let counter = Arc::new(Mutex::new(0usize).named("counter").show_values());
     let ops = p.get("ops");
     let workers: Vec<_> = (0..p.get("threads"))
         .map(|_| {

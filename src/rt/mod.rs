@@ -475,19 +475,19 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn lock_end(&self, m: usize) {
+    pub(crate) fn lock_end(&self, m: usize, value: Option<String>) {
         let mut st = self.exec.state();
         st.threads[self.tid].status = Status::Running;
         st.holder.insert(m, self.tid);
-        self.record(&mut st, Access::Lock, "lock", Some(m), None);
+        self.record(&mut st, Access::Lock, "lock", Some(m), value);
     }
 
-    pub(crate) fn try_lock(&self, m: usize, ok: bool) {
+    pub(crate) fn try_lock(&self, m: usize, ok: bool, value: Option<String>) {
         check_abandoned(&self.exec);
         let mut st = self.exec.state();
         if ok {
             st.holder.insert(m, self.tid);
-            self.record(&mut st, Access::Lock, "try_lock", Some(m), None);
+            self.record(&mut st, Access::Lock, "try_lock", Some(m), value);
         } else {
             let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
             self.record(&mut st, Access::TryLockFailed, "try_lock", Some(m), None);
@@ -500,12 +500,12 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn unlock(&self, m: usize) {
+    pub(crate) fn unlock(&self, m: usize, value: Option<String>) {
         let mut st = self.exec.state();
         if st.holder.get(&m) == Some(&self.tid) {
             st.holder.remove(&m);
         }
-        self.record(&mut st, Access::Unlock, "unlock", Some(m), None);
+        self.record(&mut st, Access::Unlock, "unlock", Some(m), value);
     }
 
     // ---- condition variables ---------------------------------------------
@@ -764,13 +764,15 @@ pub(crate) fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // shuttle installs its own hook on its first execution, wrapping the
-        // hook it finds. Run one empty execution first, so that racetrace's
-        // hook wraps shuttle's and can silence it.
+        // hook it finds. Take the hook that is there now, let shuttle install
+        // its own (one empty execution), and put racetrace's over both.
+        let original = std::panic::take_hook();
         shuttle::Runner::new(
             shuttle::scheduler::RandomScheduler::new_from_seed(0, 1),
             shuttle::Config::new(),
         )
         .run(|| {});
-        panics::install();
+        let shuttle_hook = std::panic::take_hook();
+        panics::install(original, shuttle_hook);
     });
 }

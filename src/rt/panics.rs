@@ -8,11 +8,21 @@ std::thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
-pub(crate) fn install() {
-    let previous = std::panic::take_hook();
+type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// `original` is the hook that was there before racetrace; `shuttle` is the
+/// hook shuttle installed over it. Inside a shuttle execution that racetrace
+/// does not run, shuttle's hook reports the failing schedule as usual;
+/// everywhere else the original hook runs, untouched.
+pub(crate) fn install(original: Hook, shuttle: Hook) {
     std::panic::set_hook(Box::new(move |info| {
-        if !QUIET.with(Cell::get) {
-            previous(info);
+        if QUIET.with(Cell::get) {
+            return;
+        }
+        if shuttle::current::try_get_current_task().is_some() {
+            shuttle(info);
+        } else {
+            original(info);
         }
     }));
 }

@@ -12,6 +12,11 @@ const UNTRACKED: usize = usize::MAX;
 pub struct Mutex<T> {
     pub(crate) id: usize,
     inner: Impl<T>,
+    show: Option<fn(&T) -> String>,
+}
+
+fn debug_string<T: fmt::Debug>(v: &T) -> String {
+    format!("{v:?}")
 }
 
 enum Impl<T> {
@@ -45,7 +50,21 @@ impl<T> Mutex<T> {
             Kind::Loom => Impl::Loom(loom::sync::Mutex::new(value)),
             Kind::Shuttle => Impl::Shuttle(shuttle::sync::Mutex::new(value)),
         };
-        Mutex { id, inner }
+        Mutex {
+            id,
+            inner,
+            show: None,
+        }
+    }
+
+    /// Record the protected value in the trace at every lock and unlock
+    /// (`lock balance = 100`, `unlock balance = 30`).
+    pub fn show_values(mut self) -> Self
+    where
+        T: fmt::Debug,
+    {
+        self.show = Some(debug_string::<T>);
+        self
     }
 
     /// Give the mutex the name traces show for it.
@@ -78,7 +97,8 @@ impl<T> Mutex<T> {
             }
         };
         if let Some(c) = &ctx {
-            c.lock_end(self.id);
+            let value = self.show.map(|f| f(guard_ref(&g)));
+            c.lock_end(self.id, value);
             if c.exec.is_abandoned() && !std::thread::panicking() {
                 drop(g);
                 std::panic::resume_unwind(Box::new(Abandon));
@@ -115,7 +135,8 @@ impl<T> Mutex<T> {
             },
         };
         if let Some(c) = &ctx {
-            c.try_lock(self.id, g.is_some());
+            let value = self.show.and_then(|f| g.as_ref().map(|g| f(guard_ref(g))));
+            c.try_lock(self.id, g.is_some(), value);
         }
         g.map(|g| MutexGuard {
             mutex: self,
@@ -137,14 +158,18 @@ impl<T> fmt::Debug for Mutex<T> {
     }
 }
 
+fn guard_ref<'g, T>(g: &'g GuardImpl<'_, T>) -> &'g T {
+    match g {
+        GuardImpl::Std(g) => g,
+        GuardImpl::Loom(g) => g,
+        GuardImpl::Shuttle(g) => g,
+    }
+}
+
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        match self.inner.as_ref().expect("guard in use by a condvar wait") {
-            GuardImpl::Std(g) => g,
-            GuardImpl::Loom(g) => g,
-            GuardImpl::Shuttle(g) => g,
-        }
+        guard_ref(self.inner.as_ref().expect("guard in use by a condvar wait"))
     }
 }
 
@@ -161,13 +186,17 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         if let Some(g) = self.inner.take() {
+            let value = match (&self.ctx, self.mutex.show) {
+                (Some(_), Some(f)) => Some(f(guard_ref(&g))),
+                _ => None,
+            };
             drop(g);
             // Recorded after the release: loom and shuttle switch threads only
             // before an operation. (On real threads another thread's `lock`
             // may be recorded first; the shadow state stays safe for deadlock
             // detection, as this thread is still running.)
             if let Some(c) = &self.ctx {
-                c.unlock(self.mutex.id);
+                c.unlock(self.mutex.id, value);
             }
         }
     }

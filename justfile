@@ -1,0 +1,38 @@
+# racetrace recipes. `just` is optional: every recipe is a plain cargo command.
+
+# The tests (the README's test command).
+test:
+    cargo test
+
+# The main job: every variant of every pattern against its spec.
+check *PATTERNS:
+    cargo run --release -- check {{PATTERNS}}
+
+# What CI runs.
+ci:
+    bash .ci/run
+
+# Lint and format.
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+
+# Write new and changed snapshots as .snap.new files, for review.
+snapshots:
+    INSTA_UPDATE=new cargo test --test traces
+
+# Review pending snapshots (needs cargo-insta), or read each .snap.new and `mv` it over its .snap.
+review:
+    cargo insta review
+
+# Refresh the traces quoted in docs/ from the accepted snapshots.
+docs:
+    RACETRACE_UPDATE_DOCS=1 cargo test --test docs
+
+# Speed figures for the notes.
+bench:
+    cargo bench --bench explore
+
+# The outcome table of one pattern, e.g. `just outcomes unsafe-counter --backend shuttle-dfs`.
+outcomes *ARGS:
+    cargo run --release -- outcomes {{ARGS}}
