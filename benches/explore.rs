@@ -17,6 +17,51 @@ fn run(pattern: &str, variant: &str, params: &[(&str, usize)], config: &Config) 
     patterns::explore(p, v, &params, config).unwrap()
 }
 
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Mazurkiewicz traces of the N×K load/store counter, by brute force (the same
+/// method as tests/common/mod.rs).
+fn mazurkiewicz_traces(threads: usize, ops: usize) -> usize {
+    fn normal_form(w: &[(usize, bool)]) -> Vec<(usize, bool)> {
+        let mut rest = w.to_vec();
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let mut ts: Vec<usize> = rest.iter().map(|e| e.0).collect();
+            ts.sort_unstable();
+            ts.dedup();
+            let pick = ts
+                .into_iter()
+                .find_map(|t| {
+                    let pos = rest.iter().position(|e| e.0 == t)?;
+                    let e = rest[pos];
+                    (!rest[..pos].iter().any(|x| x.1 || e.1)).then_some(pos)
+                })
+                .unwrap();
+            out.push(rest.remove(pick));
+        }
+        out
+    }
+    type Seen = std::collections::HashSet<Vec<(usize, bool)>>;
+    fn go(left: &mut Vec<usize>, ops: usize, w: &mut Vec<(usize, bool)>, seen: &mut Seen) {
+        if left.iter().all(|&l| l == 0) {
+            seen.insert(normal_form(w));
+            return;
+        }
+        for t in 0..left.len() {
+            if left[t] > 0 {
+                w.push((t, (2 * ops - left[t]) % 2 == 1));
+                left[t] -= 1;
+                go(left, ops, w, seen);
+                left[t] += 1;
+                w.pop();
+            }
+        }
+    }
+    let mut seen = Seen::new();
+    go(&mut vec![2 * ops; threads], ops, &mut Vec::new(), &mut seen);
+    seen.len()
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -28,6 +73,7 @@ fn main() {
     println!("| backend | schedules to first violation | time |");
     println!("|---|---|---|");
     for b in [
+        Backend::Dpor,
         Backend::Loom,
         Backend::ShuttleDfs,
         Backend::ShuttleRandom,
@@ -54,31 +100,42 @@ fn main() {
         println!("| {b} | {schedules} | {:.2?} |", median(times));
     }
 
-    println!("\n## exhaustive exploration of unsafe-counter/load-store");
-    println!("| N×K | loom executions | loom time | shuttle-dfs schedules | shuttle-dfs time |");
-    println!("|---|---|---|---|---|");
-    for (n, k) in [(2, 1), (2, 2), (3, 1), (2, 3)] {
-        let t = Instant::now();
-        let l = run(
-            "unsafe-counter",
-            "load-store",
-            &[("threads", n), ("ops", k)],
-            &Config::new(Backend::Loom),
-        );
-        let lt = t.elapsed();
-        let (ss, st) = if n * k <= 4 {
+    println!(
+        "\n## exhaustive exploration of unsafe-counter/load-store (each bounded at {LIMIT:?})"
+    );
+    println!(
+        "| N×K | distinct interleavings | dpor | dpor time | loom | loom time | shuttle-dfs | shuttle-dfs time | dpor / optimum |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (n, k) in [(2, 1), (2, 2), (3, 1), (2, 3), (3, 2), (4, 1)] {
+        let optimum = mazurkiewicz_traces(n, k);
+        let mut cells = Vec::new();
+        let mut dpor_execs = 0;
+        for b in [Backend::Dpor, Backend::Loom, Backend::ShuttleDfs] {
+            let mut c = Config::new(b);
+            c.max_duration = Some(LIMIT);
             let t = Instant::now();
-            let s = run(
+            let r = run(
                 "unsafe-counter",
                 "load-store",
                 &[("threads", n), ("ops", k)],
-                &Config::new(Backend::ShuttleDfs),
+                &c,
             );
-            (s.schedules.to_string(), format!("{:.2?}", t.elapsed()))
-        } else {
-            ("–".into(), "–".into())
-        };
-        println!("| {n}×{k} | {} | {lt:.2?} | {ss} | {st} |", l.schedules);
+            let el = t.elapsed();
+            if b == Backend::Dpor {
+                dpor_execs = r.schedules;
+            }
+            if r.complete {
+                cells.push(format!("{} | {el:.2?}", r.schedules));
+            } else {
+                cells.push(format!("> {} (stopped) | > {LIMIT:?}", r.schedules));
+            }
+        }
+        println!(
+            "| {n}×{k} | {optimum} | {} | {:.2} |",
+            cells.join(" | "),
+            dpor_execs as f64 / optimum as f64
+        );
     }
 
     println!("\n## racetrace check, by pattern");

@@ -79,6 +79,7 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
         let ctx = self.ctx();
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
+            c.announce(&[(self.id, false)]);
         }
         let v = match &self.inner {
             Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()),
@@ -107,6 +108,7 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
         let ctx = self.ctx();
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
+            c.announce(&[(self.id, true)]);
         }
         match &self.inner {
             Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()) = value,

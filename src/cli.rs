@@ -84,8 +84,8 @@ struct RunArgs {
     /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     param: Vec<String>,
-    /// Backend: real, loom, shuttle-dfs, shuttle-random, shuttle-pct.
-    #[arg(long, default_value = "loom")]
+    /// Backend: dpor, loom, shuttle-dfs, shuttle-random, shuttle-pct, real.
+    #[arg(long, default_value = "dpor")]
     backend: String,
     /// loom only: at most this many preemptions per execution.
     #[arg(long)]

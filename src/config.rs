@@ -38,16 +38,20 @@ pub enum Backend {
     ShuttleRandom,
     /// shuttle's PCT scheduler (probabilistic concurrency testing): seeded.
     ShuttlePct,
+    /// racetrace's source-DPOR with sleep sets over shuttle's runtime:
+    /// exhaustive, visiting each distinct interleaving about once.
+    Dpor,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: [Backend; 5] = [
+    pub const ALL: [Backend; 6] = [
         Backend::Real,
         Backend::Loom,
         Backend::ShuttleDfs,
         Backend::ShuttleRandom,
         Backend::ShuttlePct,
+        Backend::Dpor,
     ];
 
     /// The name used on the command line.
@@ -58,12 +62,21 @@ impl Backend {
             Backend::ShuttleDfs => "shuttle-dfs",
             Backend::ShuttleRandom => "shuttle-random",
             Backend::ShuttlePct => "shuttle-pct",
+            Backend::Dpor => "dpor",
         }
     }
 
     /// Does this backend visit every schedule when it is not bounded?
     pub fn exhaustive(self) -> bool {
-        matches!(self, Backend::Loom | Backend::ShuttleDfs)
+        matches!(self, Backend::Loom | Backend::ShuttleDfs | Backend::Dpor)
+    }
+
+    /// Does this backend run on shuttle's runtime?
+    pub fn on_shuttle(self) -> bool {
+        matches!(
+            self,
+            Backend::ShuttleDfs | Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Dpor
+        )
     }
 
     /// Can a schedule found by this backend be replayed exactly?
@@ -309,7 +322,7 @@ impl Config {
         match (&self.replay, self.backend) {
             (None, _) => Ok(()),
             (Some(ReplayToken::Loom(_)), Backend::Loom) => Ok(()),
-            (Some(ReplayToken::Shuttle(_)), b) if b.name().starts_with("shuttle") => Ok(()),
+            (Some(ReplayToken::Shuttle(_)), b) if b.on_shuttle() => Ok(()),
             (Some(t), b) => Err(Error::BadOption(format!(
                 "schedule '{t}' cannot be replayed on backend {b}"
             ))),

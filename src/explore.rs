@@ -65,6 +65,10 @@ pub struct Report {
     pub seed: Option<u64>,
     /// Schedules explored.
     pub schedules: u64,
+    /// `dpor` only: executions cut short because every runnable thread was in
+    /// the sleep set (an ordering already covered); not counted in `schedules`.
+    #[serde(default)]
+    pub pruned: u64,
     /// True when every schedule (within the preemption bound, if any) was
     /// explored.
     pub complete: bool,
@@ -187,6 +191,7 @@ struct RowAcc {
 
 /// Everything the drivers share while exploring.
 struct Acc {
+    pruned: u64,
     label: String,
     backend: Backend,
     judge: Judge,
@@ -216,6 +221,11 @@ impl Acc {
         let Some(exec) = self.current.take() else {
             return;
         };
+        if exec.is_pruned() {
+            self.pruned += 1;
+            self.pending_failure = None;
+            return;
+        }
         let fin = exec.finish();
         self.index += 1;
         let failure = self.pending_failure.take();
@@ -340,6 +350,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
     };
     let start = Instant::now();
     let acc: Shared = Arc::new(Mutex::new(Acc {
+        pruned: 0,
         label: label.clone(),
         backend: config.backend,
         judge,
@@ -397,6 +408,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
         seed: matches!(config.backend, Backend::ShuttleRandom | Backend::ShuttlePct)
             .then_some(config.seed),
         schedules: a.index,
+        pruned: a.pruned,
         complete,
         bound,
         outcomes,
@@ -647,6 +659,33 @@ impl shuttle::scheduler::Scheduler for Replay {
     }
 }
 
+/// The `dpor` scheduler's view of the running execution.
+struct PendingOps(Shared);
+
+impl crate::dpor::Pending for PendingOps {
+    fn op(&self, task: usize) -> (crate::rt::Op, u64, bool) {
+        match lock(&self.0)
+            .current
+            .as_ref()
+            .and_then(|e| e.pending_op(task))
+        {
+            Some(p) => (p.op, p.generation, p.once),
+            None => (crate::rt::Op::Local, 0, false),
+        }
+    }
+    fn disabled(&self, task: usize) -> bool {
+        match &lock(&self.0).current {
+            Some(e) => e.pending_disabled(task),
+            None => false,
+        }
+    }
+    fn prune(&self) {
+        if let Some(e) = &lock(&self.0).current {
+            e.prune();
+        }
+    }
+}
+
 fn run_shuttle(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
     use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
     let n = config.max_schedules.unwrap_or(DEFAULT_SAMPLES) as usize;
@@ -657,6 +696,7 @@ fn run_shuttle(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
             started: false,
         }),
         (_, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
+        (_, Backend::Dpor) => Box::new(crate::dpor::Dpor::new(Arc::new(PendingOps(acc.clone())))),
         (_, Backend::ShuttleRandom) => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
         _ => Box::new(PctScheduler::new_from_seed(
             config.seed,
@@ -667,7 +707,13 @@ fn run_shuttle(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
     let inner = Rc::new(RefCell::new(inner));
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
-    let result = shuttle_loop(acc, body, &inner, &shuttle_config);
+    let result = shuttle_loop(
+        acc,
+        body,
+        &inner,
+        &shuttle_config,
+        config.backend == Backend::Dpor,
+    );
     if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
         // shuttle's RandomScheduler prints a "failing seed" message when it is
         // dropped before its last iteration; racetrace stops early on its own
@@ -682,6 +728,7 @@ fn shuttle_loop(
     body: &Body,
     inner: &Rc<RefCell<Box<dyn shuttle::scheduler::Scheduler>>>,
     shuttle_config: &shuttle::Config,
+    dpor: bool,
 ) -> Option<String> {
     let mut last_error = None;
     loop {
@@ -697,6 +744,9 @@ fn shuttle_loop(
         let result = catch_unwind(AssertUnwindSafe(move || {
             runner.run(move || {
                 let exec = lock(&a2).begin(Kind::Shuttle);
+                if dpor {
+                    exec.dpor.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
                 exec.enter(0);
                 let b = b2.clone();
                 if let Some(r) = crate::thread::run_thread(exec.clone(), 0, move || b()) {

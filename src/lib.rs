@@ -77,6 +77,7 @@
 
 pub mod cell;
 pub mod config;
+mod dpor;
 mod error;
 pub mod explore;
 pub mod patterns;

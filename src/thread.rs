@@ -60,6 +60,7 @@ where
     };
     rt::check_abandoned(&ctx.exec);
     let child = ctx.spawn();
+    ctx.announce(&[(rt::THREAD_OBJECT + child, true)]);
     let exec = ctx.exec.clone();
     let body = move || run_thread(exec, child, f);
     let inner = match ctx.exec.kind {
@@ -113,6 +114,7 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> Result<T, JoinError> {
         let ctx = self.child.and_then(|_| rt::ctx());
         if let (Some(c), Some(child)) = (&ctx, self.child) {
+            c.announce(&[(rt::THREAD_OBJECT + child, true)]);
             c.join_begin(child);
         }
         let r = match self.inner {
@@ -139,6 +141,7 @@ pub fn yield_now() {
         None => std::thread::yield_now(),
         Some(c) => {
             rt::check_abandoned(&c.exec);
+            c.announce_local();
             match c.exec.kind {
                 Kind::Real => std::thread::yield_now(),
                 Kind::Loom => loom::thread::yield_now(),

@@ -127,7 +127,14 @@ fn bad_input_is_one_line_and_exit_two() {
         "invalid value",
     );
     assert_usage_error(
-        &["outcomes", "unsafe-counter", "--threads", "5"],
+        &[
+            "outcomes",
+            "unsafe-counter",
+            "--threads",
+            "5",
+            "--backend",
+            "loom",
+        ],
         "at most 5",
     );
     assert_usage_error(

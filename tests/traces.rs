@@ -1,5 +1,6 @@
 //! Outcome tables and witness traces of every built-in variant under the
-//! deterministic backends, as insta snapshots named `<pattern>-<variant>@<backend>`.
+//! deterministic exhaustive backends (loom, shuttle-dfs, dpor — those of its
+//! `check` jobs), as insta snapshots named `<pattern>-<variant>@<backend>`.
 //! A changed interleaving is a reviewed diff. The docs pages quote these
 //! snapshots (see tests/docs.rs).
 
@@ -28,10 +29,10 @@ fn render(r: &Report) -> String {
 }
 
 #[test]
-fn every_variant_has_a_deterministic_snapshot_under_loom_and_shuttle_dfs() {
+fn every_variant_has_a_deterministic_snapshot_under_each_exhaustive_backend() {
     for p in patterns::all() {
         for v in p.variants {
-            for b in [Backend::Loom, Backend::ShuttleDfs] {
+            for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor] {
                 if !v.jobs.iter().any(|j| j.backend == b) {
                     continue;
                 }

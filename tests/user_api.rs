@@ -24,7 +24,7 @@ fn handoff(check_flag: bool) {
 
 #[test]
 fn a_correct_handoff_is_verified_under_every_exhaustive_backend() {
-    for b in [Backend::Loom, Backend::ShuttleDfs] {
+    for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor] {
         let r = racetrace::explore(&Config::new(b), || handoff(true));
         assert!(r.complete, "{b}");
         assert_eq!(r.outcome_set(), ["ok"], "{b}");
@@ -34,7 +34,7 @@ fn a_correct_handoff_is_verified_under_every_exhaustive_backend() {
 
 #[test]
 fn a_handoff_without_a_flag_deadlocks_and_the_report_says_who_waits_for_what() {
-    for b in [Backend::Loom, Backend::ShuttleDfs] {
+    for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor] {
         let r = racetrace::explore(&Config::new(b), || handoff(false));
         let row = r
             .row("deadlock")
@@ -62,7 +62,7 @@ fn assert_ok_panics_with_the_rendered_trace_and_how_to_replay_it() {
 
 #[test]
 fn the_replay_token_in_a_failure_reruns_exactly_that_schedule() {
-    for b in [Backend::Loom, Backend::ShuttleDfs] {
+    for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor] {
         let r = racetrace::explore(&Config::new(b), || handoff(false));
         let w = r.first_violation().unwrap();
         let mut c = Config::new(b);

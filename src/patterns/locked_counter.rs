@@ -18,6 +18,7 @@ const SPEC: Spec = Spec {
 };
 
 const JOBS: &[Job] = &[
+    Job::on(Backend::Dpor),
     Job::on(Backend::Loom),
     Job::on(Backend::ShuttleDfs),
     Job::sampled(Backend::ShuttlePct, 1000),

@@ -107,8 +107,79 @@ struct State {
 pub(crate) struct Execution {
     pub(crate) kind: Kind,
     abandoned: AtomicBool,
+    /// Set by the `dpor` scheduler when it cuts an execution short because
+    /// every runnable thread is in the sleep set: not a schedule to report.
+    pruned: AtomicBool,
+    /// Run by the `dpor` scheduler: mutex acquisitions get a scheduling point
+    /// of their own (shuttle acquires first and switches after).
+    pub(crate) dpor: AtomicBool,
     state: Mutex<State>,
+    /// Under shuttle: the operation each task will perform when it next runs,
+    /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
+    pending: Mutex<HashMap<usize, Pending>>,
+    generation: std::sync::atomic::AtomicU64,
 }
+
+/// How an operation touches an object, for the `dpor` scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Read,
+    Write,
+    /// Acquires a mutex: disabled while another thread holds it.
+    Acquire,
+    /// Releases a mutex. Independent of acquisitions: an acquisition cannot
+    /// run while the mutex is held, so the two are never both enabled, and the
+    /// order of critical sections is decided by acquisition against
+    /// acquisition. Dependent with `try_lock` (a write), whose result it changes.
+    Release,
+}
+
+fn conflict(a: Mode, b: Mode) -> bool {
+    use Mode::*;
+    !matches!(
+        (a, b),
+        (Read, Read) | (Release, Acquire) | (Acquire, Release) | (Release, Release)
+    )
+}
+
+/// The next visible operation of a thread, as the `dpor` scheduler sees it:
+/// which objects it touches and how. Two operations are dependent when they
+/// touch a common object and are not both reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// Touches nothing shared (a yield, or a thread not started yet).
+    Local,
+    /// Touches these objects.
+    Touch(Vec<(usize, Mode)>),
+}
+
+impl Op {
+    pub(crate) fn dependent(&self, other: &Op) -> bool {
+        match (self, other) {
+            (Op::Touch(a), Op::Touch(b)) => a
+                .iter()
+                .any(|(x, mx)| b.iter().any(|(y, my)| x == y && conflict(*mx, *my))),
+            _ => false,
+        }
+    }
+}
+
+/// A thread's announced next operation.
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    pub(crate) op: Op,
+    tid: usize,
+    /// Increases with every announcement.
+    pub(crate) generation: u64,
+    /// Performed by the first step the thread takes after announcing it;
+    /// later steps under the same announcement touch nothing (a mutex
+    /// acquisition, after which shuttle switches once more).
+    pub(crate) once: bool,
+}
+
+/// Object ids of threads (for spawn and join dependencies), above every
+/// primitive's id.
+pub(crate) const THREAD_OBJECT: usize = usize::MAX / 2;
 
 /// What an execution left behind.
 pub(crate) struct Finished {
@@ -134,6 +205,10 @@ impl Execution {
         Arc::new(Execution {
             kind,
             abandoned: AtomicBool::new(false),
+            pruned: AtomicBool::new(false),
+            dpor: AtomicBool::new(false),
+            pending: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
             state: Mutex::new(State {
                 threads: vec![ThreadState {
                     name: "main".into(),
@@ -157,6 +232,41 @@ impl Execution {
 
     pub(crate) fn is_abandoned(&self) -> bool {
         self.abandoned.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn is_pruned(&self) -> bool {
+        self.pruned.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn prune(&self) {
+        self.pruned.store(true, Ordering::SeqCst);
+    }
+
+    /// The operation shuttle task `task` will perform when it next runs.
+    pub(crate) fn pending_op(&self, task: usize) -> Option<Pending> {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.get(&task).cloned()
+    }
+
+    /// Is shuttle task `task` about to acquire a mutex another thread holds?
+    /// (shuttle still lists it as runnable: the attempt would block.)
+    pub(crate) fn pending_disabled(&self, task: usize) -> bool {
+        let entry = {
+            let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            p.get(&task).cloned()
+        };
+        let Some(Pending {
+            op: Op::Touch(touches),
+            tid,
+            ..
+        }) = entry
+        else {
+            return false;
+        };
+        let st = self.state();
+        touches
+            .iter()
+            .any(|(m, mode)| *mode == Mode::Acquire && st.holder.get(m).is_some_and(|h| *h != tid))
     }
 
     /// Make this execution current on this OS thread (the driver thread under
@@ -260,6 +370,62 @@ pub(crate) enum ObjKind {
 }
 
 impl Ctx {
+    /// Declare the operation this thread is about to perform (before the
+    /// backend's scheduling point). Only shuttle runs need it, for `dpor`.
+    /// Every operation of a thread also reads the thread's own object, so
+    /// that a join depends on everything the joined thread did.
+    pub(crate) fn announce(&self, touches: &[(usize, bool)]) {
+        if self.exec.kind != Kind::Shuttle {
+            return;
+        }
+        let t: Vec<(usize, Mode)> = touches
+            .iter()
+            .map(|&(o, w)| (o, if w { Mode::Write } else { Mode::Read }))
+            .collect();
+        self.announce_modes(t);
+    }
+
+    /// Declare an operation with explicit modes (mutex acquisitions).
+    pub(crate) fn announce_modes(&self, mut touches: Vec<(usize, Mode)>) {
+        let once = touches.iter().all(|(_, m)| *m == Mode::Acquire);
+        touches.push((THREAD_OBJECT + self.tid, Mode::Read));
+        self.set_pending(Op::Touch(touches), once);
+    }
+
+    fn set_pending(&self, op: Op, once: bool) {
+        if self.exec.kind != Kind::Shuttle {
+            return;
+        }
+        let Some(task) = shuttle::current::try_get_current_task() else {
+            return;
+        };
+        let generation = self.exec.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut p = self.exec.pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.insert(
+            usize::from(task),
+            Pending {
+                op,
+                tid: self.tid,
+                generation,
+                once,
+            },
+        );
+    }
+
+    /// Under `dpor`, a scheduling point right before an operation that
+    /// shuttle performs without one first (mutex acquisition), so that the
+    /// announced operation is exactly what the next step of this thread does.
+    pub(crate) fn switch_point(&self) {
+        if self.exec.kind == Kind::Shuttle && self.exec.dpor.load(Ordering::Relaxed) {
+            shuttle::thread::sleep(std::time::Duration::ZERO);
+        }
+    }
+
+    /// Declare a step that touches nothing shared.
+    pub(crate) fn announce_local(&self) {
+        self.set_pending(Op::Local, false);
+    }
+
     fn record(
         &self,
         st: &mut State,

@@ -70,17 +70,18 @@ macro_rules! atomic_int {
                 if self.id == UNTRACKED { None } else { rt::ctx() }
             }
 
-            fn pre(&self) -> Option<Ctx> {
+            fn pre(&self, writes: bool) -> Option<Ctx> {
                 let c = self.ctx();
                 if let Some(c) = &c {
                     rt::check_abandoned(&c.exec);
+                    c.announce(&[(self.id, writes)]);
                 }
                 c
             }
 
             /// Load the value.
             pub fn load(&self, order: Ordering) -> $t {
-                let c = self.pre();
+                let c = self.pre(false);
                 let v = each!(self, a => a.load(order));
                 if let Some(c) = c {
                     c.read(self.id, "load", v.to_string());
@@ -90,7 +91,7 @@ macro_rules! atomic_int {
 
             /// Store a value.
             pub fn store(&self, value: $t, order: Ordering) {
-                let c = self.pre();
+                let c = self.pre(true);
                 each!(self, a => a.store(value, order));
                 // Recorded after the store: the backends switch threads only
                 // before an operation, never between it and this record.
@@ -101,7 +102,7 @@ macro_rules! atomic_int {
 
             /// Add to the value, returning the previous one (wrapping).
             pub fn fetch_add(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre();
+                let c = self.pre(true);
                 let old = each!(self, a => a.fetch_add(value, order));
                 if let Some(c) = c {
                     c.rmw(self.id, "fetch_add", old.to_string(), old.wrapping_add(value).to_string(), true);
@@ -111,7 +112,7 @@ macro_rules! atomic_int {
 
             /// Subtract from the value, returning the previous one (wrapping).
             pub fn fetch_sub(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre();
+                let c = self.pre(true);
                 let old = each!(self, a => a.fetch_sub(value, order));
                 if let Some(c) = c {
                     c.rmw(self.id, "fetch_sub", old.to_string(), old.wrapping_sub(value).to_string(), true);
@@ -121,7 +122,7 @@ macro_rules! atomic_int {
 
             /// Replace the value, returning the previous one.
             pub fn swap(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre();
+                let c = self.pre(true);
                 let old = each!(self, a => a.swap(value, order));
                 if let Some(c) = c {
                     c.rmw(self.id, "swap", old.to_string(), value.to_string(), true);
@@ -132,7 +133,7 @@ macro_rules! atomic_int {
             /// Store `new` if the value is `current`; `Ok(previous)` on success,
             /// `Err(actual)` on failure.
             pub fn compare_exchange(&self, current: $t, new: $t, success: Ordering, failure: Ordering) -> Result<$t, $t> {
-                let c = self.pre();
+                let c = self.pre(true);
                 let r = each!(self, a => a.compare_exchange(current, new, success, failure));
                 if let Some(c) = c {
                     match r {
@@ -245,17 +246,18 @@ impl AtomicBool {
         }
     }
 
-    fn pre(&self) -> Option<Ctx> {
+    fn pre(&self, writes: bool) -> Option<Ctx> {
         let c = self.ctx();
         if let Some(c) = &c {
             rt::check_abandoned(&c.exec);
+            c.announce(&[(self.id, writes)]);
         }
         c
     }
 
     /// Load the value.
     pub fn load(&self, order: Ordering) -> bool {
-        let c = self.pre();
+        let c = self.pre(false);
         let v = each_bool!(self, a => a.load(order));
         if let Some(c) = c {
             c.read(self.id, "load", v.to_string());
@@ -265,7 +267,7 @@ impl AtomicBool {
 
     /// Store a value.
     pub fn store(&self, value: bool, order: Ordering) {
-        let c = self.pre();
+        let c = self.pre(true);
         each_bool!(self, a => a.store(value, order));
         if let Some(c) = &c {
             c.write(self.id, "store", value.to_string());
@@ -274,7 +276,7 @@ impl AtomicBool {
 
     /// Replace the value, returning the previous one.
     pub fn swap(&self, value: bool, order: Ordering) -> bool {
-        let c = self.pre();
+        let c = self.pre(true);
         let old = each_bool!(self, a => a.swap(value, order));
         if let Some(c) = c {
             c.rmw(self.id, "swap", old.to_string(), value.to_string(), true);

@@ -84,6 +84,7 @@ impl Condvar {
         };
         let m = guard.mutex.id;
         if let Some(c) = &ctx {
+            c.announce_modes(vec![(self.id, rt::Mode::Write), (m, rt::Mode::Acquire)]);
             c.wait_begin(self.id, m);
         }
         let g = guard.inner.take().expect("guard in use");
@@ -141,6 +142,7 @@ impl Condvar {
         };
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
+            c.announce(&[(self.id, true)]);
         }
         match (&*self.inner, all) {
             (Impl::Std(c), false) => c.notify_one(),

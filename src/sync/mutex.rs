@@ -87,6 +87,9 @@ impl<T> Mutex<T> {
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let ctx = self.ctx();
         if let Some(c) = &ctx {
+            rt::check_abandoned(&c.exec);
+            c.announce_modes(vec![(self.id, rt::Mode::Acquire)]);
+            c.switch_point();
             c.lock_begin(self.id);
         }
         let g = match &self.inner {
@@ -116,6 +119,8 @@ impl<T> Mutex<T> {
         let ctx = self.ctx();
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
+            c.announce(&[(self.id, true)]);
+            c.switch_point();
         }
         let g = match &self.inner {
             Impl::Std(m) => match m.try_lock() {
@@ -190,6 +195,9 @@ impl<T> Drop for MutexGuard<'_, T> {
                 (Some(_), Some(f)) => Some(f(guard_ref(&g))),
                 _ => None,
             };
+            if let Some(c) = &self.ctx {
+                c.announce_modes(vec![(self.mutex.id, rt::Mode::Release)]);
+            }
             drop(g);
             // Recorded after the release: loom and shuttle switch threads only
             // before an operation. (On real threads another thread's `lock`

@@ -118,3 +118,54 @@ pub fn numeric_outcomes(r: &Report) -> BTreeSet<usize> {
         })
         .collect()
 }
+
+/// The number of Mazurkiewicz traces — truly different interleavings — of the
+/// load/store counter with `threads` × `ops` increments: every interleaving is
+/// enumerated and reduced to its lexicographic normal form (repeatedly take
+/// the lowest thread whose next event commutes with everything before it);
+/// the distinct normal forms are counted. Two events are dependent when at
+/// least one of them is a store (they all touch the one counter).
+pub fn mazurkiewicz_traces(threads: usize, ops: usize) -> usize {
+    // An event: (thread, is_store).
+    fn normal_form(w: &[(usize, bool)]) -> Vec<(usize, bool)> {
+        let mut rest: Vec<(usize, bool)> = w.to_vec();
+        let mut out = Vec::with_capacity(w.len());
+        while !rest.is_empty() {
+            let mut threads: Vec<usize> = rest.iter().map(|e| e.0).collect();
+            threads.sort_unstable();
+            threads.dedup();
+            let pick = threads
+                .into_iter()
+                .find_map(|t| {
+                    let pos = rest.iter().position(|e| e.0 == t)?;
+                    let e = rest[pos];
+                    let blocked = rest[..pos].iter().any(|x| x.1 || e.1);
+                    (!blocked).then_some(pos)
+                })
+                .expect("the first event always commutes to the front");
+            out.push(rest.remove(pick));
+        }
+        out
+    }
+    type Seen = std::collections::HashSet<Vec<(usize, bool)>>;
+    fn go(left: &mut Vec<usize>, ops: usize, w: &mut Vec<(usize, bool)>, seen: &mut Seen) {
+        if left.iter().all(|&l| l == 0) {
+            seen.insert(normal_form(w));
+            return;
+        }
+        for t in 0..left.len() {
+            if left[t] == 0 {
+                continue;
+            }
+            let done = 2 * ops - left[t];
+            w.push((t, done % 2 == 1));
+            left[t] -= 1;
+            go(left, ops, w, seen);
+            left[t] += 1;
+            w.pop();
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    go(&mut vec![2 * ops; threads], ops, &mut Vec::new(), &mut seen);
+    seen.len()
+}

@@ -1,0 +1,354 @@
+//! The `dpor` exploration strategy: source-set dynamic partial-order reduction
+//! with sleep sets (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial
+//! order reduction", POPL 2014, Algorithm 1), driving shuttle's runtime through
+//! its `Scheduler` trait: shuttle runs the tasks, racetrace decides the order.
+//!
+//! Each racetrace primitive announces, before the backend's scheduling point,
+//! which objects its operation touches and whether it writes them
+//! ([`crate::rt::Op`]); two operations are dependent when they touch a common
+//! object and one writes it. A step of which nothing is known would be
+//! dependent with everything (sound); a thread's first step, before its first
+//! operation, touches nothing.
+//!
+//! Exploration is stateless: every execution re-runs the program from the
+//! start, following the recorded choices down to the node being branched,
+//! then choosing freely (staying on the running thread when it can, so that
+//! witnesses have few preemptions). After each execution every race — two
+//! dependent steps of different threads, adjacent in happens-before — is
+//! reversed by adding an initial of the reversing sequence to the source set
+//! of the node where the first step was taken, unless one is already there.
+//! Sleep sets stop the exploration of an ordering already covered; such a cut
+//! execution is not a schedule and is not reported (its count is).
+//!
+//! Blocking: a race whose second thread was blocked at the first step's node
+//! cannot be reversed there; it is skipped, as the attempt that blocked is a
+//! step of its own and its race with the holder is reversed instead.
+
+use crate::rt::Op;
+use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Where the scheduler finds the running execution's announced operations.
+pub(crate) trait Pending {
+    /// The operation `task` announced last: (operation, generation, whether
+    /// only the first step after the announcement performs it).
+    fn op(&self, task: usize) -> (Op, u64, bool);
+    /// Would `task`'s next operation block (a mutex another thread holds)?
+    fn disabled(&self, task: usize) -> bool;
+    /// Mark the running execution as cut short by the sleep sets.
+    fn prune(&self);
+}
+
+struct Node {
+    runnable: Vec<usize>,
+    /// Runnable for shuttle, but about to acquire a mutex that is held.
+    disabled: BTreeSet<usize>,
+    ops: BTreeMap<usize, Op>,
+    chosen: usize,
+    backtrack: BTreeSet<usize>,
+    done: BTreeSet<usize>,
+    sleep: Vec<(usize, Op)>,
+}
+
+/// The DPOR scheduler.
+pub(crate) struct Dpor {
+    pending: Arc<dyn Pending + Send + Sync>,
+    tree: Vec<Node>,
+    pos: usize,
+    started: bool,
+    /// Per thread of the running execution: the step that created it (the
+    /// step after which it first appeared among the runnable threads).
+    created: BTreeMap<usize, usize>,
+    /// Per thread: the generation of the last announcement a step performed.
+    performed: BTreeMap<usize, u64>,
+}
+
+impl Dpor {
+    pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>) -> Dpor {
+        Dpor {
+            pending,
+            tree: Vec::new(),
+            pos: 0,
+            started: false,
+            created: BTreeMap::new(),
+            performed: BTreeMap::new(),
+        }
+    }
+
+    /// Add the race reversals of the execution just finished.
+    fn analyse(&mut self) {
+        let n = self.pos.min(self.tree.len());
+        if n == 0 {
+            return;
+        }
+        let proc_of: Vec<usize> = (0..n).map(|i| self.tree[i].chosen).collect();
+        let op_of: Vec<Op> = (0..n)
+            .map(|i| self.tree[i].ops[&self.tree[i].chosen].clone())
+            .collect();
+        // Dense thread indices for vector clocks.
+        let mut procs: Vec<usize> = proc_of.clone();
+        procs.sort_unstable();
+        procs.dedup();
+        let pi = |p: usize| procs.binary_search(&p).expect("known thread");
+        let np = procs.len();
+        // Per event: its 1-based index within its thread, and its vector clock.
+        let mut idx = vec![0usize; n];
+        let mut count = vec![0usize; np];
+        let mut vc: Vec<Vec<usize>> = Vec::with_capacity(n);
+        let mut last_of: Vec<Option<usize>> = vec![None; np];
+        // Immediate predecessors of each event: its thread's previous event
+        // and, per other thread, the last event dependent with it.
+        let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
+        for k in 0..n {
+            let p = pi(proc_of[k]);
+            count[p] += 1;
+            idx[k] = count[p];
+            let mut clock = vec![0usize; np];
+            let mut pr = Vec::new();
+            match last_of[p] {
+                Some(j) => pr.push(j),
+                // A thread's first step follows the step that spawned it.
+                None => {
+                    if let Some(&c) = self.created.get(&proc_of[k])
+                        && c < k
+                    {
+                        pr.push(c);
+                    }
+                }
+            }
+            for q in 0..np {
+                if q == p {
+                    continue;
+                }
+                if let Some(j) = (0..k)
+                    .rev()
+                    .find(|&j| pi(proc_of[j]) == q && op_of[j].dependent(&op_of[k]))
+                {
+                    pr.push(j);
+                }
+            }
+            for &j in &pr {
+                for (c, v) in clock.iter_mut().zip(&vc[j]) {
+                    *c = (*c).max(*v);
+                }
+            }
+            clock[p] = idx[k];
+            vc.push(clock);
+            preds.push(pr);
+            last_of[p] = Some(k);
+        }
+        let hb = |a: usize, b: usize| vc[b][pi(proc_of[a])] >= idx[a];
+        // Races with a pending acquisition that was disabled (its mutex held):
+        // the thread never got to execute it while the holder held the lock,
+        // so reverse it with the holder's acquisition (Flanagan and Godefroid,
+        // POPL 2005: the race check for every thread's next transition).
+        let mut last_before: Vec<Option<usize>> = vec![None; np];
+        for s_ in 0..n {
+            let disabled: Vec<usize> = self.tree[s_].disabled.iter().copied().collect();
+            for p in disabled {
+                let op_p = self.tree[s_].ops[&p].clone();
+                let known =
+                    |j: usize| match procs.binary_search(&p).ok().and_then(|q| last_before[q]) {
+                        Some(l) => hb(j, l),
+                        None => false,
+                    };
+                let Some(j) = (0..s_)
+                    .rev()
+                    .find(|&j| proc_of[j] != p && op_of[j].dependent(&op_p) && !known(j))
+                else {
+                    continue;
+                };
+                let node = &mut self.tree[j];
+                if node.backtrack.contains(&p) {
+                    continue;
+                }
+                if node.runnable.contains(&p) && !node.disabled.contains(&p) {
+                    node.backtrack.insert(p);
+                } else {
+                    let enabled: Vec<usize> = node
+                        .runnable
+                        .iter()
+                        .copied()
+                        .filter(|t| !node.disabled.contains(t))
+                        .collect();
+                    node.backtrack.extend(enabled);
+                }
+            }
+            last_before[pi(proc_of[s_])] = Some(s_);
+        }
+        for k in 0..n {
+            for &j in &preds[k] {
+                if proc_of[j] == proc_of[k] || !op_of[j].dependent(&op_of[k]) {
+                    continue;
+                }
+                // A race only if no other predecessor of k already follows j.
+                if preds[k].iter().any(|&m| m != j && hb(j, m)) {
+                    continue;
+                }
+                // v = the events after j that do not follow j, then k.
+                let mut v: Vec<usize> = ((j + 1)..k).filter(|&m| !hb(j, m)).collect();
+                v.push(k);
+                let mut initials: BTreeSet<usize> = BTreeSet::new();
+                let mut seen: BTreeSet<usize> = BTreeSet::new();
+                for (a, &m) in v.iter().enumerate() {
+                    if !seen.insert(proc_of[m]) {
+                        continue;
+                    }
+                    if !v[..a].iter().any(|&e| hb(e, m)) {
+                        initials.insert(proc_of[m]);
+                    }
+                }
+                let node = &mut self.tree[j];
+                if initials.iter().any(|p| node.backtrack.contains(p)) {
+                    continue;
+                }
+                let asleep: BTreeSet<usize> = node.sleep.iter().map(|(t, _)| *t).collect();
+                if initials.iter().any(|p| asleep.contains(p)) {
+                    continue; // already covered by an earlier branch
+                }
+                if let Some(&p) = initials
+                    .iter()
+                    .find(|p| node.runnable.contains(p) && !node.disabled.contains(p))
+                {
+                    node.backtrack.insert(p);
+                }
+            }
+        }
+    }
+
+    fn sleep_for_child(parent: &Node) -> Vec<(usize, Op)> {
+        let p = parent.chosen;
+        let op_p = &parent.ops[&p];
+        let mut base: Vec<(usize, Op)> = parent.sleep.clone();
+        for &d in &parent.done {
+            if d != p && !base.iter().any(|(t, _)| *t == d) {
+                base.push((d, parent.ops[&d].clone()));
+            }
+        }
+        base.retain(|(_, op)| !op.dependent(op_p));
+        base
+    }
+}
+
+impl Scheduler for Dpor {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if !self.started {
+            self.started = true;
+            self.pos = 0;
+            self.created.clear();
+            self.performed.clear();
+            return Some(Schedule::new(0));
+        }
+        self.analyse();
+        // Branch at the deepest node with an unexplored, awake source.
+        let len = self.pos.min(self.tree.len());
+        self.tree.truncate(len);
+        while let Some(node) = self.tree.last_mut() {
+            let asleep: BTreeSet<usize> = node.sleep.iter().map(|(t, _)| *t).collect();
+            let next = node.backtrack.iter().copied().find(|p| {
+                !node.done.contains(p)
+                    && !asleep.contains(p)
+                    && node.runnable.contains(p)
+                    && !node.disabled.contains(p)
+            });
+            match next {
+                Some(p) => {
+                    node.done.insert(p);
+                    node.chosen = p;
+                    self.pos = 0;
+                    self.created.clear();
+                    self.performed.clear();
+                    return Some(Schedule::new(0));
+                }
+                None => {
+                    self.tree.pop();
+                }
+            }
+        }
+        None
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
+        let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
+        ids.sort_unstable();
+        for &t in &ids {
+            if self.pos > 0 {
+                self.created.entry(t).or_insert(self.pos - 1);
+            } else {
+                self.created.entry(t).or_insert(usize::MAX);
+            }
+        }
+        if self.pos < self.tree.len() {
+            // Replaying the prefix: the program is deterministic, so the same
+            // threads are runnable.
+            let c = self.tree[self.pos].chosen;
+            let (_, generation, _) = self.pending.op(c);
+            self.performed.insert(c, generation);
+            self.pos += 1;
+            return ids.contains(&c).then(|| c.into());
+        }
+        let ops: BTreeMap<usize, Op> = ids
+            .iter()
+            .map(|&t| {
+                let (op, generation, once) = self.pending.op(t);
+                let done = once && self.performed.get(&t) == Some(&generation);
+                (t, if done { Op::Local } else { op })
+            })
+            .collect();
+        let sleep = match self.tree.last() {
+            Some(parent) => Dpor::sleep_for_child(parent),
+            None => Vec::new(),
+        };
+        let disabled: BTreeSet<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&t| self.pending.disabled(t))
+            .collect();
+        let awake: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|t| !sleep.iter().any(|(s, _)| s == t))
+            .collect();
+        let enabled: Vec<usize> = awake
+            .iter()
+            .copied()
+            .filter(|t| !disabled.contains(t))
+            .collect();
+        let chosen = match current.map(usize::from) {
+            Some(c) if enabled.contains(&c) => c,
+            // Nothing can run but attempts that will block: let one block
+            // (racetrace's deadlock detection then sees the state).
+            _ => match enabled.first().or(awake.first()) {
+                Some(&t) => t,
+                None => {
+                    // Every runnable thread sleeps: this ordering is covered.
+                    self.pending.prune();
+                    return None;
+                }
+            },
+        };
+        let (_, generation, _) = self.pending.op(chosen);
+        self.performed.insert(chosen, generation);
+        self.tree.push(Node {
+            disabled,
+            runnable: ids,
+            ops,
+            chosen,
+            backtrack: BTreeSet::from([chosen]),
+            done: BTreeSet::from([chosen]),
+            sleep,
+        });
+        self.pos += 1;
+        Some(chosen.into())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,130 @@
+//! The `dpor` strategy: the same outcomes as the exhaustive backends and the
+//! oracle, in about one execution per truly different interleaving.
+
+mod common;
+
+use common::{Inc, counter_oracle, mazurkiewicz_traces, numeric_outcomes};
+use racetrace::patterns::{self, Params};
+use racetrace::{Backend, Config, Report};
+
+fn run(pattern: &str, variant: &str, threads: usize, ops: usize, backend: Backend) -> Report {
+    let p = patterns::find(pattern).unwrap();
+    let v = p.variant(variant).unwrap();
+    let params: Params = p
+        .params(&[("threads".into(), threads), ("ops".into(), ops)])
+        .unwrap();
+    patterns::explore(p, v, &params, &Config::new(backend)).unwrap()
+}
+
+#[test]
+fn the_trace_oracle_matches_the_published_counts() {
+    // Independent sanity check of the brute-force counter (issue 9's table).
+    assert_eq!(mazurkiewicz_traces(2, 1), 4);
+    assert_eq!(mazurkiewicz_traces(2, 2), 34);
+    assert_eq!(mazurkiewicz_traces(3, 1), 36);
+    assert_eq!(mazurkiewicz_traces(2, 3), 328);
+}
+
+#[test]
+fn dpor_visits_every_distinct_interleaving_and_at_most_half_again_as_many() {
+    for &(n, k) in &[(1, 1), (2, 1), (2, 2), (3, 1), (2, 3), (4, 1), (3, 2)] {
+        let optimum = mazurkiewicz_traces(n, k) as u64;
+        let r = run("unsafe-counter", "load-store", n, k, Backend::Dpor);
+        assert!(r.complete);
+        assert!(
+            r.schedules >= optimum,
+            "{n}x{k}: {} executions < {optimum} distinct interleavings: one was skipped",
+            r.schedules
+        );
+        assert!(
+            r.schedules * 2 <= optimum * 3,
+            "{n}x{k}: {} executions > 1.5 × {optimum}",
+            r.schedules
+        );
+    }
+}
+
+/// (n·k)! / (k!)^n: the orders in which n threads can run k critical sections
+/// each — the distinct interleavings of a mutex-only program.
+fn critical_section_orders(n: usize, k: usize) -> u64 {
+    let fact = |x: usize| (1..=x as u64).product::<u64>();
+    fact(n * k) / fact(k).pow(n as u32)
+}
+
+#[test]
+fn dpor_runs_a_mutex_program_once_per_order_of_its_critical_sections() {
+    for &(n, k) in &[(1, 2), (2, 1), (2, 2), (3, 1), (2, 3), (3, 2)] {
+        let want = critical_section_orders(n, k);
+        for variant in ["mutex", "atomic"] {
+            let r = run("locked-counter", variant, n, k, Backend::Dpor);
+            assert!(r.complete);
+            assert!(
+                r.schedules >= want,
+                "{variant} {n}x{k}: {} < {want}",
+                r.schedules
+            );
+            assert!(
+                r.schedules * 2 <= want * 3,
+                "{variant} {n}x{k}: {} > 1.5 × {want}",
+                r.schedules
+            );
+        }
+    }
+}
+
+#[test]
+fn dpor_reaches_exactly_the_oracle_outcomes_of_every_counter_variant() {
+    for &(n, k) in &[(1, 2), (2, 1), (2, 2), (3, 1), (2, 3)] {
+        for (pattern, variant, inc) in [
+            ("unsafe-counter", "load-store", Inc::LoadStore),
+            ("unsafe-counter", "unsafe-cell", Inc::LoadStore),
+            ("locked-counter", "mutex", Inc::Atomic),
+            ("locked-counter", "atomic", Inc::Atomic),
+        ] {
+            let (expected, _) = counter_oracle(n, k, inc, None);
+            let r = run(pattern, variant, n, k, Backend::Dpor);
+            assert!(r.complete);
+            assert_eq!(
+                numeric_outcomes(&r),
+                expected,
+                "{pattern}/{variant} {n}x{k}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dpor_agrees_with_shuttle_dfs_on_every_variant_of_every_pattern() {
+    for p in patterns::all() {
+        let params = p.params(&[]).unwrap();
+        for v in p.variants {
+            if !v.jobs.iter().any(|j| j.backend == Backend::ShuttleDfs) {
+                continue;
+            }
+            let d = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
+            let s = patterns::explore(p, v, &params, &Config::new(Backend::ShuttleDfs)).unwrap();
+            assert!(d.complete && s.complete, "{}/{}", p.name, v.name);
+            assert_eq!(d.outcome_set(), s.outcome_set(), "{}/{}", p.name, v.name);
+            assert!(
+                d.schedules <= s.schedules,
+                "{}/{}: dpor {} > dfs {}",
+                p.name,
+                v.name,
+                d.schedules,
+                s.schedules
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dpor_witness_replays_from_its_file() {
+    let p = patterns::find("unsafe-counter").unwrap();
+    let v = p.variant("load-store").unwrap();
+    let params = p.params(&[]).unwrap();
+    let r = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
+    let w = r.first_violation().unwrap();
+    let f = racetrace::replay::TraceFile::from_witness(&r, w).unwrap();
+    let again = f.replay().unwrap();
+    assert!(again.reproduced, "{:?}", again.difference);
+}
