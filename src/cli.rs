@@ -278,15 +278,9 @@ fn check(names: &[String], json: bool) -> Result<i32, Error> {
     Ok(if bad == 0 { 0 } else { 1 })
 }
 
-fn progress_note(config: &Config) {
-    if std::io::stderr().is_terminal() {
-        eprintln!("exploring under {}…", config.backend);
-    }
-}
-
 fn outcomes(args: &RunArgs) -> Result<i32, Error> {
-    let (p, v, params, config) = args.resolve()?;
-    progress_note(&config);
+    let (p, v, params, mut config) = args.resolve()?;
+    config.progress = std::io::stderr().is_terminal();
     let report = patterns::explore(p, v, &params, &config)?;
     if args.json {
         print_json(&report);
@@ -307,8 +301,8 @@ fn outcomes(args: &RunArgs) -> Result<i32, Error> {
 
 fn explore(args: &RunArgs, save: Option<PathBuf>) -> Result<i32, Error> {
     let (p, v, params, config) = args.resolve()?;
-    let config = config.stop_at_first_violation();
-    progress_note(&config);
+    let mut config = config.stop_at_first_violation();
+    config.progress = std::io::stderr().is_terminal();
     let report: Report = patterns::explore(p, v, &params, &config)?;
     let Some(w) = report.first_violation() else {
         if args.json {

@@ -219,6 +219,9 @@ pub struct Config {
     pub real_timeout: Duration,
     /// Run only this schedule. Defaults to `RACETRACE_REPLAY`.
     pub replay: Option<ReplayToken>,
+    /// Print a progress line on stderr about once a second (the CLI turns
+    /// this on when stderr is a terminal).
+    pub progress: bool,
 }
 
 /// Schedules run by the sampling backends when no count is given.
@@ -243,6 +246,7 @@ impl Config {
             stop_at_first_violation: false,
             real_timeout: Duration::from_secs(5),
             replay: None,
+            progress: false,
         }
     }
 

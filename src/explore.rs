@@ -191,6 +191,8 @@ struct RowAcc {
 
 /// Everything the drivers share while exploring.
 struct Acc {
+    /// When the last progress line was printed, if progress is on.
+    progress: Option<Instant>,
     pruned: u64,
     label: String,
     backend: Backend,
@@ -291,6 +293,15 @@ impl Acc {
 
     /// Checked before each schedule starts.
     fn should_stop(&mut self) -> bool {
+        if let Some(last) = self.progress
+            && last.elapsed() >= Duration::from_secs(1)
+        {
+            eprint!(
+                "\r{} · {}: {} schedules…",
+                self.label, self.backend, self.index
+            );
+            self.progress = Some(Instant::now());
+        }
         if self.stop.is_some() {
             return true;
         }
@@ -350,6 +361,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
     };
     let start = Instant::now();
     let acc: Shared = Arc::new(Mutex::new(Acc {
+        progress: config.progress.then(Instant::now),
         pruned: 0,
         label: label.clone(),
         backend: config.backend,
@@ -375,6 +387,9 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
     };
     Execution::leave();
     let mut a = lock(&acc);
+    if config.progress && start.elapsed() >= Duration::from_secs(1) {
+        eprintln!();
+    }
     let mut bound = a.stop.clone();
     if sampling
         && bound

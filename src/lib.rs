@@ -43,7 +43,11 @@
 //! ## Running
 //!
 //! Everything runs under a plain `cargo test`: the backend is a run-time
-//! choice, not a `cfg`. The `racetrace` binary runs the built-in patterns:
+//! choice, not a `cfg`. [`Backend::Dpor`] is racetrace's own exhaustive
+//! strategy (source-set DPOR with sleep sets on shuttle's runtime: about one
+//! schedule per distinct interleaving); [`Backend::Loom`] explores the C++
+//! memory model and finds data races; the shuttle backends and real threads
+//! sample. The `racetrace` binary runs the built-in patterns:
 //! `racetrace check` (the main job), `racetrace outcomes PATTERN`,
 //! `racetrace explore PATTERN --save t.json`, `racetrace replay t.json`.
 //!

@@ -248,6 +248,7 @@ pub fn check_pattern(
         for job in v.jobs {
             let mut config = Config::new(job.backend);
             config.max_schedules = job.max_schedules;
+            config.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             config.real_timeout = Duration::from_secs(5);
             let report = explore(pattern, v, &params, &config)?;
             let verdict = Verdict::of(&v.spec, &report, job.required);
