@@ -77,9 +77,11 @@
 
 pub mod cell;
 pub mod config;
+pub mod diagram;
 mod dpor;
 mod error;
 pub mod explore;
+pub mod html;
 pub mod patterns;
 pub mod replay;
 mod rt;
