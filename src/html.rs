@@ -130,6 +130,7 @@ table { border-collapse: collapse; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.summary td { white-space: nowrap; }
 .ok { color: #2e7d32; }
 .bad { color: #c62828; font-weight: bold; }
 .muted { color: #777; }
@@ -210,7 +211,7 @@ pub fn page(runs: &[Checked], total_seconds: f64) -> String {
             let _ = writeln!(
                 o,
                 "<p>{}</p>\n<p class=\"muted\">Python original: <code>{}</code></p>",
-                xml(p.summary),
+                prose(p.summary),
                 xml(p.python)
             );
         }
@@ -220,6 +221,19 @@ pub fn page(runs: &[Checked], total_seconds: f64) -> String {
     }
     let _ = writeln!(o, "</body>\n</html>");
     o
+}
+
+/// Escaped text in which `backticked` spans become `<code>`.
+fn prose(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", xml(part));
+        } else {
+            out.push_str(&xml(part));
+        }
+    }
+    out
 }
 
 fn expect_of(pattern: &str, variant: &str) -> String {
@@ -245,8 +259,8 @@ fn variant_section(o: &mut String, pattern: &str, variant: &str, runs: &[&Checke
         let _ = writeln!(
             o,
             "<p>{}</p>\n<p class=\"muted\">Property: {}</p>",
-            xml(v.summary),
-            xml(v.spec.property)
+            prose(v.summary),
+            prose(v.spec.property)
         );
     }
     for r in runs {
