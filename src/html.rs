@@ -4,7 +4,7 @@
 //! and each witness trace as a diagram ([`crate::diagram::svg`]) beside its
 //! text trace and the command that replays it.
 //!
-//! [`write`] puts the page in `DIR/index.html` and, beside it, each witness as
+//! [`write()`] puts the page in `DIR/index.html` and, beside it, each witness as
 //! a trace file (`DIR/traces/NAME.json`, for `racetrace replay`) and as an
 //! image (`DIR/traces/NAME.svg`).
 

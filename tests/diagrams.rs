@@ -421,3 +421,27 @@ fn docs_show_the_current_diagrams() {
         std::fs::write(&page, fixed).unwrap();
     }
 }
+
+/// `docs/img/*.svg` are the SVG snapshots, so the README and docs show a
+/// current picture. Refresh with `RACETRACE_UPDATE_DOCS=1 cargo test --test diagrams`.
+#[test]
+fn docs_images_are_the_current_svg_snapshots() {
+    for (image, snapshot) in [
+        (
+            "lost-update.svg",
+            "unsafe-counter-load-store@shuttle-dfs.svg",
+        ),
+        ("deadlock.svg", "lock-order-deadlock@shuttle-dfs.svg"),
+    ] {
+        let path = root().join("docs/img").join(image);
+        let want = format!("{}\n", snapshot_body(snapshot));
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if have != want {
+            assert!(
+                std::env::var("RACETRACE_UPDATE_DOCS").is_ok(),
+                "docs/img/{image} is not the snapshot {snapshot}; run `RACETRACE_UPDATE_DOCS=1 cargo test --test diagrams`"
+            );
+            std::fs::write(&path, want).unwrap();
+        }
+    }
+}
