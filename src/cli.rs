@@ -4,9 +4,9 @@ use clap::{Args, Parser, Subcommand};
 use racetrace::config::{Backend, Config};
 use racetrace::patterns::{self, CheckRow, Pattern};
 use racetrace::replay::TraceFile;
-use racetrace::{Error, Report};
+use racetrace::{Error, Report, diagram, html};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const AFTER_HELP: &str = "\
@@ -45,6 +45,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run what `check` runs and write a static HTML report (summary,
+    /// outcome charts, every witness trace as a diagram) into DIR.
+    #[command(after_help = AFTER_HELP)]
+    Report {
+        /// Patterns to check (default: all).
+        patterns: Vec<String>,
+        /// Directory to write `index.html` and `traces/` into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Explore one variant and print the table of reachable outcomes.
     #[command(after_help = AFTER_HELP)]
     Outcomes(RunArgs),
@@ -56,6 +66,13 @@ enum Command {
         /// Save the violation's trace and schedule to FILE, for `replay`.
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
+        /// Also draw the violation's trace as an SVG image into FILE.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Also write the violation's trace as a Mermaid `sequenceDiagram`
+        /// into FILE (`-` for standard output, instead of the text trace).
+        #[arg(long, value_name = "FILE")]
+        mermaid: Option<PathBuf>,
     },
     /// Re-run the schedule saved in a trace file and compare the traces.
     #[command(after_help = AFTER_HELP)]
@@ -168,7 +185,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::List { json } => list(json),
         Command::Check { patterns, json } => check(&patterns, json),
         Command::Outcomes(args) => outcomes(&args),
-        Command::Explore { run, save } => explore(&run, save),
+        Command::Report { patterns, out } => report(&patterns, &out),
+        Command::Explore {
+            run,
+            save,
+            svg,
+            mermaid,
+        } => explore(&run, save, svg, mermaid),
         Command::Replay { file, json } => replay(&file, json),
     }
 }
@@ -224,37 +247,46 @@ fn list(json: bool) -> Result<i32, Error> {
     Ok(0)
 }
 
-fn check(names: &[String], json: bool) -> Result<i32, Error> {
-    let selected: Vec<&'static Pattern> = if names.is_empty() {
-        patterns::all().to_vec()
+fn select(names: &[String]) -> Result<Vec<&'static Pattern>, Error> {
+    if names.is_empty() {
+        Ok(patterns::all().to_vec())
     } else {
-        names
-            .iter()
-            .map(|n| patterns::find(n))
-            .collect::<Result<_, _>>()?
-    };
+        names.iter().map(|n| patterns::find(n)).collect()
+    }
+}
+
+fn print_check_header() {
+    println!(
+        "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>7}",
+        "pattern", "variant", "backend", "schedules", "complete", "verdict", "time"
+    );
+}
+
+fn print_check_row(row: &CheckRow) {
+    println!(
+        "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>6.2}s",
+        row.pattern,
+        row.variant,
+        row.backend.name(),
+        row.schedules,
+        if row.complete { "yes" } else { "no" },
+        row.verdict.describe(),
+        row.seconds
+    );
+    let _ = std::io::stdout().flush();
+}
+
+fn check(names: &[String], json: bool) -> Result<i32, Error> {
+    let selected = select(names)?;
     let start = Instant::now();
     let mut rows: Vec<CheckRow> = Vec::new();
     if !json {
-        println!(
-            "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>7}",
-            "pattern", "variant", "backend", "schedules", "complete", "verdict", "time"
-        );
+        print_check_header();
     }
     for p in selected {
         patterns::check_pattern(p, &mut |row| {
             if !json {
-                println!(
-                    "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>6.2}s",
-                    row.pattern,
-                    row.variant,
-                    row.backend.name(),
-                    row.schedules,
-                    if row.complete { "yes" } else { "no" },
-                    row.verdict.describe(),
-                    row.seconds
-                );
-                let _ = std::io::stdout().flush();
+                print_check_row(&row);
             }
             rows.push(row);
         })?;
@@ -278,6 +310,39 @@ fn check(names: &[String], json: bool) -> Result<i32, Error> {
     Ok(if bad == 0 { 0 } else { 1 })
 }
 
+fn report(names: &[String], out: &Path) -> Result<i32, Error> {
+    let selected = select(names)?;
+    // Fail on a bad directory now, not after minutes of exploring.
+    std::fs::create_dir_all(out).map_err(|e| Error::Io(format!("{}: {e}", out.display())))?;
+    let start = Instant::now();
+    let mut runs: Vec<html::Checked> = Vec::new();
+    print_check_header();
+    for p in selected {
+        patterns::check_pattern_reports(p, &mut |row, report| {
+            print_check_row(&row);
+            runs.push(html::Checked { row, report });
+        })?;
+    }
+    let index = html::write(out, &runs, start.elapsed().as_secs_f64())?;
+    let bad = runs.iter().filter(|r| !r.row.verdict.ok()).count();
+    println!(
+        "{} checks, {} ({:.1}s); report written to {}",
+        runs.len(),
+        if bad == 0 {
+            "all as specified".to_string()
+        } else {
+            format!("{bad} NOT as specified")
+        },
+        start.elapsed().as_secs_f64(),
+        index.display()
+    );
+    Ok(if bad == 0 { 0 } else { 1 })
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
+}
+
 fn outcomes(args: &RunArgs) -> Result<i32, Error> {
     let (p, v, params, mut config) = args.resolve()?;
     config.progress = std::io::stderr().is_terminal();
@@ -299,7 +364,23 @@ fn outcomes(args: &RunArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
-fn explore(args: &RunArgs, save: Option<PathBuf>) -> Result<i32, Error> {
+fn explore(
+    args: &RunArgs,
+    save: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    mermaid: Option<PathBuf>,
+) -> Result<i32, Error> {
+    let mermaid_stdout = mermaid.as_deref() == Some(Path::new("-"));
+    if mermaid_stdout && args.json {
+        return Err(Error::BadOption(
+            "--mermaid - and --json both print to standard output".into(),
+        ));
+    }
+    for path in [&save, &svg, &mermaid].into_iter().flatten() {
+        if !mermaid_stdout || mermaid.as_ref() != Some(path) {
+            parent_dir_exists(path)?;
+        }
+    }
     let (p, v, params, config) = args.resolve()?;
     let mut config = config.stop_at_first_violation();
     config.progress = std::io::stderr().is_terminal();
@@ -317,11 +398,25 @@ fn explore(args: &RunArgs, save: Option<PathBuf>) -> Result<i32, Error> {
                 report.schedules,
                 report.completeness()
             );
+            if svg.is_some() || mermaid.is_some() {
+                println!(" no violation, so no diagram was written");
+            }
         }
         return Ok(0);
     };
     if let Some(path) = &save {
         TraceFile::from_witness(&report, w)?.save(path)?;
+    }
+    if let Some(path) = &svg {
+        write_file(path, &diagram::svg::render(&w.trace))?;
+    }
+    match &mermaid {
+        Some(_) if mermaid_stdout => {
+            print!("{}", diagram::mermaid::render(&w.trace));
+            return Ok(1);
+        }
+        Some(path) => write_file(path, &diagram::mermaid::render(&w.trace))?,
+        None => {}
     }
     if args.json {
         print_json(&serde_json::json!({ "violation": w, "schedules": report.schedules }));
@@ -337,8 +432,24 @@ fn explore(args: &RunArgs, save: Option<PathBuf>) -> Result<i32, Error> {
                 path.display()
             );
         }
+        for path in [&svg, &mermaid].into_iter().flatten() {
+            println!(" diagram written to {}", path.display());
+        }
     }
     Ok(1)
+}
+
+/// Refuse, before exploring, an output file whose directory does not exist.
+fn parent_dir_exists(path: &Path) -> Result<(), Error> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Io(format!(
+            "{}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        ))),
+        _ if path.is_dir() => Err(Error::Io(format!("{} is a directory", path.display()))),
+        _ => Ok(()),
+    }
 }
 
 fn replay(path: &std::path::Path, json: bool) -> Result<i32, Error> {

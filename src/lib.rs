@@ -59,6 +59,11 @@
 //! that could have continued. A deadlock ends with what every blocked thread
 //! waits for, what it holds, and the wait-for cycle.
 //!
+//! [`diagram`] draws the same trace as a picture — one lane per thread,
+//! arrows for what ordered one thread after another, preemptions shaded — as
+//! SVG or Mermaid (`racetrace explore … --svg FILE`), and [`html`] gathers
+//! every witness into an offline report (`racetrace report --out DIR`).
+//!
 //! ## Replaying
 //!
 //! Every witness carries a schedule token (`loom/17`, `shuttle/0.1.1.2`).
@@ -81,9 +86,11 @@
 
 pub mod cell;
 pub mod config;
+pub mod diagram;
 mod dpor;
 mod error;
 pub mod explore;
+pub mod html;
 pub mod patterns;
 pub mod replay;
 mod rt;

@@ -221,7 +221,9 @@ impl Trace {
         out
     }
 
-    fn cell(&self, e: &Event) -> String {
+    /// One event as the text trace shows it (also the label of its mark in
+    /// the diagrams).
+    pub(crate) fn cell(&self, e: &Event) -> String {
         let name = e.name.as_deref().unwrap_or("");
         let mut s = match e.access {
             Access::Read => match &e.value {

@@ -243,6 +243,15 @@ pub fn check_pattern(
     pattern: &'static Pattern,
     each: &mut dyn FnMut(CheckRow),
 ) -> Result<(), Error> {
+    check_pattern_reports(pattern, &mut |row, _| each(row))
+}
+
+/// As [`check_pattern`], also handing over each exploration's full
+/// [`Report`] (outcome table and witness traces), for `racetrace report`.
+pub fn check_pattern_reports(
+    pattern: &'static Pattern,
+    each: &mut dyn FnMut(CheckRow, Report),
+) -> Result<(), Error> {
     let params = pattern.params(&[])?;
     for v in pattern.variants {
         for job in v.jobs {
@@ -252,7 +261,7 @@ pub fn check_pattern(
             config.real_timeout = Duration::from_secs(5);
             let report = explore(pattern, v, &params, &config)?;
             let verdict = Verdict::of(&v.spec, &report, job.required);
-            each(CheckRow {
+            let row = CheckRow {
                 pattern: pattern.name,
                 variant: v.name,
                 backend: job.backend,
@@ -263,7 +272,8 @@ pub fn check_pattern(
                 verdict,
                 violations: report.violations().map(|r| r.outcome.clone()).collect(),
                 seconds: report.elapsed.as_secs_f64(),
-            });
+            };
+            each(row, report);
         }
     }
     Ok(())
