@@ -228,7 +228,10 @@ pub fn explore(
             limit: LOOM_MAX_THREADS,
         });
     }
-    let label = format!("{}/{} · {}", pattern.name, variant.name, params.describe());
+    let label = match params.describe() {
+        d if d.is_empty() => format!("{}/{}", pattern.name, variant.name),
+        d => format!("{}/{} · {d}", pattern.name, variant.name),
+    };
     let p1 = params.clone();
     let run = variant.run;
     let body: explore::Body = Arc::new(move || run(&p1));
