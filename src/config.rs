@@ -227,6 +227,13 @@ pub struct Config {
 /// Schedules run by the sampling backends when no count is given.
 pub const DEFAULT_SAMPLES: u64 = 1000;
 
+/// Operations one execution may record before it is stopped with the outcome
+/// `step limit`: no correct pattern here comes near it, so reaching it means
+/// the threads kept running without finishing (a livelock, or a spin loop
+/// waiting for something that never happens). Lower than loom's branch limit
+/// and shuttle's step bound, so racetrace stops the execution before they do.
+pub const MAX_STEPS: usize = 2000;
+
 impl Default for Config {
     fn default() -> Self {
         Config::new(Backend::Loom)

@@ -14,6 +14,10 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// The outcome of an execution stopped at [`crate::config::MAX_STEPS`]
+/// operations (or at a backend's own step limit).
+pub const STEP_LIMIT: &str = "step limit";
+
 /// The program to explore: returns its outcome as a short string.
 pub(crate) type Body = Arc<dyn Fn() -> String + Send + Sync>;
 /// Judges an outcome: allowed?, and the spec's words for it.
@@ -239,7 +243,20 @@ impl Acc {
         let (outcome, deadlock, detail) = match (fin.special, failure) {
             (Some(Special::Deadlock(d)), _) => ("deadlock".to_string(), Some(d), None),
             (Some(Special::DataRace(m)), _) => ("data-race".to_string(), None, Some(m)),
+            (Some(Special::StepLimit(n)), _) => (
+                STEP_LIMIT.to_string(),
+                None,
+                Some(format!(
+                    "stopped after {n} operations with threads still running: a livelock or an endless spin, not a deadlock (no thread was blocked for good)"
+                )),
+            ),
             (Some(Special::Panic(m)), _) => (panic_outcome(&m), None, Some(one_line(&m))),
+            // The backends' own step limits, should one be reached first.
+            (None, Some(m))
+                if m.contains("exceeded max_steps") || m.contains("maximum number of branches") =>
+            {
+                (STEP_LIMIT.to_string(), None, Some(one_line(&m)))
+            }
             (None, Some(m)) if m.starts_with("deadlock") => {
                 ("deadlock".to_string(), None, Some(one_line(&m)))
             }
@@ -777,6 +794,12 @@ fn shuttle_loop(
                 // the same scheduler, which continues where it stopped.
                 let msg = rt::panics::message(p.as_ref());
                 let mut a = lock(acc);
+                if a.current.is_none() {
+                    // The scheduler failed between executions (PCT asserts
+                    // that the first one had a choice to make): running it
+                    // again would fail again, for ever.
+                    return Some(msg.lines().next().unwrap_or("").to_string());
+                }
                 a.pending_failure = Some(msg.clone());
                 a.finish_current(None);
                 if a.should_stop() {

@@ -64,7 +64,10 @@ impl Verdict {
         let violated = report.violations().next().is_some();
         match (spec.expect, violated) {
             (Expect::Holds, true) => Verdict::Violated,
-            (Expect::Holds, false) if report.complete => Verdict::Verified,
+            // Complete within a preemption bound is still a bound.
+            (Expect::Holds, false) if report.complete && report.preemption_bound.is_none() => {
+                Verdict::Verified
+            }
             (Expect::Holds, false) => Verdict::HoldsBounded,
             (Expect::Bug(_), true) => Verdict::BugFound,
             (Expect::Bug(_), false) if required => Verdict::BugMissed,

@@ -199,10 +199,20 @@ impl Trace {
                     by
                 );
             }
-            if !d.cycle.is_empty() {
+            if d.cycle.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "   no cycle: every unfinished thread is blocked, and none can wake another"
+                );
+            } else {
                 let mut names: Vec<&str> = d.cycle.iter().map(|&t| self.thread_name(t)).collect();
                 names.push(self.thread_name(d.cycle[0]));
-                let _ = writeln!(out, "   cycle: {}", names.join(" → "));
+                let own = if d.cycle.len() == 1 {
+                    " (waits for itself)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "   cycle: {}{own}", names.join(" → "));
             }
         }
         if let Some(d) = &self.detail {

@@ -143,11 +143,9 @@ fn every_witness_of_every_pattern_renders_with_one_lane_per_thread_and_one_mark_
     for p in patterns::all() {
         let params = p.params(&[]).unwrap();
         for v in p.variants {
-            for b in [Backend::Loom, Backend::ShuttleDfs] {
-                if !v.jobs.iter().any(|j| j.backend == b) {
-                    continue;
-                }
-                let r = patterns::explore(p, v, &params, &Config::new(b)).unwrap();
+            // Each variant's own exhaustive jobs, with their bounds.
+            for job in v.jobs.iter().filter(|j| j.backend.exhaustive()) {
+                let r = patterns::explore(p, v, &params, &job.config()).unwrap();
                 for row in &r.outcomes {
                     if let Some(w) = &row.witness {
                         check_svg(&w.trace);

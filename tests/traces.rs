@@ -7,10 +7,16 @@
 use racetrace::patterns::{self, Pattern};
 use racetrace::{Backend, Config, Report};
 
+/// Explore under `backend` with the bounds of the variant's own job on it, if
+/// it has one (a variant too large to explore completely says so there).
 fn report(p: &'static Pattern, variant: &str, backend: Backend) -> Report {
     let v = p.variant(variant).unwrap();
     let params = p.params(&[]).unwrap();
-    patterns::explore(p, v, &params, &Config::new(backend)).unwrap()
+    let config = match v.jobs.iter().find(|j| j.backend == backend) {
+        Some(job) => job.config(),
+        None => Config::new(backend),
+    };
+    patterns::explore(p, v, &params, &config).unwrap()
 }
 
 /// Table, then the witness of each forbidden outcome.

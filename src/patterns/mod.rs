@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod lock_order;
 pub mod locked_counter;
+pub mod lost_wakeup;
+pub mod philosophers;
+pub mod relock;
 pub mod unsafe_counter;
 
 /// A pattern's parameter.
@@ -63,6 +67,9 @@ pub struct Job {
     /// False for runs shown for information only: stress testing a buggy
     /// variant on real threads usually misses the bug, which is the point.
     pub required: bool,
+    /// loom only: a preemption bound, for variants whose full exploration
+    /// takes minutes (the report then says "complete within preemption bound k").
+    pub preemption_bound: Option<usize>,
 }
 
 impl Job {
@@ -72,6 +79,7 @@ impl Job {
             backend,
             max_schedules: None,
             required: true,
+            preemption_bound: None,
         }
     }
     /// A run shown for information only.
@@ -80,6 +88,7 @@ impl Job {
             backend,
             max_schedules: Some(n),
             required: false,
+            preemption_bound: None,
         }
     }
     /// A required run of `n` schedules.
@@ -88,7 +97,22 @@ impl Job {
             backend,
             max_schedules: Some(n),
             required: true,
+            preemption_bound: None,
         }
+    }
+    /// This run with loom's preemption bound set to `k`.
+    pub const fn with_preemption_bound(self, k: usize) -> Job {
+        Job {
+            preemption_bound: Some(k),
+            ..self
+        }
+    }
+    /// The configuration this run uses (its backend and bounds).
+    pub fn config(&self) -> Config {
+        let mut config = Config::new(self.backend);
+        config.max_schedules = self.max_schedules;
+        config.preemption_bound = self.preemption_bound;
+        config
     }
 }
 
@@ -126,7 +150,14 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 2] = [&unsafe_counter::PATTERN, &locked_counter::PATTERN];
+    static ALL: [&Pattern; 6] = [
+        &unsafe_counter::PATTERN,
+        &locked_counter::PATTERN,
+        &lock_order::PATTERN,
+        &philosophers::PATTERN,
+        &relock::PATTERN,
+        &lost_wakeup::PATTERN,
+    ];
     &ALL
 }
 
@@ -197,7 +228,10 @@ pub fn explore(
             limit: LOOM_MAX_THREADS,
         });
     }
-    let label = format!("{}/{} · {}", pattern.name, variant.name, params.describe());
+    let label = match params.describe() {
+        d if d.is_empty() => format!("{}/{}", pattern.name, variant.name),
+        d => format!("{}/{} · {d}", pattern.name, variant.name),
+    };
     let p1 = params.clone();
     let run = variant.run;
     let body: explore::Body = Arc::new(move || run(&p1));
@@ -255,8 +289,7 @@ pub fn check_pattern_reports(
     let params = pattern.params(&[])?;
     for v in pattern.variants {
         for job in v.jobs {
-            let mut config = Config::new(job.backend);
-            config.max_schedules = job.max_schedules;
+            let mut config = job.config();
             config.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             config.real_timeout = Duration::from_secs(5);
             let report = explore(pattern, v, &params, &config)?;

@@ -25,7 +25,7 @@
 use crate::trace::{Access, BlockedThread, Deadlock, Event};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
 
 pub(crate) mod panics;
@@ -51,6 +51,9 @@ pub(crate) trait Wake: Send + Sync {
 #[derive(Clone, Debug)]
 pub(crate) enum Special {
     Deadlock(Deadlock),
+    /// The execution ran [`crate::config::MAX_STEPS`] operations without
+    /// finishing: a livelock or an endless spin (the count is in the field).
+    StepLimit(usize),
     Panic(String),
     DataRace(String),
 }
@@ -101,6 +104,9 @@ struct State {
     special: Option<Special>,
     result: Option<String>,
     next_thread_name: usize,
+    /// What a thread waiting on this condition variable is really waiting
+    /// for, when a primitive built on it says so (`a permit of seats (0 free)`).
+    wait_reason: HashMap<usize, String>,
 }
 
 /// One execution of a pattern (one schedule).
@@ -113,6 +119,8 @@ pub(crate) struct Execution {
     /// Run by the `dpor` scheduler: mutex acquisitions get a scheduling point
     /// of their own (shuttle acquires first and switches after).
     pub(crate) dpor: AtomicBool,
+    /// Operations recorded so far (checked against the step limit).
+    steps: AtomicUsize,
     state: Mutex<State>,
     /// Under shuttle: the operation each task will perform when it next runs,
     /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
@@ -209,6 +217,7 @@ impl Execution {
             dpor: AtomicBool::new(false),
             pending: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            steps: AtomicUsize::new(0),
             state: Mutex::new(State {
                 threads: vec![ThreadState {
                     name: "main".into(),
@@ -222,6 +231,7 @@ impl Execution {
                 special: None,
                 result: None,
                 next_thread_name: 1,
+                wait_reason: HashMap::new(),
             }),
         })
     }
@@ -352,9 +362,36 @@ pub(crate) fn ctx() -> Option<Ctx> {
     Some(Ctx { exec, tid })
 }
 
+/// Who is calling, for re-entrant locks: the racetrace thread under loom and
+/// shuttle (whose model threads share one OS thread), the OS thread otherwise.
+pub(crate) fn thread_key() -> usize {
+    std::thread_local! {
+        static KEY: u8 = const { 0 };
+    }
+    match ctx() {
+        Some(c) if c.exec.kind != Kind::Real => c.tid + 1,
+        // The address of a thread-local is unique among live threads.
+        _ => KEY.with(|k| k as *const u8 as usize),
+    }
+}
+
 /// Unwind this thread if its execution was abandoned (and it is not already
-/// unwinding: a second panic would abort).
+/// unwinding: a second panic would abort). Called before every operation, so
+/// this is also where an execution that has run too long is stopped: past
+/// [`crate::config::MAX_STEPS`] operations it ends with [`Special::StepLimit`],
+/// well before loom's branch limit (which it cannot survive) or shuttle's
+/// step bound.
 pub(crate) fn check_abandoned(exec: &Execution) {
+    let steps = exec.steps.load(Ordering::Relaxed);
+    if steps >= crate::config::MAX_STEPS && !exec.is_abandoned() {
+        let mut st = exec.state();
+        if st.special.is_none() {
+            st.special = Some(Special::StepLimit(steps));
+        }
+        drop(st);
+        exec.abandoned.store(true, Ordering::SeqCst);
+        exec.wake_waiters();
+    }
     if exec.is_abandoned() && !std::thread::panicking() {
         std::panic::resume_unwind(Box::new(Abandon));
     }
@@ -438,6 +475,7 @@ impl Ctx {
         if self.exec.is_abandoned() {
             return step;
         }
+        self.exec.steps.fetch_add(1, Ordering::Relaxed);
         st.events.push(Event {
             step,
             thread: self.tid,
@@ -482,6 +520,26 @@ impl Ctx {
         let mut st = self.exec.state();
         if let Some(n) = st.names.get_mut(id) {
             *n = name.to_string();
+        }
+    }
+
+    /// Say what a thread waiting on condition variable `cv` waits for, in
+    /// words, for wait-for reports (primitives built on a condition variable
+    /// keep it up to date).
+    pub(crate) fn set_wait_reason(&self, cv: usize, reason: String) {
+        let mut st = self.exec.state();
+        st.wait_reason.insert(cv, reason);
+    }
+
+    /// Record an operation that involves no backend primitive (a re-entrant
+    /// mutex taken again by its holder): no scheduling point, one event.
+    pub(crate) fn mark(&self, access: Access, op: &str, object: usize, note: String) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, Some(object), None);
+        if !self.exec.is_abandoned()
+            && let Some(e) = Self::last_event(&mut st)
+        {
+            e.note = Some(note);
         }
     }
 
@@ -595,6 +653,7 @@ impl Ctx {
         if !self.exec.is_abandoned()
             && let Some(d) = global_deadlock(&st)
         {
+            record_pending_blocks(&self.exec, &mut st);
             st.special = Some(Special::Deadlock(d));
             drop(st);
             self.abandon();
@@ -791,6 +850,7 @@ impl Ctx {
             .or_else(|| global_deadlock(&st));
         if let Some(d) = found {
             if st.special.is_none() {
+                record_pending_blocks(&self.exec, &mut st);
                 st.special = Some(Special::Deadlock(d));
             }
             drop(st);
@@ -804,6 +864,42 @@ impl Ctx {
     pub(crate) fn abandon(&self) {
         self.exec.abandoned.store(true, Ordering::SeqCst);
         self.exec.wake_waiters();
+    }
+}
+
+/// A thread that called `lock` while the mutex was free, and lost it to
+/// another thread before getting it (the backend switched inside `lock`), is
+/// blocked but has recorded no `Block` event. When a deadlock is found, record
+/// one for each such thread, in thread order, so that the trace ends with what
+/// every thread waits for.
+fn record_pending_blocks(exec: &Execution, st: &mut State) {
+    for t in 0..st.threads.len() {
+        let Status::Lock(m) = st.threads[t].status else {
+            continue;
+        };
+        let Some(&h) = st.holder.get(&m) else {
+            continue;
+        };
+        let last = st.events.iter().rev().find(|e| e.thread == t);
+        if last.is_some_and(|e| e.access == Access::Block && e.object == Some(m)) {
+            continue;
+        }
+        let who = st.threads[h].name.clone();
+        st.events.push(Event {
+            step: st.events.len() + 1,
+            thread: t,
+            object: Some(m),
+            name: st.names.get(m).cloned(),
+            access: Access::Block,
+            op: "lock".into(),
+            value: None,
+            old: None,
+            reads_from: None,
+            stale: false,
+            note: Some(format!("waits: held by {who}")),
+            preempted: None,
+        });
+        exec.steps.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -899,6 +995,8 @@ fn report(st: &State, cycle: Vec<usize>) -> Deadlock {
                         .unwrap_or(false)
                 } {
                     format!("lock {} (woken by {})", name(*mutex), name(*cv))
+                } else if let Some(why) = st.wait_reason.get(cv) {
+                    why.clone()
                 } else {
                     format!("a notify on {}", name(*cv))
                 }

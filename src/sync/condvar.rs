@@ -11,7 +11,7 @@ const UNTRACKED: usize = usize::MAX;
 
 /// A condition variable, as `std::sync::Condvar` without poisoning.
 pub struct Condvar {
-    id: usize,
+    pub(crate) id: usize,
     inner: Arc<Impl>,
 }
 

@@ -5,11 +5,15 @@
 
 mod condvar;
 mod mutex;
+mod reentrant;
+mod semaphore;
 
 pub mod atomic;
 
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
+pub use semaphore::Semaphore;
 
 /// `std::sync::Arc`, re-exported. Reference counting is not what racetrace
 /// checks, and loom's modelled `Arc` adds a branch per count change (about 3×
