@@ -42,4 +42,4 @@ outcomes *ARGS:
 # New corpus entries go to a scratch directory; crashes land in fuzz/artifacts/TARGET/.
 fuzz TARGET SECONDS:
     mkdir -p "${TMPDIR:-/tmp}/racetrace-fuzz-{{TARGET}}"
-    cd fuzz && cargo +nightly fuzz run -O {{TARGET}} "${TMPDIR:-/tmp}/racetrace-fuzz-{{TARGET}}" corpus/{{TARGET}} -- -max_total_time={{SECONDS}} -timeout=10 -detect_leaks=0
+    cd fuzz && ASAN_OPTIONS=detect_leaks=0 cargo +nightly fuzz run -O {{TARGET}} "${TMPDIR:-/tmp}/racetrace-fuzz-{{TARGET}}" corpus/{{TARGET}} -- -max_total_time={{SECONDS}} -timeout=10 -detect_leaks=0
