@@ -36,3 +36,10 @@ bench:
 # The outcome table of one pattern, e.g. `just outcomes unsafe-counter --backend shuttle-dfs`.
 outcomes *ARGS:
     cargo run --release -- outcomes {{ARGS}}
+
+# Fuzz one target (schedule, trace_file, queue_ops) for SECONDS, e.g. `just fuzz trace_file 60`.
+# Needs nightly and `cargo install cargo-fuzz`; see fuzz/README.md for a stable-only way.
+# New corpus entries go to a scratch directory; crashes land in fuzz/artifacts/TARGET/.
+fuzz TARGET SECONDS:
+    mkdir -p "${TMPDIR:-/tmp}/racetrace-fuzz-{{TARGET}}"
+    cd fuzz && ASAN_OPTIONS=detect_leaks=0 cargo +nightly fuzz run -O {{TARGET}} "${TMPDIR:-/tmp}/racetrace-fuzz-{{TARGET}}" corpus/{{TARGET}} -- -max_total_time={{SECONDS}} -timeout=10 -detect_leaks=0

@@ -101,20 +101,20 @@ struct RunArgs {
     /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     param: Vec<String>,
-    /// Backend: dpor, loom, shuttle-dfs, shuttle-random, shuttle-pct, real.
+    /// Backend: dpor, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real.
     #[arg(long, default_value = "dpor")]
     backend: String,
     /// loom only: at most this many preemptions per execution.
     #[arg(long)]
     preemption_bound: Option<usize>,
     /// Stop after this many schedules (the sample size for shuttle-random,
-    /// shuttle-pct and real; default 1000).
+    /// shuttle-pct, fuzz and real; default 1000).
     #[arg(long)]
     max_schedules: Option<u64>,
     /// Stop after this many seconds.
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Seed for shuttle-random and shuttle-pct.
+    /// Seed for shuttle-random, shuttle-pct and fuzz.
     #[arg(long)]
     seed: Option<u64>,
     /// Print JSON.
@@ -167,9 +167,12 @@ impl RunArgs {
             config.max_duration = Some(std::time::Duration::from_secs_f64(s));
         }
         if let Some(s) = self.seed {
-            if !matches!(backend, Backend::ShuttleRandom | Backend::ShuttlePct) {
+            if !matches!(
+                backend,
+                Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
+            ) {
                 return Err(Error::BadOption(format!(
-                    "--seed applies to shuttle-random and shuttle-pct, not {backend}"
+                    "--seed applies to shuttle-random, shuttle-pct and fuzz, not {backend}"
                 )));
             }
             config.seed = s;

@@ -41,17 +41,22 @@ pub enum Backend {
     /// racetrace's source-DPOR with sleep sets over shuttle's runtime:
     /// exhaustive, visiting each distinct interleaving about once.
     Dpor,
+    /// The schedule fuzzer: each schedule's choices come from a byte string
+    /// (see [`crate::fuzz`]); here drawn from a seeded PRNG, under
+    /// `cargo fuzz` chosen by libFuzzer's coverage feedback.
+    Fuzz,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: [Backend; 6] = [
+    pub const ALL: [Backend; 7] = [
         Backend::Real,
         Backend::Loom,
         Backend::ShuttleDfs,
         Backend::ShuttleRandom,
         Backend::ShuttlePct,
         Backend::Dpor,
+        Backend::Fuzz,
     ];
 
     /// The name used on the command line.
@@ -63,6 +68,7 @@ impl Backend {
             Backend::ShuttleRandom => "shuttle-random",
             Backend::ShuttlePct => "shuttle-pct",
             Backend::Dpor => "dpor",
+            Backend::Fuzz => "fuzz",
         }
     }
 
@@ -75,7 +81,11 @@ impl Backend {
     pub fn on_shuttle(self) -> bool {
         matches!(
             self,
-            Backend::ShuttleDfs | Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Dpor
+            Backend::ShuttleDfs
+                | Backend::ShuttleRandom
+                | Backend::ShuttlePct
+                | Backend::Dpor
+                | Backend::Fuzz
         )
     }
 
@@ -197,8 +207,8 @@ fn truncate(s: &str) -> String {
 pub struct Config {
     /// The backend. Defaults to `RACETRACE_BACKEND`, else `loom`.
     pub backend: Backend,
-    /// Stop after this many schedules. For `shuttle-random`, `shuttle-pct`
-    /// and `real` this is the number to run (default 1000); for the exhaustive
+    /// Stop after this many schedules. For `shuttle-random`, `shuttle-pct`,
+    /// `fuzz` and `real` this is the number to run (default 1000); for the exhaustive
     /// backends, a bound (default none). Defaults to `RACETRACE_MAX_SCHEDULES`.
     pub max_schedules: Option<u64>,
     /// Stop after this long (checked before each schedule, so loom's
@@ -207,7 +217,7 @@ pub struct Config {
     /// loom only: at most this many preemptions per execution. Defaults to
     /// `RACETRACE_PREEMPTION_BOUND`.
     pub preemption_bound: Option<usize>,
-    /// Seed of the random and PCT schedulers. Defaults to `RACETRACE_SEED`, else 0.
+    /// Seed of the random, PCT and fuzz schedulers. Defaults to `RACETRACE_SEED`, else 0.
     pub seed: u64,
     /// Depth of the PCT scheduler (bugs of depth d are found with probability
     /// at least 1/(n·k^(d-1))). Default 3.

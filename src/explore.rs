@@ -364,11 +364,23 @@ fn panic_outcome(msg: &str) -> String {
 
 /// Explore `body` under `config`; `judge` says which outcomes are allowed.
 pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    explore_with(label, body, judge, config, None)
+}
+
+/// As [`explore`]; a shuttle backend uses `scheduler` (wrapped in the
+/// recorder) instead of its own, when one is given.
+pub(crate) fn explore_with(
+    label: String,
+    body: Body,
+    judge: Judge,
+    config: &Config,
+    scheduler: Option<Box<dyn shuttle::scheduler::Scheduler>>,
+) -> Report {
     rt::install_panic_hook();
     let _quiet = rt::panics::Quiet::new();
     let sampling = matches!(
         config.backend,
-        Backend::Real | Backend::ShuttleRandom | Backend::ShuttlePct
+        Backend::Real | Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
     );
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
     let only = match &config.replay {
@@ -400,7 +412,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
     let engine_error = match config.backend {
         Backend::Real => run_real(&acc, &body, config),
         Backend::Loom => run_loom(&acc, &body, config),
-        _ => run_shuttle(&acc, &body, config),
+        _ => run_shuttle(&acc, &body, config, scheduler),
     };
     Execution::leave();
     let mut a = lock(&acc);
@@ -437,8 +449,11 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
         params: BTreeMap::new(),
         backend: config.backend,
         preemption_bound: config.preemption_bound,
-        seed: matches!(config.backend, Backend::ShuttleRandom | Backend::ShuttlePct)
-            .then_some(config.seed),
+        seed: matches!(
+            config.backend,
+            Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
+        )
+        .then_some(config.seed),
         schedules: a.index,
         pruned: a.pruned,
         complete,
@@ -718,19 +733,30 @@ impl crate::dpor::Pending for PendingOps {
     }
 }
 
-fn run_shuttle(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
+fn run_shuttle(
+    acc: &Shared,
+    body: &Body,
+    config: &Config,
+    custom: Option<Box<dyn shuttle::scheduler::Scheduler>>,
+) -> Option<String> {
     use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
     let n = config.max_schedules.unwrap_or(DEFAULT_SAMPLES) as usize;
-    let inner: Box<dyn Scheduler> = match (&config.replay, config.backend) {
-        (Some(ReplayToken::Shuttle(steps)), _) => Box::new(Replay {
+    let inner: Box<dyn Scheduler> = match (custom, &config.replay, config.backend) {
+        (Some(s), _, _) => s,
+        (None, Some(ReplayToken::Shuttle(steps)), _) => Box::new(Replay {
             steps: steps.clone(),
             pos: 0,
             started: false,
         }),
-        (_, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
-        (_, Backend::Dpor) => Box::new(crate::dpor::Dpor::new(Arc::new(PendingOps(acc.clone())))),
-        (_, Backend::ShuttleRandom) => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
-        _ => Box::new(PctScheduler::new_from_seed(
+        (None, _, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
+        (None, _, Backend::Dpor) => {
+            Box::new(crate::dpor::Dpor::new(Arc::new(PendingOps(acc.clone()))))
+        }
+        (None, _, Backend::ShuttleRandom) => {
+            Box::new(RandomScheduler::new_from_seed(config.seed, n))
+        }
+        (None, _, Backend::Fuzz) => Box::new(crate::fuzz::FuzzScheduler::seeded(config.seed)),
+        (None, _, _) => Box::new(PctScheduler::new_from_seed(
             config.seed,
             config.pct_depth,
             n,

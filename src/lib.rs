@@ -90,6 +90,7 @@ pub mod diagram;
 mod dpor;
 mod error;
 pub mod explore;
+pub mod fuzz;
 pub mod html;
 pub mod patterns;
 pub mod replay;

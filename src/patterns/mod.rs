@@ -220,6 +220,17 @@ pub fn explore(
     params: &Params,
     config: &Config,
 ) -> Result<Report, Error> {
+    explore_with(pattern, variant, params, config, None)
+}
+
+/// As [`explore`], on shuttle with the given scheduler (for [`crate::fuzz`]).
+pub(crate) fn explore_with(
+    pattern: &'static Pattern,
+    variant: &'static Variant,
+    params: &Params,
+    config: &Config,
+    scheduler: Option<Box<dyn shuttle::scheduler::Scheduler>>,
+) -> Result<Report, Error> {
     config.validate()?;
     let needed = (pattern.threads)(params);
     if config.backend == Backend::Loom && needed > LOOM_MAX_THREADS {
@@ -239,7 +250,7 @@ pub fn explore(
     let spec = variant.spec;
     let judge: explore::Judge =
         Arc::new(move |o: &str| ((spec.allowed)(&p2, o), (spec.explain)(&p2, o)));
-    let mut report = explore::explore(label, body, judge, config);
+    let mut report = explore::explore_with(label, body, judge, config, scheduler);
     report.pattern = Some(pattern.name.to_string());
     report.variant = Some(variant.name.to_string());
     report.params = params.0.clone();
