@@ -45,7 +45,8 @@ impl std::fmt::Debug for Spec {
 pub enum Verdict {
     /// Expected to hold; no violation in any schedule, and every schedule was explored.
     Verified,
-    /// Expected to hold; no violation, but exploration was bounded or sampled.
+    /// Expected to hold; no violation, but exploration was bounded (schedules,
+    /// time or preemptions) or sampled.
     HoldsBounded,
     /// Expected to hold; a forbidden outcome was reached.
     Violated,
@@ -64,7 +65,9 @@ impl Verdict {
         let violated = report.violations().next().is_some();
         match (spec.expect, violated) {
             (Expect::Holds, true) => Verdict::Violated,
-            (Expect::Holds, false) if report.complete => Verdict::Verified,
+            (Expect::Holds, false) if report.complete && report.preemption_bound.is_none() => {
+                Verdict::Verified
+            }
             (Expect::Holds, false) => Verdict::HoldsBounded,
             (Expect::Bug(_), true) => Verdict::BugFound,
             (Expect::Bug(_), false) if required => Verdict::BugMissed,

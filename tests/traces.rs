@@ -6,10 +6,17 @@
 use racetrace::patterns::{self, Pattern};
 use racetrace::{Backend, Config, Report};
 
+/// The variant explored as `racetrace check` explores it with `backend`
+/// (the job's schedule and preemption bounds), or unbounded.
 fn report(p: &'static Pattern, variant: &str, backend: Backend) -> Report {
     let v = p.variant(variant).unwrap();
     let params = p.params(&[]).unwrap();
-    patterns::explore(p, v, &params, &Config::new(backend)).unwrap()
+    let mut config = Config::new(backend);
+    if let Some(job) = v.jobs.iter().find(|j| j.backend == backend) {
+        config.max_schedules = job.max_schedules;
+        config.preemption_bound = job.preemption_bound;
+    }
+    patterns::explore(p, v, &params, &config).unwrap()
 }
 
 /// Table, then the witness of each forbidden outcome.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod locked_counter;
+pub mod producer_consumer;
 pub mod unsafe_counter;
 
 /// A pattern's parameter.
@@ -63,6 +64,9 @@ pub struct Job {
     /// False for runs shown for information only: stress testing a buggy
     /// variant on real threads usually misses the bug, which is the point.
     pub required: bool,
+    /// loom only: the preemption bound, for programs too large to explore
+    /// without one.
+    pub preemption_bound: Option<usize>,
 }
 
 impl Job {
@@ -72,6 +76,7 @@ impl Job {
             backend,
             max_schedules: None,
             required: true,
+            preemption_bound: None,
         }
     }
     /// A run shown for information only.
@@ -80,6 +85,14 @@ impl Job {
             backend,
             max_schedules: Some(n),
             required: false,
+            preemption_bound: None,
+        }
+    }
+    /// The same run, loom's exploration bounded to `k` preemptions.
+    pub const fn preemptions(self, k: usize) -> Job {
+        Job {
+            preemption_bound: Some(k),
+            ..self
         }
     }
     /// A required run of `n` schedules.
@@ -88,6 +101,7 @@ impl Job {
             backend,
             max_schedules: Some(n),
             required: true,
+            preemption_bound: None,
         }
     }
 }
@@ -126,7 +140,11 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 2] = [&unsafe_counter::PATTERN, &locked_counter::PATTERN];
+    static ALL: [&Pattern; 3] = [
+        &unsafe_counter::PATTERN,
+        &locked_counter::PATTERN,
+        &producer_consumer::PATTERN,
+    ];
     &ALL
 }
 
@@ -248,6 +266,7 @@ pub fn check_pattern(
         for job in v.jobs {
             let mut config = Config::new(job.backend);
             config.max_schedules = job.max_schedules;
+            config.preemption_bound = job.preemption_bound;
             config.real_timeout = Duration::from_secs(5);
             let report = explore(pattern, v, &params, &config)?;
             let verdict = Verdict::of(&v.spec, &report, job.required);
@@ -258,7 +277,9 @@ pub fn check_pattern(
                 params: params.clone(),
                 schedules: report.schedules,
                 complete: report.complete,
-                bound: report.bound.clone(),
+                bound: report.bound.clone().or(job
+                    .preemption_bound
+                    .map(|k| format!("preemption bound {k}"))),
                 verdict,
                 violations: report.violations().map(|r| r.outcome.clone()).collect(),
                 seconds: report.elapsed.as_secs_f64(),

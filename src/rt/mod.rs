@@ -88,6 +88,8 @@ struct CvState {
 struct ThreadState {
     name: String,
     status: Status,
+    /// loom only: the model thread, to unpark it on abandonment.
+    loom: Option<loom::thread::Thread>,
 }
 
 struct State {
@@ -138,6 +140,7 @@ impl Execution {
                 threads: vec![ThreadState {
                     name: "main".into(),
                     status: Status::Running,
+                    loom: None,
                 }],
                 events: Vec::new(),
                 names: Vec::new(),
@@ -213,6 +216,26 @@ impl Execution {
         for h in handles {
             h.wake_all();
         }
+        if self.kind == Kind::Loom {
+            // loom's `Condvar::wait` offers a switch *before* it enqueues the
+            // waiter, so a thread the shadow already counts as waiting may not
+            // be in loom's queue yet: the notify above misses it, it enqueues
+            // later and sleeps forever (loom then reports a deadlock of its
+            // own and stops exploring). loom's `park` keeps an unpark that
+            // arrives early, and the condvar's wait is a `park`: unparking
+            // every waiter reaches it either way.
+            let waiters: Vec<loom::thread::Thread> = {
+                let st = self.state();
+                st.threads
+                    .iter()
+                    .filter(|t| matches!(t.status, Status::Cv { .. }))
+                    .filter_map(|t| t.loom.clone())
+                    .collect()
+            };
+            for t in waiters {
+                t.unpark();
+            }
+        }
     }
 }
 
@@ -257,6 +280,8 @@ pub(crate) enum ObjKind {
     Condvar,
     Atomic,
     Cell,
+    /// A queue or channel (`sync::Queue`, `sync::Channel`).
+    Queue,
 }
 
 impl Ctx {
@@ -304,6 +329,7 @@ impl Ctx {
                     ObjKind::Condvar => "condvar",
                     ObjKind::Atomic => "atomic",
                     ObjKind::Cell => "cell",
+                    ObjKind::Queue => "queue",
                 };
                 format!("{prefix}{id}")
             }
@@ -383,6 +409,28 @@ impl Ctx {
         }
     }
 
+    /// Record one operation of a compound primitive (a queue's `put`, a
+    /// channel's `recv`): its kind, its value (and old value) and a note.
+    /// Unlike [`Ctx::read`] it does not look for the write the value came from.
+    pub(crate) fn op(
+        &self,
+        id: usize,
+        access: Access,
+        op: &str,
+        value: Option<String>,
+        old: Option<String>,
+        note: Option<String>,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, Some(id), value);
+        if !self.exec.is_abandoned()
+            && let Some(e) = Self::last_event(&mut st)
+        {
+            e.old = old;
+            e.note = note;
+        }
+    }
+
     pub(crate) fn data_race(&self, what: String) {
         let mut st = self.exec.state();
         if st.special.is_none() {
@@ -403,6 +451,7 @@ impl Ctx {
         st.threads.push(ThreadState {
             name: name.clone(),
             status: Status::Running,
+            loom: None,
         });
         self.record(&mut st, Access::Spawn, "spawn", None, Some(name));
         child
@@ -410,6 +459,9 @@ impl Ctx {
 
     pub(crate) fn enter_thread(&self) {
         self.exec.set_tid(self.tid);
+        if self.exec.kind == Kind::Loom {
+            self.exec.state().threads[self.tid].loom = Some(loom::thread::current());
+        }
     }
 
     /// The thread's function has returned or unwound. `panic` is the message

@@ -3,13 +3,17 @@
 //! Each operation is recorded in the execution's trace. Poisoning is removed:
 //! a panic is an outcome of its own, so `lock` returns the guard directly.
 
+mod channel;
 mod condvar;
 mod mutex;
+mod queue;
 
 pub mod atomic;
 
+pub use channel::Channel;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use queue::{Empty, Full, Queue, TaskDoneError};
 
 /// `std::sync::Arc`, re-exported. Reference counting is not what racetrace
 /// checks, and loom's modelled `Arc` adds a branch per count change (about 3×
