@@ -79,6 +79,7 @@ pub mod cell;
 pub mod config;
 mod error;
 pub mod explore;
+pub mod lincheck;
 pub mod patterns;
 pub mod replay;
 mod rt;
