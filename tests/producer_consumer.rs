@@ -231,7 +231,7 @@ fn the_oracle_finds_ok_only_for_the_correct_models_and_the_bugs_for_the_others()
     assert!(defaults(Model::CheckThenGet).contains("deadlock"));
     assert_eq!(
         summary(2, 1, &[vec![(0, 0), (0, 0)]]),
-        "lost (1,0), duplicated (0,0)"
+        "lost (1,0), duplicated (0,0), out of order"
     );
 }
 
