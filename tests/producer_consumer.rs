@@ -215,9 +215,9 @@ fn loom() -> Config {
     Config::new(Backend::Loom).with_preemption_bound(2)
 }
 
-/// Default parameters: producers 1, consumers 2, items 1, capacity 1.
+/// Default parameters: producers 1, consumers 2, items 2, capacity 1.
 fn defaults(model: Model) -> BTreeSet<String> {
-    oracle(model, 1, 2, 1, 1)
+    oracle(model, 1, 2, 2, 1)
 }
 
 #[test]

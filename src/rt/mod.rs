@@ -314,7 +314,12 @@ impl Ctx {
         step
     }
 
-    fn last_event(st: &mut State) -> Option<&mut Event> {
+    /// The event just recorded, to annotate; `None` once the execution is
+    /// abandoned (nothing is recorded then, and the last event is another's).
+    fn last_event<'a>(&self, st: &'a mut State) -> Option<&'a mut Event> {
+        if self.exec.is_abandoned() {
+            return None;
+        }
         st.events.last_mut()
     }
 
@@ -371,7 +376,7 @@ impl Ctx {
         };
         self.record(&mut st, Access::Read, op, Some(id), Some(value));
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.reads_from = reads_from;
             e.stale = stale;
@@ -394,7 +399,7 @@ impl Ctx {
             Some(new.clone()),
         );
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.old = Some(old);
             if !wrote {
@@ -424,7 +429,7 @@ impl Ctx {
         let mut st = self.exec.state();
         self.record(&mut st, access, op, Some(id), value);
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.old = old;
             e.note = note;
@@ -496,7 +501,7 @@ impl Ctx {
         st.threads[self.tid].status = Status::Join(child);
         let name = st.threads[child].name.clone();
         self.record(&mut st, Access::Block, "join", None, Some(name));
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some("waits".into());
         }
         self.deadlock_check(st);
@@ -520,7 +525,7 @@ impl Ctx {
         if let Some(&h) = st.holder.get(&m) {
             let who = st.threads[h].name.clone();
             self.record(&mut st, Access::Block, "lock", Some(m), None);
-            if let Some(e) = Self::last_event(&mut st) {
+            if let Some(e) = self.last_event(&mut st) {
                 e.note = Some(format!("waits: held by {who}"));
             }
             self.deadlock_check(st);
@@ -543,7 +548,7 @@ impl Ctx {
         } else {
             let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
             self.record(&mut st, Access::TryLockFailed, "try_lock", Some(m), None);
-            if let Some(e) = Self::last_event(&mut st) {
+            if let Some(e) = self.last_event(&mut st) {
                 e.note = Some(match who {
                     Some(w) => format!("fails: held by {w}"),
                     None => "fails".into(),
@@ -576,7 +581,7 @@ impl Ctx {
         });
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wait, "wait", Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(format!("releases {mname}"));
         }
         self.deadlock_check(st);
@@ -610,7 +615,7 @@ impl Ctx {
         st.holder.insert(m, self.tid);
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wake, "woken", Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(format!("re-locks {mname}"));
         }
         drop(st);
@@ -652,7 +657,7 @@ impl Ctx {
         let names: Vec<String> = woken.iter().map(|&t| st.threads[t].name.clone()).collect();
         let op = if all { "notify_all" } else { "notify_one" };
         self.record(&mut st, Access::Notify, op, Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(match (names.len(), all || kind == Kind::Loom) {
                 (0, _) => "no waiter".into(),
                 (_, true) => format!("wakes {}", names.join(", ")),
