@@ -386,7 +386,7 @@ pub(crate) fn explore(label: String, body: Body, judge: Judge, config: &Config) 
             witness: r.best.map(|(_, w)| w),
         })
         .collect();
-    outcomes.sort_by(|x, y| outcome_key(&x.outcome).cmp(&outcome_key(&y.outcome)));
+    outcomes.sort_by_key(|x| outcome_key(&x.outcome));
     Report {
         label,
         pattern: None,

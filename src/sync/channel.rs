@@ -39,7 +39,7 @@ enum Inner<T> {
         tx: cb::Sender<T>,
         rx: cb::Receiver<T>,
     },
-    Model(Queue<T>),
+    Model(Box<Queue<T>>),
 }
 
 impl<T> Clone for Channel<T> {
@@ -68,7 +68,9 @@ impl<T: fmt::Debug> Channel<T> {
             "racetrace: a channel's capacity must be at least 1 (rendezvous channels are not modelled)"
         );
         let inner = match rt::ctx() {
-            Some(c) if c.exec.kind != Kind::Real => Inner::Model(Queue::bounded(capacity)),
+            Some(c) if c.exec.kind != Kind::Real => {
+                Inner::Model(Box::new(Queue::bounded(capacity)))
+            }
             ctx => {
                 let (tx, rx) = cb::bounded(capacity);
                 let id = match ctx {
@@ -93,7 +95,7 @@ impl<T: fmt::Debug> Channel<T> {
     pub fn named(self, name: &str) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(Inner::Model(q)) => Channel {
-                inner: Arc::new(Inner::Model(q.named(name))),
+                inner: Arc::new(Inner::Model(Box::new(q.named(name)))),
             },
             Ok(real) => {
                 if let Inner::Real { id, .. } = &real

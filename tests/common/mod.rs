@@ -34,6 +34,7 @@ pub fn counter_oracle(
     let mut out = BTreeSet::new();
     let mut count = 0u64;
     // State: pc per thread, register per thread, shared counter.
+    #[allow(clippy::too_many_arguments)] // a recursive enumerator's state, kept flat
     fn go(
         pc: &mut Vec<usize>,
         reg: &mut Vec<usize>,
