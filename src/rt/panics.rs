@@ -11,7 +11,7 @@ std::thread_local! {
 pub(crate) fn install() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !QUIET.with(Cell::get) || std::env::var_os("RT_DEBUG").is_some() {
+        if !QUIET.with(Cell::get) {
             previous(info);
         }
     }));
