@@ -98,6 +98,18 @@ struct RunArgs {
     /// Operations (increments) per thread.
     #[arg(long)]
     ops: Option<usize>,
+    /// Producer threads (producer-consumer).
+    #[arg(long)]
+    producers: Option<usize>,
+    /// Consumer threads (producer-consumer).
+    #[arg(long)]
+    consumers: Option<usize>,
+    /// Items per producer (producer-consumer).
+    #[arg(long)]
+    items: Option<usize>,
+    /// Queue capacity (producer-consumer).
+    #[arg(long)]
+    capacity: Option<usize>,
     /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     param: Vec<String>,
@@ -142,6 +154,16 @@ impl RunArgs {
         }
         if let Some(k) = self.ops {
             given.push(("ops".to_string(), k));
+        }
+        for (name, v) in [
+            ("producers", self.producers),
+            ("consumers", self.consumers),
+            ("items", self.items),
+            ("capacity", self.capacity),
+        ] {
+            if let Some(v) = v {
+                given.push((name.to_string(), v));
+            }
         }
         for p in &self.param {
             let (k, v) = p.split_once('=').ok_or_else(|| {

@@ -81,6 +81,10 @@
 //!   replayed, and a run that hangs is reported after a time-out.
 //! * Only operations on racetrace primitives are scheduling points and appear
 //!   in traces.
+//! * [`sync::Channel`] is crossbeam's bounded channel on real threads and a
+//!   modelled one (a [`sync::Queue`]) under loom and shuttle; a real-thread
+//!   deadlock through the channel alone ends only with the run's time-out.
+//!   [`lincheck`] checks recorded queue histories for linearizability.
 
 #![deny(missing_docs)]
 
@@ -92,6 +96,7 @@ mod error;
 pub mod explore;
 pub mod fuzz;
 pub mod html;
+pub mod lincheck;
 pub mod patterns;
 pub mod replay;
 mod rt;

@@ -45,7 +45,8 @@ impl std::fmt::Debug for Spec {
 pub enum Verdict {
     /// Expected to hold; no violation in any schedule, and every schedule was explored.
     Verified,
-    /// Expected to hold; no violation, but exploration was bounded or sampled.
+    /// Expected to hold; no violation, but exploration was bounded (schedules,
+    /// time or preemptions) or sampled.
     HoldsBounded,
     /// Expected to hold; a forbidden outcome was reached.
     Violated,

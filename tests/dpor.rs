@@ -98,6 +98,10 @@ fn dpor_agrees_with_the_other_exhaustive_backends_on_every_variant_of_every_patt
     for p in patterns::all() {
         let params = p.params(&[]).unwrap();
         for v in p.variants {
+            // Where dpor is one of `check`'s jobs: the variants it finishes.
+            if !v.jobs.iter().any(|j| j.backend == Backend::Dpor) {
+                continue;
+            }
             let d = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
             assert!(d.complete, "{}/{}: dpor did not finish", p.name, v.name);
             for job in v.jobs {

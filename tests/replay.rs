@@ -140,3 +140,39 @@ fn a_replay_token_reruns_exactly_one_schedule() {
         f.trace.events
     );
 }
+
+#[test]
+fn every_producer_consumer_bug_replays_from_a_saved_file() {
+    let dir = std::env::temp_dir().join(format!("racetrace-pc-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let configs = [
+        Config::new(Backend::Loom).with_preemption_bound(2),
+        Config::new(Backend::ShuttlePct)
+            .with_seed(0)
+            .with_max_schedules(1000),
+    ];
+    for v in [
+        "if-wait",
+        "shared-condvar",
+        "check-then-get",
+        "missing-sentinel",
+        "missing-task-done",
+    ] {
+        for c in &configs {
+            let f = saved("producer-consumer", v, c);
+            let path = dir.join(format!("{v}-{}.json", c.backend));
+            f.save(&path).unwrap();
+            let back = TraceFile::load(&path).unwrap();
+            assert_eq!(back, f);
+            let r = back.replay().unwrap();
+            assert!(
+                r.reproduced,
+                "{v} {}: {:?}\n{}",
+                c.backend,
+                r.difference,
+                r.trace.render()
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -15,6 +15,7 @@ pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
 pub mod philosophers;
+pub mod producer_consumer;
 pub mod relock;
 pub mod unsafe_counter;
 
@@ -91,6 +92,13 @@ impl Job {
             preemption_bound: None,
         }
     }
+    /// The same run, loom's exploration bounded to `k` preemptions.
+    pub const fn preemptions(self, k: usize) -> Job {
+        Job {
+            preemption_bound: Some(k),
+            ..self
+        }
+    }
     /// A required run of `n` schedules.
     pub const fn sampled(backend: Backend, n: u64) -> Job {
         Job {
@@ -150,13 +158,14 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 6] = [
+    static ALL: [&Pattern; 7] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
         &philosophers::PATTERN,
         &relock::PATTERN,
         &lost_wakeup::PATTERN,
+        &producer_consumer::PATTERN,
     ];
     &ALL
 }
@@ -312,7 +321,9 @@ pub fn check_pattern_reports(
                 params: params.clone(),
                 schedules: report.schedules,
                 complete: report.complete,
-                bound: report.bound.clone(),
+                bound: report.bound.clone().or(job
+                    .preemption_bound
+                    .map(|k| format!("preemption bound {k}"))),
                 verdict,
                 violations: report.violations().map(|r| r.outcome.clone()).collect(),
                 seconds: report.elapsed.as_secs_f64(),

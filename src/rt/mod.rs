@@ -91,6 +91,8 @@ struct CvState {
 struct ThreadState {
     name: String,
     status: Status,
+    /// loom only: the model thread, to unpark it on abandonment.
+    loom: Option<loom::thread::Thread>,
 }
 
 struct State {
@@ -222,6 +224,7 @@ impl Execution {
                 threads: vec![ThreadState {
                     name: "main".into(),
                     status: Status::Running,
+                    loom: None,
                 }],
                 events: Vec::new(),
                 names: Vec::new(),
@@ -333,6 +336,26 @@ impl Execution {
         for h in handles {
             h.wake_all();
         }
+        if self.kind == Kind::Loom {
+            // loom's `Condvar::wait` offers a switch *before* it enqueues the
+            // waiter, so a thread the shadow already counts as waiting may not
+            // be in loom's queue yet: the notify above misses it, it enqueues
+            // later and sleeps forever (loom then reports a deadlock of its
+            // own and stops exploring). loom's `park` keeps an unpark that
+            // arrives early, and the condvar's wait is a `park`: unparking
+            // every waiter reaches it either way.
+            let waiters: Vec<loom::thread::Thread> = {
+                let st = self.state();
+                st.threads
+                    .iter()
+                    .filter(|t| matches!(t.status, Status::Cv { .. }))
+                    .filter_map(|t| t.loom.clone())
+                    .collect()
+            };
+            for t in waiters {
+                t.unpark();
+            }
+        }
     }
 }
 
@@ -404,6 +427,8 @@ pub(crate) enum ObjKind {
     Condvar,
     Atomic,
     Cell,
+    /// A queue or channel (`sync::Queue`, `sync::Channel`).
+    Queue,
 }
 
 impl Ctx {
@@ -493,7 +518,12 @@ impl Ctx {
         step
     }
 
-    fn last_event(st: &mut State) -> Option<&mut Event> {
+    /// The event just recorded, to annotate; `None` once the execution is
+    /// abandoned (nothing is recorded then, and the last event is another's).
+    fn last_event<'a>(&self, st: &'a mut State) -> Option<&'a mut Event> {
+        if self.exec.is_abandoned() {
+            return None;
+        }
         st.events.last_mut()
     }
 
@@ -508,6 +538,7 @@ impl Ctx {
                     ObjKind::Condvar => "condvar",
                     ObjKind::Atomic => "atomic",
                     ObjKind::Cell => "cell",
+                    ObjKind::Queue => "queue",
                 };
                 format!("{prefix}{id}")
             }
@@ -537,7 +568,7 @@ impl Ctx {
         let mut st = self.exec.state();
         self.record(&mut st, access, op, Some(object), None);
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.note = Some(note);
         }
@@ -569,7 +600,7 @@ impl Ctx {
         };
         self.record(&mut st, Access::Read, op, Some(id), Some(value));
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.reads_from = reads_from;
             e.stale = stale;
@@ -592,7 +623,7 @@ impl Ctx {
             Some(new.clone()),
         );
         if !self.exec.is_abandoned()
-            && let Some(e) = Self::last_event(&mut st)
+            && let Some(e) = self.last_event(&mut st)
         {
             e.old = Some(old);
             if !wrote {
@@ -604,6 +635,28 @@ impl Ctx {
         }
         if wrote {
             st.writes.entry(id).or_default().push((new, step));
+        }
+    }
+
+    /// Record one operation of a compound primitive (a queue's `put`, a
+    /// channel's `recv`): its kind, its value (and old value) and a note.
+    /// Unlike [`Ctx::read`] it does not look for the write the value came from.
+    pub(crate) fn op(
+        &self,
+        id: usize,
+        access: Access,
+        op: &str,
+        value: Option<String>,
+        old: Option<String>,
+        note: Option<String>,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, Some(id), value);
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.old = old;
+            e.note = note;
         }
     }
 
@@ -627,6 +680,7 @@ impl Ctx {
         st.threads.push(ThreadState {
             name: name.clone(),
             status: Status::Running,
+            loom: None,
         });
         self.record(&mut st, Access::Spawn, "spawn", None, Some(name));
         child
@@ -634,6 +688,9 @@ impl Ctx {
 
     pub(crate) fn enter_thread(&self) {
         self.exec.set_tid(self.tid);
+        if self.exec.kind == Kind::Loom {
+            self.exec.state().threads[self.tid].loom = Some(loom::thread::current());
+        }
     }
 
     /// The thread's function has returned or unwound. `panic` is the message
@@ -669,7 +726,7 @@ impl Ctx {
         st.threads[self.tid].status = Status::Join(child);
         let name = st.threads[child].name.clone();
         self.record(&mut st, Access::Block, "join", None, Some(name));
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some("waits".into());
         }
         self.deadlock_check(st);
@@ -693,7 +750,7 @@ impl Ctx {
         if let Some(&h) = st.holder.get(&m) {
             let who = st.threads[h].name.clone();
             self.record(&mut st, Access::Block, "lock", Some(m), None);
-            if let Some(e) = Self::last_event(&mut st) {
+            if let Some(e) = self.last_event(&mut st) {
                 e.note = Some(format!("waits: held by {who}"));
             }
             self.deadlock_check(st);
@@ -716,7 +773,7 @@ impl Ctx {
         } else {
             let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
             self.record(&mut st, Access::TryLockFailed, "try_lock", Some(m), None);
-            if let Some(e) = Self::last_event(&mut st) {
+            if let Some(e) = self.last_event(&mut st) {
                 e.note = Some(match who {
                     Some(w) => format!("fails: held by {w}"),
                     None => "fails".into(),
@@ -749,7 +806,7 @@ impl Ctx {
         });
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wait, "wait", Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(format!("releases {mname}"));
         }
         self.deadlock_check(st);
@@ -783,7 +840,7 @@ impl Ctx {
         st.holder.insert(m, self.tid);
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wake, "woken", Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(format!("re-locks {mname}"));
         }
         drop(st);
@@ -825,7 +882,7 @@ impl Ctx {
         let names: Vec<String> = woken.iter().map(|&t| st.threads[t].name.clone()).collect();
         let op = if all { "notify_all" } else { "notify_one" };
         self.record(&mut st, Access::Notify, op, Some(cv), None);
-        if let Some(e) = Self::last_event(&mut st) {
+        if let Some(e) = self.last_event(&mut st) {
             e.note = Some(match (names.len(), all || kind == Kind::Loom) {
                 (0, _) => "no waiter".into(),
                 (_, true) => format!("wakes {}", names.join(", ")),

@@ -3,15 +3,19 @@
 //! Each operation is recorded in the execution's trace. Poisoning is removed:
 //! a panic is an outcome of its own, so `lock` returns the guard directly.
 
+mod channel;
 mod condvar;
 mod mutex;
+mod queue;
 mod reentrant;
 mod semaphore;
 
 pub mod atomic;
 
+pub use channel::Channel;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use queue::{Empty, Full, Queue, TaskDoneError};
 pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
 pub use semaphore::Semaphore;
 
