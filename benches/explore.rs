@@ -5,6 +5,10 @@
 //! * exhaustive exploration of the counter at growing sizes;
 //! * the whole `racetrace check` job, pattern by pattern.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::mazurkiewicz_traces;
 use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
 use std::time::{Duration, Instant};
@@ -18,49 +22,6 @@ fn run(pattern: &str, variant: &str, params: &[(&str, usize)], config: &Config) 
 }
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-/// Mazurkiewicz traces of the N×K load/store counter, by brute force (the same
-/// method as tests/common/mod.rs).
-fn mazurkiewicz_traces(threads: usize, ops: usize) -> usize {
-    fn normal_form(w: &[(usize, bool)]) -> Vec<(usize, bool)> {
-        let mut rest = w.to_vec();
-        let mut out = Vec::new();
-        while !rest.is_empty() {
-            let mut ts: Vec<usize> = rest.iter().map(|e| e.0).collect();
-            ts.sort_unstable();
-            ts.dedup();
-            let pick = ts
-                .into_iter()
-                .find_map(|t| {
-                    let pos = rest.iter().position(|e| e.0 == t)?;
-                    let e = rest[pos];
-                    (!rest[..pos].iter().any(|x| x.1 || e.1)).then_some(pos)
-                })
-                .unwrap();
-            out.push(rest.remove(pick));
-        }
-        out
-    }
-    type Seen = std::collections::HashSet<Vec<(usize, bool)>>;
-    fn go(left: &mut Vec<usize>, ops: usize, w: &mut Vec<(usize, bool)>, seen: &mut Seen) {
-        if left.iter().all(|&l| l == 0) {
-            seen.insert(normal_form(w));
-            return;
-        }
-        for t in 0..left.len() {
-            if left[t] > 0 {
-                w.push((t, (2 * ops - left[t]) % 2 == 1));
-                left[t] -= 1;
-                go(left, ops, w, seen);
-                left[t] += 1;
-                w.pop();
-            }
-        }
-    }
-    let mut seen = Seen::new();
-    go(&mut vec![2 * ops; threads], ops, &mut Vec::new(), &mut seen);
-    seen.len()
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

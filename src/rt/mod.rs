@@ -814,7 +814,6 @@ impl Ctx {
 
     pub(crate) fn wait_end(&self, cv: usize, m: usize) {
         let mut st = self.exec.state();
-        let kind = self.exec.kind;
         let entry = st.cvs.entry(cv).or_default();
         if let Some(pos) = entry.waiters.iter().position(|w| w.thread == self.tid) {
             let me = entry.waiters.remove(pos);
@@ -835,7 +834,6 @@ impl Ctx {
                 }
             }
         }
-        let _ = kind;
         st.threads[self.tid].status = Status::Running;
         st.holder.insert(m, self.tid);
         let mname = st.names.get(m).cloned().unwrap_or_default();
