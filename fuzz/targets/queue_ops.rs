@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 
 /// The primitive under test, behind one interface.
 enum Subject {
-    Queue(Queue<u8>),
+    Queue(Box<Queue<u8>>),
     Channel(Channel<u8>),
 }
 
@@ -80,9 +80,9 @@ pub fn run(data: &[u8]) {
         _ => 1 + usize::from(c / 3) % 8,
     };
     let s = match kind {
-        0 => Subject::Queue(Queue::bounded(cap)),
+        0 => Subject::Queue(Box::new(Queue::bounded(cap))),
         1 => Subject::Channel(Channel::bounded(cap)),
-        _ => Subject::Queue(Queue::unbounded()),
+        _ => Subject::Queue(Box::new(Queue::unbounded())),
     };
     let what = ["queue", "channel", "unbounded queue"][usize::from(kind)];
     let mut model: VecDeque<u8> = VecDeque::new();
@@ -99,18 +99,34 @@ pub fn run(data: &[u8]) {
                 } else {
                     Err(v)
                 };
-                assert_eq!(s.try_put(v), want, "{what} op {i}: try_put {v} (capacity {cap})");
+                assert_eq!(
+                    s.try_put(v),
+                    want,
+                    "{what} op {i}: try_put {v} (capacity {cap})"
+                );
             }
-            1 => assert_eq!(s.try_get(), model.pop_front().ok_or(Empty), "{what} op {i}: try_get"),
+            1 => assert_eq!(
+                s.try_get(),
+                model.pop_front().ok_or(Empty),
+                "{what} op {i}: try_get"
+            ),
             2 if model.len() < cap => {
                 s.put(v);
                 model.push_back(v);
                 unfinished += 1;
             }
-            2 => assert_eq!(s.try_put(v), Err(v), "{what} op {i}: try_put {v} on a full one"),
+            2 => assert_eq!(
+                s.try_put(v),
+                Err(v),
+                "{what} op {i}: try_put {v} on a full one"
+            ),
             3 => match model.pop_front() {
                 Some(want) => assert_eq!(s.get(), want, "{what} op {i}: get"),
-                None => assert_eq!(s.try_get(), Err(Empty), "{what} op {i}: try_get on an empty one"),
+                None => assert_eq!(
+                    s.try_get(),
+                    Err(Empty),
+                    "{what} op {i}: try_get on an empty one"
+                ),
             },
             4 => {
                 assert_eq!(s.len(), model.len(), "{what} op {i}: len");
@@ -135,15 +151,26 @@ pub fn run(data: &[u8]) {
                 let mut got = Vec::new();
                 while let Ok(x) = s.try_get() {
                     got.push(x);
-                    assert!(got.len() <= model.len(), "{what} op {i}: drain gives more than was put");
+                    assert!(
+                        got.len() <= model.len(),
+                        "{what} op {i}: drain gives more than was put"
+                    );
                 }
-                assert_eq!(got, model.drain(..).collect::<Vec<_>>(), "{what} op {i}: drain");
+                assert_eq!(
+                    got,
+                    model.drain(..).collect::<Vec<_>>(),
+                    "{what} op {i}: drain"
+                );
             }
             _ => match &s {
                 Subject::Queue(q) if unfinished == 0 => q.join(), // returns at once
                 Subject::Queue(q) => assert_eq!(q.capacity(), cap, "{what} op {i}: capacity"),
                 Subject::Channel(_) => {
-                    assert_eq!(s.try_get(), model.pop_front().ok_or(Empty), "{what} op {i}: try_recv")
+                    assert_eq!(
+                        s.try_get(),
+                        model.pop_front().ok_or(Empty),
+                        "{what} op {i}: try_recv"
+                    )
                 }
             },
         }

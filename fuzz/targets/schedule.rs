@@ -16,8 +16,8 @@ pub fn run(data: &[u8]) {
         return;
     };
     let (pattern, variant, params) = (input.pattern, input.variant, &input.params);
-    let report =
-        racetrace::fuzz::run_schedule(pattern, variant, params, input.schedule).expect("the schedule runs");
+    let report = racetrace::fuzz::run_schedule(pattern, variant, params, input.schedule)
+        .expect("the schedule runs");
     assert_eq!(report.schedules, 1, "exactly one schedule from one input");
     assert_eq!(report.outcomes.len(), 1, "one schedule, one outcome");
     let row = &report.outcomes[0];
