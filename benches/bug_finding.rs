@@ -19,7 +19,8 @@
 //!
 //! `--write` puts the tables in `docs/bug-finding.md`, between the
 //! `<!-- bench: begin -->` and `<!-- bench: end -->` markers (the page's other
-//! text is kept). Other arguments keep only the patterns they name.
+//! text is kept). Other arguments keep only the patterns they name (printed,
+//! not written: `--write` needs the whole registry).
 
 use racetrace::patterns::{self, Params, Pattern, Variant};
 use racetrace::spec::Expect;
@@ -366,6 +367,10 @@ fn main() {
             s if s.starts_with('-') => {}
             s => only.push(s.to_string()),
         }
+    }
+    if write && !only.is_empty() {
+        eprintln!("bug_finding: --write regenerates the whole table; run it without pattern names");
+        std::process::exit(2);
     }
     let chosen: Vec<&'static Pattern> = patterns::all()
         .iter()
