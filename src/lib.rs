@@ -93,6 +93,7 @@ pub mod config;
 pub mod diagram;
 mod dpor;
 mod error;
+pub mod executor;
 pub mod explore;
 pub mod fuzz;
 pub mod html;
