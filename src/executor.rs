@@ -131,6 +131,10 @@ struct State {
     shutdown: bool,
     /// Workers waiting for a task (`submit` notifies only when there is one).
     idle: usize,
+    /// Of those, the ones already notified and not yet awake: `submit` wakes
+    /// an idle worker only if one is left unclaimed, else starts a new one
+    /// (Python's idle semaphore, which each `submit` takes one token from).
+    woken: usize,
     /// Workers started so far.
     started: usize,
     /// Jobs submitted so far: names the futures in traces.
@@ -166,8 +170,8 @@ impl fmt::Debug for ThreadPool {
 
 impl ThreadPool {
     /// A pool of at most `workers` worker threads. As in Python, a worker
-    /// is started by `submit` when no started worker is idle, up to that
-    /// number; none runs before the first job.
+    /// is started by `submit` when no idle worker is left unclaimed, up to
+    /// that number; none runs before the first job.
     ///
     /// # Panics
     /// If `workers` is 0 (Python raises `ValueError`).
@@ -181,6 +185,7 @@ impl ThreadPool {
                 tasks: VecDeque::new(),
                 shutdown: false,
                 idle: 0,
+                woken: 0,
                 started: 0,
                 submitted: 0,
             })
@@ -227,7 +232,8 @@ impl ThreadPool {
             };
             mine.set(r);
         }));
-        if s.idle > 0 {
+        if s.idle > s.woken {
+            s.woken += 1;
             self.shared.work.notify_one();
         } else if s.started < self.max_workers {
             // Python's `_adjust_thread_count`: nobody idle, room for one more.
@@ -321,6 +327,7 @@ fn worker(shared: &Shared) {
                 s.idle += 1;
                 s = shared.work.wait(s);
                 s.idle -= 1;
+                s.woken = s.woken.saturating_sub(1);
             }
         };
         task();

@@ -294,6 +294,31 @@ fn a_job_waiting_for_a_job_queued_behind_it_on_one_worker_is_a_deadlock() {
     assert_eq!(got, BTreeSet::from(["deadlock"]));
 }
 
+#[test]
+fn submit_starts_a_new_worker_when_the_idle_one_is_already_claimed() {
+    // Job A leaves its worker idle; B and C arrive together, B waits for C.
+    // If both woke the one idle worker (instead of starting the second, as
+    // Python's idle semaphore makes `submit` do), B would hold it while C
+    // waits in the queue behind B: a deadlock on some schedules.
+    let r = racetrace::explore_outcomes(
+        &Config::new(Backend::Dpor),
+        "claimed-idle-worker",
+        || {
+            let pool = ThreadPool::new(2);
+            pool.submit(|| ()).result().unwrap();
+            let gate = Arc::new(racetrace::sync::Semaphore::new(0).named("gate"));
+            let g = gate.clone();
+            let b = pool.submit(move || g.acquire());
+            let c = pool.submit(move || gate.release());
+            format!("{:?} {:?}", b.result(), c.result())
+        },
+        |o| o == "Ok(()) Ok(())",
+    );
+    assert!(r.complete);
+    let got: BTreeSet<&str> = r.outcomes.iter().map(|o| o.outcome.as_str()).collect();
+    assert_eq!(got, BTreeSet::from(["Ok(()) Ok(())"]));
+}
+
 // ---- the pool on real threads -------------------------------------------------
 
 /// Run `f` on another thread; fail if it takes longer than 10 s.
