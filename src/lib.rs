@@ -35,6 +35,10 @@
 //! report.assert_ok(); // panics with the witness trace if a schedule failed
 //! ```
 //!
+//! [`executor::ThreadPool`] (Python's `ThreadPoolExecutor`: `submit`, `map`,
+//! `shutdown`) is built from these primitives, so code using it is checked
+//! the same way.
+//!
 //! [`explore_outcomes`] collects a table of outcomes instead: the program
 //! returns its outcome as a string and a predicate says which are allowed.
 //! [`check`] is the one-liner for tests: it reads the backend from
@@ -93,6 +97,7 @@ pub mod config;
 pub mod diagram;
 mod dpor;
 mod error;
+pub mod executor;
 pub mod explore;
 pub mod fuzz;
 pub mod html;

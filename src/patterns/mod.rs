@@ -17,6 +17,8 @@ pub mod lost_wakeup;
 pub mod philosophers;
 pub mod producer_consumer;
 pub mod relock;
+pub mod semaphore;
+pub mod thread_pool;
 pub mod unsafe_counter;
 
 /// A pattern's parameter.
@@ -158,7 +160,7 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 7] = [
+    static ALL: [&Pattern; 9] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
@@ -166,6 +168,8 @@ pub fn all() -> &'static [&'static Pattern] {
         &relock::PATTERN,
         &lost_wakeup::PATTERN,
         &producer_consumer::PATTERN,
+        &thread_pool::PATTERN,
+        &semaphore::PATTERN,
     ];
     &ALL
 }
