@@ -98,6 +98,7 @@ pub mod fuzz;
 pub mod html;
 pub mod lincheck;
 pub mod patterns;
+pub mod process;
 pub mod replay;
 mod rt;
 pub mod spec;
