@@ -506,9 +506,8 @@ fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
                         // is reported, and exploration stops.
                         // Worker processes of the run are named and killed,
                         // which also unblocks a thread waiting for them.
-                        let workers = crate::process::on_timeout(
-                            Arc::as_ptr(&exec) as *const () as usize
-                        );
+                        let workers =
+                            crate::process::on_timeout(Arc::as_ptr(&exec) as *const () as usize);
                         let mut a = lock(acc);
                         a.pending_failure = None;
                         a.current = None;

@@ -15,6 +15,8 @@ pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
 pub mod philosophers;
+pub mod process_pool;
+pub mod process_queue;
 pub mod producer_consumer;
 pub mod relock;
 pub mod unsafe_counter;
@@ -158,7 +160,7 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 7] = [
+    static ALL: [&Pattern; 9] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
@@ -166,6 +168,8 @@ pub fn all() -> &'static [&'static Pattern] {
         &relock::PATTERN,
         &lost_wakeup::PATTERN,
         &producer_consumer::PATTERN,
+        &process_queue::PATTERN,
+        &process_pool::PATTERN,
     ];
     &ALL
 }

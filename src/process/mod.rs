@@ -29,8 +29,8 @@
 mod os;
 mod pool;
 
-pub use pool::{MapError, ProcessPool, TaskFailure};
 pub(crate) use pool::{Flaw, map_with};
+pub use pool::{MapError, ProcessPool, TASKS, TaskFailure, compute, message};
 
 use crate::rt::{self, Kind};
 use crate::sync::pipe::ModelPipe;
@@ -151,7 +151,10 @@ pub(crate) fn on_timeout(exec: usize) -> Option<String> {
 }
 
 fn real_mode() -> bool {
-    !matches!(rt::ctx().map(|c| c.exec.kind), Some(Kind::Loom | Kind::Shuttle))
+    !matches!(
+        rt::ctx().map(|c| c.exec.kind),
+        Some(Kind::Loom | Kind::Shuttle)
+    )
 }
 
 // ---- pipes --------------------------------------------------------------------
@@ -243,7 +246,6 @@ impl<T> ProcessQueue<T> {
             Pipe::Model(p) => p.name(),
         }
     }
-
 }
 
 impl<T: Serialize + DeserializeOwned> ProcessQueue<T> {
@@ -394,16 +396,16 @@ fn find_worker(name: &str) -> Result<&'static Worker, ProcessError> {
 /// in any other process. The racetrace binary calls it first thing.
 pub fn worker_main() -> Option<i32> {
     let role = std::env::var(WORKER_ENV).ok()?;
+    if !os::die_with_parent() {
+        return Some(1);
+    }
     let name = std::env::var("RACETRACE_WORKER_NAME").unwrap_or_else(|_| role.clone());
     let run = || -> Result<(), ProcessError> {
         let w = find_worker(&role)?;
         let env = WorkerEnv {
             name: name.clone(),
             arg: std::env::var("RACETRACE_WORKER_ARG").unwrap_or_default(),
-            pipes: os::inherited_pipes()?
-                .into_iter()
-                .map(Pipe::Os)
-                .collect(),
+            pipes: os::inherited_pipes()?.into_iter().map(Pipe::Os).collect(),
         };
         (w.run)(&env)
     };

@@ -242,8 +242,14 @@ impl OsPipe {
             name,
             data_r: own(0),
             data_w: own(1),
-            read_lock: TokenLock { r: own(2), w: own(3) },
-            write_lock: TokenLock { r: own(4), w: own(5) },
+            read_lock: TokenLock {
+                r: own(2),
+                w: own(3),
+            },
+            write_lock: TokenLock {
+                r: own(4),
+                w: own(5),
+            },
             capacity,
             watch: Mutex::new(Vec::new()),
         })
@@ -604,23 +610,38 @@ pub(crate) fn spawn(
         .env("RACETRACE_WORKER_NAME", name)
         .env("RACETRACE_WORKER_ARG", task)
         .env("RACETRACE_WORKER_PIPES", fds.join(";"))
+        .env("RACETRACE_WORKER_PARENT", std::process::id().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // SAFETY: between fork and exec the closure only calls fcntl and prctl
-    // (async-signal-safe) on a vector allocated before the fork.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-            for fd in &keep {
+    // The pipes' descriptors are close-on-exec; this child must inherit
+    // them. Clearing the flag around the spawn (rather than in a `pre_exec`
+    // hook) lets std use posix_spawn, which does not copy the parent's page
+    // tables: a fork of a checker that has grown to a gigabyte takes
+    // hundreds of milliseconds. Racetrace's own spawns are serialised so
+    // only this child inherits them; a child started at the same moment by
+    // other code may inherit them too, which is harmless (nothing here
+    // waits for end-of-file).
+    static SPAWN: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = lock(&SPAWN);
+    let set_cloexec = |on: bool| {
+        for fd in &keep {
+            // SAFETY: fcntl on descriptors the pipes own.
+            unsafe {
                 let fl = libc::fcntl(*fd, libc::F_GETFD);
-                libc::fcntl(*fd, libc::F_SETFD, fl & !libc::FD_CLOEXEC);
+                let fl = if on {
+                    fl | libc::FD_CLOEXEC
+                } else {
+                    fl & !libc::FD_CLOEXEC
+                };
+                libc::fcntl(*fd, libc::F_SETFD, fl);
             }
-            // A worker dies with the thread that started it: never an orphan.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().map_err(|e| ProcessError::Spawn {
+        }
+    };
+    set_cloexec(false);
+    let spawned = cmd.spawn();
+    set_cloexec(true);
+    let mut child = spawned.map_err(|e| ProcessError::Spawn {
         worker: name.to_string(),
         why: format!("{}: {e}", exe.display()),
     })?;
@@ -636,6 +657,18 @@ pub(crate) fn spawn(
     lock(live()).push(slot.clone());
     // `child` is dropped without waiting: the slot reaps it.
     Ok(slot)
+}
+
+/// In a worker process: die with the thread that started it, so that a
+/// worker is never left behind as an orphan. False if that thread is gone
+/// already.
+pub(crate) fn die_with_parent() -> bool {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    let parent = std::env::var("RACETRACE_WORKER_PARENT").ok();
+    // SAFETY: getppid cannot fail.
+    let now = unsafe { libc::getppid() }.to_string();
+    parent.is_none_or(|p| p == now)
 }
 
 /// In a worker process: the pipes it inherited.

@@ -160,7 +160,11 @@ pub struct TaskFailure {
 
 impl fmt::Display for TaskFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {} (input {}): {}", self.index, self.input, self.error)
+        write!(
+            f,
+            "task {} (input {}): {}",
+            self.index, self.input, self.error
+        )
     }
 }
 
