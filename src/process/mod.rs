@@ -306,6 +306,13 @@ impl<T: Serialize + DeserializeOwned> ProcessQueue<T> {
         HEADER + serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0)
     }
 
+    pub(crate) fn report_every_exit(&self) {
+        if let Pipe::Os(p) = &self.pipe {
+            p.every_exit
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn put_raw(&self, bytes: &[u8]) -> Result<(), ProcessError> {
         match &self.pipe {
             Pipe::Os(p) => p.write_raw(bytes),
@@ -409,13 +416,18 @@ pub fn worker_main() -> Option<i32> {
         };
         (w.run)(&env)
     };
+    // The panic is reported below in one line, the last the parent reads.
+    std::panic::set_hook(Box::new(|_| {}));
     match std::panic::catch_unwind(run) {
         Ok(Ok(())) => Some(0),
         Ok(Err(e)) => {
             eprintln!("{name}: {e}");
             Some(1)
         }
-        Err(_) => Some(101),
+        Err(p) => {
+            eprintln!("{name} panicked: {}", rt::panics::message(p.as_ref()));
+            Some(101)
+        }
     }
 }
 

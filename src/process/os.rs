@@ -166,6 +166,10 @@ pub(crate) struct OsPipe {
     write_lock: TokenLock,
     capacity: usize,
     watch: Mutex<Vec<Watched>>,
+    /// Report a watched child's every exit, status 0 included, while the
+    /// pipe is empty (a pool's result queue: a worker that exits before it
+    /// answers has failed its task).
+    pub(crate) every_exit: std::sync::atomic::AtomicBool,
 }
 
 impl OsPipe {
@@ -191,6 +195,7 @@ impl OsPipe {
             write_lock: TokenLock::new().map_err(io)?,
             capacity: capacity.max(PIPE_BUF as libc::c_int) as usize,
             watch: Mutex::new(Vec::new()),
+            every_exit: Default::default(),
         })
     }
 
@@ -252,6 +257,7 @@ impl OsPipe {
             },
             capacity,
             watch: Mutex::new(Vec::new()),
+            every_exit: Default::default(),
         })
     }
 
@@ -271,6 +277,7 @@ impl OsPipe {
         let mut alive = 0;
         let mut any = false;
         let mut failed = None;
+        let every = self.every_exit.load(std::sync::atomic::Ordering::Relaxed);
         for (i, entry) in w.iter().enumerate() {
             let Some(child) = entry.child.upgrade() else {
                 continue;
@@ -278,7 +285,7 @@ impl OsPipe {
             any = true;
             match child.peek() {
                 None => alive += 1,
-                Some(Status::Exited(0)) => {}
+                Some(Status::Exited(0)) if !every => {}
                 Some(status) if !entry.reported && failed.is_none() => {
                     failed = Some((i, child, status))
                 }

@@ -33,18 +33,22 @@ fn arg_u64(v: &Value, f: &str) -> u64 {
 }
 
 /// Task functions a pool can map, by name: `compute` (the seeds' sum),
-/// and for failure tests `panic` (panics), `exit` (exits the worker process
-/// with status n; panics under the checkers) and `sleep` (sleeps n ms,
+/// and for failure tests `panic` (panics), `fail-odd` (returns an even n;
+/// exits the worker process with status n for an odd one — panics under
+/// the checkers) and `sleep` (sleeps n ms,
 /// returns n).
 pub const TASKS: &[(&str, fn(&Value) -> Value)] = &[
     ("compute", |v| Value::from(compute(arg_u64(v, "compute")))),
     ("panic", |v| panic!("task panicked on input {v}")),
-    ("exit", |v| {
-        let code = arg_u64(v, "exit") as i32;
-        if super::real_mode() && std::env::var_os(super::WORKER_ENV).is_some() {
-            std::process::exit(code)
+    ("fail-odd", |v| {
+        let n = arg_u64(v, "fail-odd");
+        if n % 2 == 1 {
+            if super::real_mode() && std::env::var_os(super::WORKER_ENV).is_some() {
+                std::process::exit(n as i32)
+            }
+            panic!("exit({n})")
         }
-        panic!("exit({code})")
+        Value::from(n)
     }),
     ("sleep", |v| {
         let ms = arg_u64(v, "sleep");
@@ -86,7 +90,13 @@ pub(crate) const WORKERS: &[Worker] = &[
     Worker {
         name: "exit",
         help: "exits with status ARG",
-        run: |env| std::process::exit(env.parse_arg()?),
+        run: |env| {
+            let code = env.parse_arg()?;
+            if super::real_mode() && std::env::var_os(super::WORKER_ENV).is_some() {
+                std::process::exit(code)
+            }
+            panic!("exit({code})")
+        },
     },
     Worker {
         name: "panic",
@@ -280,6 +290,7 @@ pub(crate) fn map_with(
         return Ok(out);
     }
     let results = ProcessQueue::<Done>::new("results")?;
+    results.report_every_exit();
     let start = |k: usize, generation: usize| -> Result<Slot, ProcessError> {
         let name = match generation {
             0 => format!("worker{}", k + 1),
