@@ -59,7 +59,9 @@ fn pool() {
 
 fn queue() {
     println!("## queue throughput, one way (median of 3)");
-    println!("| message | ProcessQueue msgs/s | ProcessQueue MB/s | crossbeam (threads) msgs/s | crossbeam MB/s |");
+    println!(
+        "| message | ProcessQueue msgs/s | ProcessQueue MB/s | crossbeam (threads) msgs/s | crossbeam MB/s |"
+    );
     println!("|---|---|---|---|---|");
     for (size, count) in [(16usize, 100_000usize), (1 << 20, 200)] {
         let msg = "x".repeat(size);
@@ -109,7 +111,10 @@ fn startup() {
         let mut w = Process::builder("empty").start().unwrap();
         w.join().unwrap();
     });
-    println!("## start + join of an empty worker (median of 51): {}", ms(d));
+    println!(
+        "## start + join of an empty worker (median of 51): {}",
+        ms(d)
+    );
 }
 
 fn main() {

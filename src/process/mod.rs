@@ -30,7 +30,7 @@ mod os;
 mod pool;
 
 pub(crate) use pool::{Flaw, map_with};
-pub use pool::{MapError, ProcessPool, TASKS, TaskFailure, compute, message};
+pub use pool::{MapError, ProcessPool, TASKS, TaskFailure, TaskFn, compute, message};
 
 use crate::rt::{self, Kind};
 use crate::sync::pipe::ModelPipe;

@@ -32,12 +32,15 @@ fn arg_u64(v: &Value, f: &str) -> u64 {
         .unwrap_or_else(|| panic!("{f}: expected a non-negative integer, got {v}"))
 }
 
+/// A task function: JSON in, JSON out; a panic fails the task.
+pub type TaskFn = fn(&Value) -> Value;
+
 /// Task functions a pool can map, by name: `compute` (the seeds' sum),
 /// and for failure tests `panic` (panics), `fail-odd` (returns an even n;
 /// exits the worker process with status n for an odd one — panics under
 /// the checkers) and `sleep` (sleeps n ms,
 /// returns n).
-pub const TASKS: &[(&str, fn(&Value) -> Value)] = &[
+pub const TASKS: &[(&str, TaskFn)] = &[
     ("compute", |v| Value::from(compute(arg_u64(v, "compute")))),
     ("panic", |v| panic!("task panicked on input {v}")),
     ("fail-odd", |v| {
@@ -57,7 +60,7 @@ pub const TASKS: &[(&str, fn(&Value) -> Value)] = &[
     }),
 ];
 
-fn task_fn(name: &str) -> Result<fn(&Value) -> Value, ProcessError> {
+fn task_fn(name: &str) -> Result<TaskFn, ProcessError> {
     TASKS
         .iter()
         .find(|(n, _)| *n == name)
@@ -187,7 +190,7 @@ pub struct MapError<O> {
     /// The failed tasks.
     pub failures: Vec<TaskFailure>,
     /// An error that stopped the map itself, if any.
-    pub error: Option<ProcessError>,
+    pub error: Option<Box<ProcessError>>,
 }
 
 impl<O> fmt::Display for MapError<O> {
@@ -226,7 +229,7 @@ impl ProcessPool {
         let fail = |e: ProcessError| MapError {
             results: (0..inputs.len()).map(|_| None).collect(),
             failures: Vec::new(),
-            error: Some(e),
+            error: Some(Box::new(e)),
         };
         let values = inputs
             .iter()
