@@ -32,13 +32,9 @@ fn a_real_cross_process_deadlock_is_reported_and_its_workers_killed() {
         (
             "process-queue",
             "join-before-drain",
-            "(full: a writer waits for room)",
+            "pipe queue holds 4096 of 4096 B (full)",
         ),
-        (
-            "process-pool",
-            "missing-sentinel",
-            "(empty: a reader waits for data)",
-        ),
+        ("process-pool", "missing-sentinel", "B (empty)"),
     ] {
         let p = patterns::find(pattern).unwrap();
         let v = p.variant(variant).unwrap();

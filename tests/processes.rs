@@ -147,6 +147,19 @@ fn get_fails_when_every_writer_has_exited_and_the_queue_is_empty() {
 }
 
 #[test]
+fn put_fails_when_the_pipe_is_full_and_every_reader_has_exited() {
+    bounded(30, || {
+        let q = ProcessQueue::<String>::with_capacity("q", 4096).unwrap();
+        let mut w = start("empty", "", &q);
+        let pid = w.pid().unwrap();
+        w.join().unwrap();
+        let big = "y".repeat(4 * q.capacity());
+        assert_eq!(q.put(&big).unwrap_err(), ProcessError::Closed("q".into()));
+        assert_gone(&[pid]);
+    });
+}
+
+#[test]
 fn a_malformed_frame_is_an_error_not_a_panic() {
     bounded(30, || {
         let q = ProcessQueue::<String>::new("q").unwrap();
@@ -473,4 +486,28 @@ fn every_process_bug_replays_from_a_saved_file() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_of_the_process_patterns_exits_zero_with_real_runs_among_its_rows() {
+    let o = bounded(300, || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_racetrace"))
+            .args(["check", "process-queue", "process-pool"])
+            .output()
+            .unwrap()
+    });
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for v in [
+        "get-then-join",
+        "join-before-drain",
+        "map",
+        "missing-sentinel",
+        "completion-order",
+    ] {
+        assert!(
+            out.lines().any(|l| l.contains(v) && l.contains(" real ")),
+            "no real run of {v}:\n{out}"
+        );
+    }
 }

@@ -78,8 +78,8 @@ pub enum ProcessError {
         /// The last line it wrote to standard error (its panic message).
         message: Option<String>,
     },
-    /// Every process that could write to this queue has exited, and it is
-    /// empty.
+    /// Every process started with this queue has exited, and it is empty
+    /// (for `get`) or full (for `put`): nobody will fill or drain it.
     Closed(String),
     /// A frame on the pipe is not a message of the expected type.
     Malformed(String),
@@ -114,7 +114,7 @@ impl fmt::Display for ProcessError {
             }
             ProcessError::Closed(q) => write!(
                 f,
-                "queue {q} is empty and every process that could write to it has exited"
+                "queue {q}: every process started with it has exited, and it is empty (or full)"
             ),
             ProcessError::Malformed(why) => write!(f, "malformed frame: {why}"),
             ProcessError::TimedOut(what) => write!(f, "timed out: {what}"),

@@ -307,9 +307,20 @@ impl OsPipe {
         Ok(())
     }
 
+    /// The writer's check while the pipe is full: if every watched child
+    /// has ended, nobody will make room.
+    fn check_readers(&self) -> Result<(), ProcessError> {
+        let w = lock(&self.watch);
+        let children: Vec<Arc<ChildSlot>> = w.iter().filter_map(|e| e.child.upgrade()).collect();
+        if !children.is_empty() && children.iter().all(|c| c.peek().is_some()) {
+            return Err(ProcessError::Closed(self.name.clone()));
+        }
+        Ok(())
+    }
+
     /// Write one frame (header included).
     pub(crate) fn write_frame(&self, frame: &[u8]) -> Result<(), ProcessError> {
-        let mut check = || Ok(());
+        let mut check = || self.check_readers();
         if frame.len() <= PIPE_BUF {
             // Atomic: no lock needed, and a killed writer cannot leave half a
             // frame behind.
@@ -533,9 +544,9 @@ impl ChildSlot {
         for p in &self.pipes {
             let n = p.buffered();
             let how = if n >= p.capacity {
-                "full: a writer waits for room"
+                "full"
             } else if n == 0 {
-                "empty: a reader waits for data"
+                "empty"
             } else {
                 "partly full"
             };
@@ -566,15 +577,23 @@ pub(crate) fn on_timeout(exec: usize) -> Option<String> {
     if children.is_empty() {
         return None;
     }
-    let words: Vec<String> = children.iter().map(|c| c.describe()).collect();
+    // Children that have ended (not reaped yet) are not part of the hang.
+    let words: Vec<String> = children
+        .iter()
+        .filter(|c| c.peek().is_none())
+        .map(|c| c.describe())
+        .collect();
     for c in &children {
         lock(&c.state).killed_by_watchdog = true;
         c.kill();
     }
+    if words.is_empty() {
+        return None;
+    }
     Some(format!(
         "{}; the watchdog killed the worker{}",
         words.join("; "),
-        if children.len() == 1 { "" } else { "s" }
+        if words.len() == 1 { "" } else { "s" }
     ))
 }
 
