@@ -33,6 +33,10 @@ docs:
 bench:
     cargo bench --bench explore
 
+# The bug-finding table: every strategy on every seeded bug; rewrites docs/bug-finding.md.
+bug-finding:
+    cargo bench --bench bug_finding -- --write
+
 # The outcome table of one pattern, e.g. `just outcomes unsafe-counter --backend shuttle-dfs`.
 outcomes *ARGS:
     cargo run --release -- outcomes {{ARGS}}

@@ -23,6 +23,9 @@ fn run(pattern: &str, variant: &str, params: &[(&str, usize)], config: &Config) 
 
 const LIMIT: Duration = Duration::from_secs(20);
 
+/// Cut for the rows of patterns other than the counter.
+const OTHER_LIMIT: Duration = Duration::from_secs(15);
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -96,6 +99,61 @@ fn main() {
             "| {n}×{k} | {optimum} | {} | {:.2} |",
             cells.join(" | "),
             dpor_execs as f64 / optimum as f64
+        );
+    }
+
+    println!("\n## exhaustive exploration of the other patterns (each bounded at {OTHER_LIMIT:?})");
+    println!(
+        "| pattern/variant | parameters | dpor | dpor time | dpor pruned | loom | loom time | shuttle-dfs | shuttle-dfs time |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let rows: &[(&str, &str, &[(&str, usize)])] = &[
+        ("producer-consumer", "condvar", &[]),
+        ("producer-consumer", "channel", &[]),
+        ("producer-consumer", "task-done-join", &[]),
+        (
+            "producer-consumer",
+            "condvar",
+            &[("consumers", 1), ("items", 3)],
+        ),
+        ("producer-consumer", "condvar", &[("items", 3)]),
+        ("philosophers", "lowest-first", &[("philosophers", 3)]),
+        ("philosophers", "lowest-first", &[("philosophers", 4)]),
+        ("philosophers", "waiter", &[("philosophers", 3)]),
+        ("philosophers", "waiter", &[("philosophers", 4)]),
+    ];
+    for &(pattern, variant, params) in rows {
+        let mut cells = Vec::new();
+        let mut described = String::new();
+        for b in [Backend::Dpor, Backend::Loom, Backend::ShuttleDfs] {
+            let mut c = Config::new(b);
+            c.max_duration = Some(OTHER_LIMIT);
+            let t = Instant::now();
+            let r = run(pattern, variant, params, &c);
+            let el = t.elapsed();
+            described = r
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let pruned = if b == Backend::Dpor {
+                format!(" | {}", r.pruned)
+            } else {
+                String::new()
+            };
+            if r.complete {
+                cells.push(format!("{} | {el:.2?}{pruned}", r.schedules));
+            } else {
+                cells.push(format!(
+                    "> {} (stopped) | > {OTHER_LIMIT:?}{pruned}",
+                    r.schedules
+                ));
+            }
+        }
+        println!(
+            "| {pattern}/{variant} | {described} | {} |",
+            cells.join(" | ")
         );
     }
 

@@ -116,7 +116,7 @@ struct RunArgs {
     /// Backend: dpor, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real.
     #[arg(long, default_value = "dpor")]
     backend: String,
-    /// loom only: at most this many preemptions per execution.
+    /// loom and dpor: at most this many preemptions per execution.
     #[arg(long)]
     preemption_bound: Option<usize>,
     /// Stop after this many schedules (the sample size for shuttle-random,

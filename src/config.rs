@@ -214,7 +214,7 @@ pub struct Config {
     /// Stop after this long (checked before each schedule, so loom's
     /// `checkpoint_interval` does not delay it). Defaults to `RACETRACE_MAX_SECONDS`.
     pub max_duration: Option<Duration>,
-    /// loom only: at most this many preemptions per execution. Defaults to
+    /// loom and dpor: at most this many preemptions per execution. Defaults to
     /// `RACETRACE_PREEMPTION_BOUND`.
     pub preemption_bound: Option<usize>,
     /// Seed of the random, PCT and fuzz schedulers. Defaults to `RACETRACE_SEED`, else 0.
@@ -326,9 +326,10 @@ impl Config {
 
     /// Check that the options fit the backend.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.preemption_bound.is_some() && self.backend != Backend::Loom {
+        if self.preemption_bound.is_some() && !matches!(self.backend, Backend::Loom | Backend::Dpor)
+        {
             return Err(Error::BadOption(format!(
-                "--preemption-bound applies to the loom backend only, not {}",
+                "--preemption-bound applies to the loom and dpor backends only, not {}",
                 self.backend
             )));
         }

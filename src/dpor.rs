@@ -31,11 +31,11 @@ use std::sync::Arc;
 
 /// Where the scheduler finds the running execution's announced operations.
 pub(crate) trait Pending {
-    /// The operation `task` announced last: (operation, generation, whether
-    /// only the first step after the announcement performs it).
-    fn op(&self, task: usize) -> (Op, u64, bool);
-    /// Would `task`'s next operation block (a mutex another thread holds)?
-    fn disabled(&self, task: usize) -> bool;
+    /// The operation `task` announced last, if any.
+    fn op(&self, task: usize) -> Option<crate::rt::Pending>;
+    /// Would `task`'s next step, touching `label`, block (a mutex another
+    /// thread holds)?
+    fn disabled(&self, task: usize, label: &Op) -> bool;
     /// Mark the running execution as cut short by the sleep sets.
     fn prune(&self);
 }
@@ -49,6 +49,15 @@ struct Node {
     backtrack: BTreeSet<usize>,
     done: BTreeSet<usize>,
     sleep: Vec<(usize, Op)>,
+    /// Preemptions on the path up to and including this node's choice.
+    preemptions: usize,
+}
+
+impl Node {
+    /// Could `p` run here (runnable and not about to block)?
+    fn enabled(&self, p: usize) -> bool {
+        self.runnable.contains(&p) && !self.disabled.contains(&p)
+    }
 }
 
 /// The DPOR scheduler.
@@ -60,12 +69,15 @@ pub(crate) struct Dpor {
     /// Per thread of the running execution: the step that created it (the
     /// step after which it first appeared among the runnable threads).
     created: BTreeMap<usize, usize>,
-    /// Per thread: the generation of the last announcement a step performed.
-    performed: BTreeMap<usize, u64>,
+    /// Per thread: the generation of its last announcement and how many
+    /// steps it has taken under it.
+    performed: BTreeMap<usize, (u64, usize)>,
+    /// At most this many preemptions per execution.
+    bound: Option<usize>,
 }
 
 impl Dpor {
-    pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>) -> Dpor {
+    pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>, bound: Option<usize>) -> Dpor {
         Dpor {
             pending,
             tree: Vec::new(),
@@ -73,7 +85,23 @@ impl Dpor {
             started: false,
             created: BTreeMap::new(),
             performed: BTreeMap::new(),
+            bound,
         }
+    }
+
+    /// Preemptions on the path to node `i` if it chose `p`: one more than its
+    /// parent's when the thread that took the previous step could go on.
+    fn preemptions_if(&self, i: usize, p: usize) -> usize {
+        let Some(parent) = i.checked_sub(1).map(|j| &self.tree[j]) else {
+            return 0;
+        };
+        let prev = parent.chosen;
+        parent.preemptions + usize::from(prev != p && self.tree[i].enabled(prev))
+    }
+
+    /// Does choosing `p` at node `i` stay within the preemption bound?
+    fn within_bound(&self, i: usize, p: usize) -> bool {
+        self.bound.is_none_or(|k| self.preemptions_if(i, p) <= k)
     }
 
     /// Add the race reversals of the execution just finished.
@@ -177,6 +205,29 @@ impl Dpor {
             }
             last_before[pi(proc_of[s_])] = Some(s_);
         }
+        // A step that takes another thread off the runnable list (a signal
+        // consumed by one of several woken waiters, a mutex taken by one of
+        // several woken lockers) disabled that thread's next step, which
+        // therefore never appears in this execution to race with it: run
+        // that thread at this node instead.
+        for s_ in 0..n.saturating_sub(1) {
+            let gone: Vec<usize> = self.tree[s_]
+                .runnable
+                .iter()
+                .copied()
+                .filter(|t| {
+                    *t != self.tree[s_].chosen
+                        && !self.tree[s_].disabled.contains(t)
+                        && !self.tree[s_ + 1].runnable.contains(t)
+                })
+                .collect();
+            let node = &mut self.tree[s_];
+            for t in gone {
+                if !node.sleep.iter().any(|(z, _)| *z == t) {
+                    node.backtrack.insert(t);
+                }
+            }
+        }
         for k in 0..n {
             for &j in &preds[k] {
                 if proc_of[j] == proc_of[k] || !op_of[j].dependent(&op_of[k]) {
@@ -217,6 +268,29 @@ impl Dpor {
         }
     }
 
+    /// What `task`'s next step touches: the label of its next step under
+    /// its last announcement.
+    fn label(&self, task: usize) -> Op {
+        let Some(p) = self.pending.op(task) else {
+            return Op::Local;
+        };
+        let k = match self.performed.get(&task) {
+            Some(&(generation, k)) if generation == p.generation => k,
+            _ => 0,
+        };
+        p.label(k)
+    }
+
+    /// Count a step of `task` under its last announcement.
+    fn step_taken(&mut self, task: usize) {
+        let generation = self.pending.op(task).map_or(0, |p| p.generation);
+        let e = self.performed.entry(task).or_insert((generation, 0));
+        if e.0 != generation {
+            *e = (generation, 0);
+        }
+        e.1 += 1;
+    }
+
     fn sleep_for_child(parent: &Node) -> Vec<(usize, Op)> {
         let p = parent.chosen;
         let op_p = &parent.ops[&p];
@@ -244,18 +318,22 @@ impl Scheduler for Dpor {
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
         self.tree.truncate(len);
-        while let Some(node) = self.tree.last_mut() {
+        while let Some(node) = self.tree.last() {
+            let i = self.tree.len() - 1;
             let asleep: BTreeSet<usize> = node.sleep.iter().map(|(t, _)| *t).collect();
-            let next = node.backtrack.iter().copied().find(|p| {
-                !node.done.contains(p)
-                    && !asleep.contains(p)
-                    && node.runnable.contains(p)
-                    && !node.disabled.contains(p)
+            let next = node.backtrack.iter().copied().find(|&p| {
+                !node.done.contains(&p)
+                    && !asleep.contains(&p)
+                    && node.enabled(p)
+                    && self.within_bound(i, p)
             });
             match next {
                 Some(p) => {
+                    let preemptions = self.preemptions_if(i, p);
+                    let node = self.tree.last_mut().expect("a node");
                     node.done.insert(p);
                     node.chosen = p;
+                    node.preemptions = preemptions;
                     self.pos = 0;
                     self.created.clear();
                     self.performed.clear();
@@ -288,19 +366,11 @@ impl Scheduler for Dpor {
             // Replaying the prefix: the program is deterministic, so the same
             // threads are runnable.
             let c = self.tree[self.pos].chosen;
-            let (_, generation, _) = self.pending.op(c);
-            self.performed.insert(c, generation);
+            self.step_taken(c);
             self.pos += 1;
             return ids.contains(&c).then(|| c.into());
         }
-        let ops: BTreeMap<usize, Op> = ids
-            .iter()
-            .map(|&t| {
-                let (op, generation, once) = self.pending.op(t);
-                let done = once && self.performed.get(&t) == Some(&generation);
-                (t, if done { Op::Local } else { op })
-            })
-            .collect();
+        let ops: BTreeMap<usize, Op> = ids.iter().map(|&t| (t, self.label(t))).collect();
         let sleep = match self.tree.last() {
             Some(parent) => Dpor::sleep_for_child(parent),
             None => Vec::new(),
@@ -308,7 +378,7 @@ impl Scheduler for Dpor {
         let disabled: BTreeSet<usize> = ids
             .iter()
             .copied()
-            .filter(|&t| self.pending.disabled(t))
+            .filter(|&t| self.pending.disabled(t, &ops[&t]))
             .collect();
         let awake: Vec<usize> = ids
             .iter()
@@ -333,9 +403,16 @@ impl Scheduler for Dpor {
                 }
             },
         };
-        let (_, generation, _) = self.pending.op(chosen);
-        self.performed.insert(chosen, generation);
+        self.step_taken(chosen);
+        let preemptions = match self.tree.last() {
+            Some(parent) => {
+                let prev = parent.chosen;
+                parent.preemptions + usize::from(prev != chosen && enabled.contains(&prev))
+            }
+            None => 0,
+        };
         self.tree.push(Node {
+            preemptions,
             disabled,
             runnable: ids,
             ops,

@@ -720,19 +720,15 @@ impl shuttle::scheduler::Scheduler for Replay {
 struct PendingOps(Shared);
 
 impl crate::dpor::Pending for PendingOps {
-    fn op(&self, task: usize) -> (crate::rt::Op, u64, bool) {
-        match lock(&self.0)
+    fn op(&self, task: usize) -> Option<crate::rt::Pending> {
+        lock(&self.0)
             .current
             .as_ref()
             .and_then(|e| e.pending_op(task))
-        {
-            Some(p) => (p.op, p.generation, p.once),
-            None => (crate::rt::Op::Local, 0, false),
-        }
     }
-    fn disabled(&self, task: usize) -> bool {
+    fn disabled(&self, task: usize, label: &crate::rt::Op) -> bool {
         match &lock(&self.0).current {
-            Some(e) => e.pending_disabled(task),
+            Some(e) => e.pending_disabled(task, label),
             None => false,
         }
     }
@@ -759,9 +755,10 @@ fn run_shuttle(
             started: false,
         }),
         (None, _, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
-        (None, _, Backend::Dpor) => {
-            Box::new(crate::dpor::Dpor::new(Arc::new(PendingOps(acc.clone()))))
-        }
+        (None, _, Backend::Dpor) => Box::new(crate::dpor::Dpor::new(
+            Arc::new(PendingOps(acc.clone())),
+            config.preemption_bound,
+        )),
         (None, _, Backend::ShuttleRandom) => {
             Box::new(RandomScheduler::new_from_seed(config.seed, n))
         }

@@ -196,3 +196,65 @@ pub fn run_schedule(
         Some(Box::new(ByteScheduler::new(bytes))),
     )
 }
+
+/// A `schedule` fuzz input, decoded by [`decode`].
+#[derive(Clone, Debug)]
+pub struct Input<'a> {
+    /// The pattern.
+    pub pattern: &'static Pattern,
+    /// The variant.
+    pub variant: &'static Variant,
+    /// The variant's position among every variant of [`patterns::all`], in order.
+    pub index: usize,
+    /// The parameters.
+    pub params: Params,
+    /// The bytes left for the scheduler ([`run_schedule`]).
+    pub schedule: &'a [u8],
+}
+
+/// Decode a `schedule` fuzz input (the `fuzz/` target and the corpus replay
+/// in `tests/fuzz_corpus.rs` both use this): byte 0 picks a variant of
+/// [`patterns::all`] (every pattern's variants in order, modulo their count);
+/// one byte per declared parameter picks a small value, `min ..= max(default,
+/// min + 2)` within the declared range (a missing byte means `min`); the rest
+/// drive the scheduler. `None` for empty input.
+///
+/// ```
+/// use racetrace::fuzz;
+/// // Variant 0 (unsafe-counter/load-store), threads = 2 + 1, ops = 1 + 0.
+/// let input = fuzz::decode(&[0, 2, 0, 7, 7]).unwrap();
+/// assert_eq!((input.pattern.name, input.variant.name), ("unsafe-counter", "load-store"));
+/// assert_eq!(input.params.describe(), "ops=1 threads=3");
+/// assert_eq!(input.schedule, &[7, 7]);
+/// ```
+pub fn decode(data: &[u8]) -> Option<Input<'_>> {
+    let variants: Vec<(&'static Pattern, &'static Variant)> = patterns::all()
+        .iter()
+        .flat_map(|p| p.variants.iter().map(move |v| (*p, v)))
+        .collect();
+    let (first, mut rest) = data.split_first()?;
+    let index = usize::from(*first) % variants.len();
+    let (pattern, variant) = variants[index];
+    let mut given = Vec::new();
+    for spec in pattern.params {
+        let hi = spec.max.min(spec.default.max(spec.min + 2));
+        let b = match rest.split_first() {
+            Some((b, r)) => {
+                rest = r;
+                usize::from(*b)
+            }
+            None => 0,
+        };
+        given.push((spec.name.to_string(), spec.min + b % (hi - spec.min + 1)));
+    }
+    let params = pattern
+        .params(&given)
+        .expect("decoded parameters are within their declared range");
+    Some(Input {
+        pattern,
+        variant,
+        index,
+        params,
+        schedule: rest,
+    })
+}

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use common::{Inc, counter_oracle, mazurkiewicz_traces, numeric_outcomes};
 use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
@@ -152,4 +154,98 @@ fn a_dpor_witness_replays_from_its_file() {
     let f = racetrace::replay::TraceFile::from_witness(&r, w).unwrap();
     let again = f.replay().unwrap();
     assert!(again.reproduced, "{:?}", again.difference);
+}
+
+/// Soundness at the smallest parameters of every pattern, where shuttle's
+/// DFS (no reduction at all) can finish: dpor must reach every outcome DFS
+/// reaches, and nothing else.
+#[test]
+fn dpor_reaches_exactly_the_outcomes_of_shuttle_dfs_at_every_patterns_smallest_parameters() {
+    let (mut compared, mut skipped) = (0, Vec::new());
+    for p in patterns::all() {
+        let smallest: Vec<(String, usize)> = p
+            .params
+            .iter()
+            .map(|s| (s.name.to_string(), s.min))
+            .collect();
+        let params = p.params(&smallest).unwrap();
+        for v in p.variants {
+            let mut dfs = Config::new(Backend::ShuttleDfs);
+            dfs.max_schedules = Some(300_000);
+            let o = patterns::explore(p, v, &params, &dfs).unwrap();
+            if !o.complete {
+                skipped.push(format!("{}/{}", p.name, v.name));
+                continue; // too big for DFS even here: covered by the test above
+            }
+            compared += 1;
+            let d = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
+            assert!(d.complete, "{}/{}: dpor did not finish", p.name, v.name);
+            assert_eq!(
+                d.outcome_set(),
+                o.outcome_set(),
+                "{}/{} at {}: dpor vs shuttle-dfs",
+                p.name,
+                v.name,
+                params.describe()
+            );
+            assert!(d.schedules <= o.schedules, "{}/{}", p.name, v.name);
+        }
+    }
+    eprintln!("compared {compared} variants; DFS did not finish: {skipped:?}");
+    // Most variants must be compared, or this test checks nothing.
+    assert!(
+        compared * 4 >= (compared + skipped.len()) * 3,
+        "{skipped:?}"
+    );
+}
+
+/// With a preemption bound, dpor reaches at least what the oracle reaches
+/// within the same bound (the program's spawns and joins cost nothing: main
+/// blocks in `join` before any worker runs), never more than the unbounded
+/// set, more as the bound grows, and a bound above any execution's
+/// preemptions changes nothing.
+#[test]
+fn dpor_with_a_preemption_bound_reaches_the_oracles_bounded_outcomes() {
+    for &(n, k) in &[(2, 1), (2, 2), (3, 1), (2, 3)] {
+        let p = patterns::find("unsafe-counter").unwrap();
+        let v = p.variant("load-store").unwrap();
+        let params = p
+            .params(&[("threads".into(), n), ("ops".into(), k)])
+            .unwrap();
+        let full = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
+        let (all, _) = counter_oracle(n, k, Inc::LoadStore, None);
+        let mut previous = BTreeSet::new();
+        for bound in 0..=3 {
+            let config = Config::new(Backend::Dpor).with_preemption_bound(bound);
+            let r = patterns::explore(p, v, &params, &config).unwrap();
+            assert!(r.complete, "{n}x{k} bound {bound}");
+            assert_eq!(r.preemption_bound, Some(bound));
+            let got = numeric_outcomes(&r);
+            let (within, _) = counter_oracle(n, k, Inc::LoadStore, Some(bound));
+            assert!(
+                within.is_subset(&got),
+                "{n}x{k} bound {bound}: {within:?} ⊄ {got:?}"
+            );
+            assert!(
+                got.is_subset(&all),
+                "{n}x{k} bound {bound}: {got:?} ⊄ {all:?}"
+            );
+            assert!(previous.is_subset(&got), "{n}x{k}: not monotone at {bound}");
+            assert!(r.schedules <= full.schedules);
+            for row in &r.outcomes {
+                if let Some(w) = &row.witness {
+                    assert!(
+                        w.trace.preemptions <= bound,
+                        "{n}x{k} bound {bound}: {:?}",
+                        row.outcome
+                    );
+                }
+            }
+            previous = got;
+        }
+        let loose = Config::new(Backend::Dpor).with_preemption_bound(n * k * 2 + 2);
+        let r = patterns::explore(p, v, &params, &loose).unwrap();
+        assert_eq!(r.schedules, full.schedules, "{n}x{k}");
+        assert_eq!(numeric_outcomes(&r), all);
+    }
 }

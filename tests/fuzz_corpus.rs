@@ -58,6 +58,30 @@ fn queue_ops_corpus_matches_the_model() {
     assert!(replay_all("queue_ops", queue_ops::run) >= 5);
 }
 
+/// The hand-written `queue_ops` corpus drives each primitive (byte 0 % 3:
+/// bounded queue, channel, unbounded queue) through every operation code
+/// (each later byte % 8), so the regression suite covers the whole target.
+#[test]
+fn queue_ops_corpus_covers_every_primitive_and_operation() {
+    let mut seen = [[false; 8]; 3];
+    for f in inputs("queue_ops") {
+        let data = std::fs::read(&f).unwrap();
+        if let Some((c, ops)) = data.split_first() {
+            for b in ops {
+                seen[usize::from(c % 3)][usize::from(b % 8)] = true;
+            }
+        }
+    }
+    for (kind, ops) in seen.iter().enumerate() {
+        for (op, hit) in ops.iter().enumerate() {
+            assert!(
+                hit,
+                "no queue_ops input runs operation {op} on primitive {kind}"
+            );
+        }
+    }
+}
+
 /// The schedule corpus reaches a violation of every buggy variant, so the
 /// save-and-replay path of the target is exercised for each.
 #[test]
@@ -71,27 +95,17 @@ fn schedule_corpus_reaches_every_seeded_bug() {
     let mut found = vec![false; variants.len()];
     for f in inputs("schedule") {
         let data = std::fs::read(&f).unwrap();
-        let Some((first, rest)) = data.split_first() else {
+        let Some(input) = racetrace::fuzz::decode(&data) else {
             continue;
         };
-        let i = usize::from(*first) % variants.len();
-        let (p, v) = variants[i];
-        // The same parameter decoding as the target.
-        let mut rest = rest;
-        let mut given = Vec::new();
-        for spec in p.params {
-            let hi = spec.max.min(spec.default.max(spec.min + 2));
-            let b = match rest.split_first() {
-                Some((b, r)) => {
-                    rest = r;
-                    usize::from(*b)
-                }
-                None => 0,
-            };
-            given.push((spec.name.to_string(), spec.min + b % (hi - spec.min + 1)));
-        }
-        let params = p.params(&given).unwrap();
-        let r = racetrace::fuzz::run_schedule(p, v, &params, rest).unwrap();
+        let r = racetrace::fuzz::run_schedule(
+            input.pattern,
+            input.variant,
+            &input.params,
+            input.schedule,
+        )
+        .unwrap();
+        let i = input.index;
         if r.violations().next().is_some() {
             found[i] = true;
         }

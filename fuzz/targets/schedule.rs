@@ -1,42 +1,23 @@
 // The `schedule` target's logic, shared by `fuzz/fuzz_targets/schedule.rs`
 // and `tests/fuzz_corpus.rs` (included with `include!`, so one copy).
 //
-// Input: byte 0 picks a variant of a registered pattern, one byte per
-// declared parameter picks a small value, the rest drive the byte scheduler
-// (`racetrace::fuzz`). A correct variant that breaks its spec panics (a
-// crash); every schedule, allowed or not, must save to a trace file, read
-// back equal, and replay to the identical trace.
+// Input: decoded by `racetrace::fuzz::decode` — byte 0 picks a variant of a
+// registered pattern, one byte per declared parameter picks a small value,
+// the rest drive the byte scheduler (`racetrace::fuzz`). A correct variant
+// that breaks its spec panics (a crash); every schedule, allowed or not, must
+// save to a trace file, read back equal, and replay to the identical trace.
 
 /// Run one input.
 pub fn run(data: &[u8]) {
-    use racetrace::patterns;
     use racetrace::replay::TraceFile;
     use racetrace::spec::Expect;
 
-    let variants: Vec<_> = patterns::all()
-        .iter()
-        .flat_map(|p| p.variants.iter().map(move |v| (*p, v)))
-        .collect();
-    let Some((first, mut rest)) = data.split_first() else {
+    let Some(input) = racetrace::fuzz::decode(data) else {
         return;
     };
-    let (pattern, variant) = variants[usize::from(*first) % variants.len()];
-    let mut given = Vec::new();
-    for spec in pattern.params {
-        // Small values only: min ..= max(default, min + 2), within range.
-        let hi = spec.max.min(spec.default.max(spec.min + 2));
-        let b = match rest.split_first() {
-            Some((b, r)) => {
-                rest = r;
-                usize::from(*b)
-            }
-            None => 0,
-        };
-        given.push((spec.name.to_string(), spec.min + b % (hi - spec.min + 1)));
-    }
-    let params = pattern.params(&given).expect("parameters in range");
-    let report =
-        racetrace::fuzz::run_schedule(pattern, variant, &params, rest).expect("the schedule runs");
+    let (pattern, variant, params) = (input.pattern, input.variant, &input.params);
+    let report = racetrace::fuzz::run_schedule(pattern, variant, params, input.schedule)
+        .expect("the schedule runs");
     assert_eq!(report.schedules, 1, "exactly one schedule from one input");
     assert_eq!(report.outcomes.len(), 1, "one schedule, one outcome");
     let row = &report.outcomes[0];

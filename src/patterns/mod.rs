@@ -301,7 +301,7 @@ pub fn check_pattern(
     pattern: &'static Pattern,
     each: &mut dyn FnMut(CheckRow),
 ) -> Result<(), Error> {
-    check_pattern_reports(pattern, &mut |row, _| each(row))
+    check_jobs(pattern, true, &mut |row, _| each(row))
 }
 
 /// As [`check_pattern`], also handing over each exploration's full
@@ -310,10 +310,23 @@ pub fn check_pattern_reports(
     pattern: &'static Pattern,
     each: &mut dyn FnMut(CheckRow, Report),
 ) -> Result<(), Error> {
+    check_jobs(pattern, false, each)
+}
+
+/// Run every job of every variant. With `gate`, a buggy variant's search
+/// stops at its first violation: the gate needs the bug found, not the whole
+/// outcome table (`racetrace report` wants the table).
+fn check_jobs(
+    pattern: &'static Pattern,
+    gate: bool,
+    each: &mut dyn FnMut(CheckRow, Report),
+) -> Result<(), Error> {
     let params = pattern.params(&[])?;
     for v in pattern.variants {
         for job in v.jobs {
             let mut config = job.config();
+            config.stop_at_first_violation =
+                gate && matches!(v.spec.expect, crate::spec::Expect::Bug(_));
             config.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             config.real_timeout = Duration::from_secs(5);
             let report = explore(pattern, v, &params, &config)?;

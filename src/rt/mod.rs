@@ -181,10 +181,25 @@ pub(crate) struct Pending {
     tid: usize,
     /// Increases with every announcement.
     pub(crate) generation: u64,
-    /// Performed by the first step the thread takes after announcing it;
-    /// later steps under the same announcement touch nothing (a mutex
-    /// acquisition, after which shuttle switches once more).
-    pub(crate) once: bool,
+    /// What the thread's later steps under the same announcement touch, in
+    /// order, the last repeating; empty: every step touches `op`. A mutex
+    /// acquisition is `[Local]` (shuttle switches once more after it); a
+    /// condvar wait is release-and-block, then consume the signal, then
+    /// re-acquire.
+    pub(crate) later: Vec<Op>,
+}
+
+impl Pending {
+    /// What the thread's step number `k` (from 0) under this announcement touches.
+    pub(crate) fn label(&self, k: usize) -> Op {
+        match k.checked_sub(1) {
+            None => self.op.clone(),
+            Some(i) => match self.later.get(i).or(self.later.last()) {
+                Some(op) => op.clone(),
+                None => self.op.clone(),
+            },
+        }
+    }
 }
 
 /// Object ids of threads (for spawn and join dependencies), above every
@@ -263,17 +278,15 @@ impl Execution {
 
     /// Is shuttle task `task` about to acquire a mutex another thread holds?
     /// (shuttle still lists it as runnable: the attempt would block.)
-    pub(crate) fn pending_disabled(&self, task: usize) -> bool {
-        let entry = {
+    pub(crate) fn pending_disabled(&self, task: usize, label: &Op) -> bool {
+        let tid = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            p.get(&task).cloned()
+            match p.get(&task) {
+                Some(p) => p.tid,
+                None => return false,
+            }
         };
-        let Some(Pending {
-            op: Op::Touch(touches),
-            tid,
-            ..
-        }) = entry
-        else {
+        let Op::Touch(touches) = label else {
             return false;
         };
         let st = self.state();
@@ -451,10 +464,25 @@ impl Ctx {
     pub(crate) fn announce_modes(&self, mut touches: Vec<(usize, Mode)>) {
         let once = touches.iter().all(|(_, m)| *m == Mode::Acquire);
         touches.push((THREAD_OBJECT + self.tid, Mode::Read));
-        self.set_pending(Op::Touch(touches), once);
+        let later = if once { vec![Op::Local] } else { Vec::new() };
+        self.set_pending(Op::Touch(touches), later);
     }
 
-    fn set_pending(&self, op: Op, once: bool) {
+    /// Declare a condition-variable wait on `cv` with mutex `m`: its first
+    /// step releases `m` and joins the waiters, the step after the wake-up
+    /// consumes the signal, the next re-acquires `m`.
+    pub(crate) fn announce_wait(&self, cv: usize, m: usize) {
+        let me = (THREAD_OBJECT + self.tid, Mode::Read);
+        self.set_pending(
+            Op::Touch(vec![(cv, Mode::Write), (m, Mode::Release), me]),
+            vec![
+                Op::Touch(vec![(cv, Mode::Write), me]),
+                Op::Touch(vec![(m, Mode::Acquire), me]),
+            ],
+        );
+    }
+
+    fn set_pending(&self, op: Op, later: Vec<Op>) {
         if self.exec.kind != Kind::Shuttle {
             return;
         }
@@ -469,7 +497,7 @@ impl Ctx {
                 op,
                 tid: self.tid,
                 generation,
-                once,
+                later,
             },
         );
     }
@@ -485,7 +513,7 @@ impl Ctx {
 
     /// Declare a step that touches nothing shared.
     pub(crate) fn announce_local(&self) {
-        self.set_pending(Op::Local, false);
+        self.set_pending(Op::Local, Vec::new());
     }
 
     fn record(

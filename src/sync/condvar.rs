@@ -84,7 +84,7 @@ impl Condvar {
         };
         let m = guard.mutex.id;
         if let Some(c) = &ctx {
-            c.announce_modes(vec![(self.id, rt::Mode::Write), (m, rt::Mode::Acquire)]);
+            c.announce_wait(self.id, m);
             c.wait_begin(self.id, m);
         }
         let g = guard.inner.take().expect("guard in use");
