@@ -380,7 +380,7 @@ fn the_pool_oracle_sees_the_bugs_it_should() {
 
 #[test]
 fn every_pool_variant_reaches_exactly_the_oracles_outcomes_under_dpor() {
-    for (workers, tasks) in [(2, 2), (1, 2), (2, 1), (3, 2)] {
+    for (workers, tasks) in [(2, 3), (2, 2), (1, 2), (2, 1), (3, 2)] {
         for v in ["map", "missing-sentinel", "completion-order"] {
             let r = explore(
                 "process-pool",

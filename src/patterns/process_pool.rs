@@ -22,10 +22,10 @@ const PARAMS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "tasks",
-        default: 2,
+        default: 3,
         min: 1,
         max: 8,
-        help: "inputs mapped: base, 2·base, 4·base, … (the seeds map 3; dpor covers 2 in seconds, 3 in about a minute)",
+        help: "inputs mapped: base, 2·base, 4·base, … (the seeds map 3)",
     },
     ParamSpec {
         name: "base",
