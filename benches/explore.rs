@@ -107,7 +107,8 @@ fn main() {
         "| pattern/variant | parameters | dpor | dpor time | dpor pruned | loom | loom time | shuttle-dfs | shuttle-dfs time |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    let rows: &[(&str, &str, &[(&str, usize)])] = &[
+    type Row<'a> = (&'a str, &'a str, &'a [(&'a str, usize)]);
+    let rows: &[Row] = &[
         ("producer-consumer", "condvar", &[]),
         ("producer-consumer", "channel", &[]),
         ("producer-consumer", "task-done-join", &[]),

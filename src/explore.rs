@@ -504,6 +504,10 @@ fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
                     if Instant::now() >= deadline {
                         // The threads stay blocked: they are leaked, the run
                         // is reported, and exploration stops.
+                        // Worker processes of the run are named and killed,
+                        // which also unblocks a thread waiting for them.
+                        let workers =
+                            crate::process::on_timeout(Arc::as_ptr(&exec) as *const () as usize);
                         let mut a = lock(acc);
                         a.pending_failure = None;
                         a.current = None;
@@ -534,10 +538,16 @@ fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<String> {
                                             verdict,
                                             preemptions: p,
                                             deadlock: None,
-                                            detail: Some(format!(
-                                                "the run had not finished after {:?}",
-                                                config.real_timeout
-                                            )),
+                                            detail: Some(match &workers {
+                                                None => format!(
+                                                    "the run had not finished after {:?}",
+                                                    config.real_timeout
+                                                ),
+                                                Some(w) => format!(
+                                                    "the run had not finished after {:?}: {w}",
+                                                    config.real_timeout
+                                                ),
+                                            }),
                                         },
                                     },
                                 )),

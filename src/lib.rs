@@ -89,6 +89,10 @@
 //!   modelled one (a [`sync::Queue`]) under loom and shuttle; a real-thread
 //!   deadlock through the channel alone ends only with the run's time-out.
 //!   [`lincheck`] checks recorded queue histories for linearizability.
+//! * [`process`] runs workers as real OS processes (Linux) when run for real,
+//!   and as share-nothing threads over a modelled pipe under the checkers; a
+//!   real cross-process deadlock ends with the run's time-out, which kills
+//!   the workers.
 
 #![deny(missing_docs)]
 
@@ -103,6 +107,7 @@ pub mod fuzz;
 pub mod html;
 pub mod lincheck;
 pub mod patterns;
+pub mod process;
 pub mod replay;
 mod rt;
 pub mod spec;

@@ -6,6 +6,10 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() {
+    // A worker process started by racetrace::process runs its role and exits.
+    if let Some(code) = racetrace::process::worker_main() {
+        std::process::exit(code);
+    }
     // Die quietly on a closed pipe (`racetrace list | head`), as Unix tools do.
     // SAFETY: resetting a signal disposition to its default before any thread
     // is started.

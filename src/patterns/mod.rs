@@ -15,6 +15,8 @@ pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
 pub mod philosophers;
+pub mod process_pool;
+pub mod process_queue;
 pub mod producer_consumer;
 pub mod relock;
 pub mod semaphore;
@@ -170,6 +172,8 @@ pub fn all() -> &'static [&'static Pattern] {
         &producer_consumer::PATTERN,
         &thread_pool::PATTERN,
         &semaphore::PATTERN,
+        &process_queue::PATTERN,
+        &process_pool::PATTERN,
     ];
     &ALL
 }

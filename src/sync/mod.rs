@@ -6,6 +6,7 @@
 mod channel;
 mod condvar;
 mod mutex;
+pub(crate) mod pipe;
 mod queue;
 mod reentrant;
 mod semaphore;
