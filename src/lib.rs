@@ -102,6 +102,7 @@ pub mod replay;
 mod rt;
 pub mod spec;
 pub mod sync;
+pub mod task;
 pub mod thread;
 pub mod trace;
 
