@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod async_counter;
+pub mod gather;
 pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
@@ -158,7 +160,7 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 7] = [
+    static ALL: [&Pattern; 9] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
@@ -166,6 +168,8 @@ pub fn all() -> &'static [&'static Pattern] {
         &relock::PATTERN,
         &lost_wakeup::PATTERN,
         &producer_consumer::PATTERN,
+        &gather::PATTERN,
+        &async_counter::PATTERN,
     ];
     &ALL
 }
