@@ -1,53 +1,156 @@
-//! The async runtime: racetrace::task's executor, JoinHandle, Mutex and
-//! Semaphore, under the model backends and on tokio.
+//! racetrace::task's primitives under the model executor and on tokio: the
+//! async semaphore bounds how many tasks are inside, a double release breaks
+//! the bound, a task waiting for itself is a reported deadlock, a panicking
+//! task is a JoinError, and tasks left running are cancelled by block_on.
 
 use racetrace::cell::RaceCell;
 use racetrace::sync::Arc;
 use racetrace::{Backend, Config, task};
 
-fn lost_update(tasks: usize) -> usize {
+/// N tasks each take a permit, count themselves in, yield, count out. The
+/// outcome is the largest number seen inside at once.
+fn most_inside(tasks: usize, permits: usize, double_release: bool) -> usize {
     task::block_on(async move {
-        let counter = Arc::new(RaceCell::new(0usize).named("counter"));
+        let sem = Arc::new(task::Semaphore::new(permits).named("seats"));
+        let inside = Arc::new(RaceCell::new(0usize).named("inside"));
+        let most = Arc::new(RaceCell::new(0usize).named("most"));
         let hs: Vec<_> = (0..tasks)
-            .map(|_| {
-                let c = counter.clone();
+            .map(|i| {
+                let (sem, inside, most) = (sem.clone(), inside.clone(), most.clone());
                 task::spawn(async move {
-                    let v = c.get();
+                    let permit = sem.acquire().await;
+                    let now = inside.get() + 1;
+                    inside.set(now);
+                    if now > most.get() {
+                        most.set(now);
+                    }
                     task::yield_now().await;
-                    c.set(v + 1);
+                    inside.set(inside.get() - 1);
+                    if double_release && i == 0 {
+                        // The bug: an error path releases, and so does the
+                        // normal path.
+                        permit.forget();
+                        sem.release();
+                        sem.release();
+                    } else {
+                        drop(permit);
+                    }
                 })
             })
             .collect();
         for h in hs {
             h.await.unwrap();
         }
-        counter.get()
+        most.get()
+    })
+}
+
+fn outcome_set(backend: Backend, f: fn() -> String) -> Vec<String> {
+    let r = racetrace::explore_outcomes(&Config::new(backend), "t", f, |_| true);
+    assert!(
+        r.complete || backend == Backend::Real,
+        "{backend}: {:?}\n{}",
+        r.bound,
+        r.render_table()
+    );
+    r.outcome_set().iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn async_semaphore_admits_at_most_its_permits_and_reaches_the_bound() {
+    for backend in [Backend::Dpor, Backend::Loom] {
+        assert_eq!(outcome_set(backend, || most_inside(3, 1, false).to_string()), ["1"]);
+        // Two permits: two inside at once is reachable, and so is one (each
+        // task leaves before the next arrives).
+        assert_eq!(
+            outcome_set(backend, || most_inside(3, 2, false).to_string()),
+            ["1", "2"]
+        );
+    }
+    // tokio: FIFO, all three try at once; two get in.
+    assert_eq!(
+        outcome_set(Backend::Real, || most_inside(3, 2, false).to_string()),
+        ["2"]
+    );
+}
+
+#[test]
+fn a_double_release_lets_one_task_too_many_in() {
+    let got = outcome_set(Backend::Dpor, || most_inside(3, 1, true).to_string());
+    assert_eq!(got, ["1", "2"]);
+}
+
+#[test]
+fn a_task_waiting_for_its_own_lock_is_a_reported_deadlock() {
+    let r = racetrace::explore(&Config::new(Backend::Dpor), || {
+        task::block_on(async {
+            let m = Arc::new(task::Mutex::new(0).named("m"));
+            let m2 = m.clone();
+            task::spawn(async move {
+                let _a = m2.lock().await;
+                let _b = m2.lock().await;
+            })
+            .await
+            .unwrap();
+        })
+    });
+    assert!(r.complete);
+    assert_eq!(r.outcome_set(), ["deadlock"]);
+    let w = r.first_violation().unwrap();
+    let text = w.trace.render();
+    assert!(text.contains("lock m (waits: held by t1)"), "{text}");
+    assert!(text.contains("t1 holds m, waits for lock m"), "{text}");
+    assert!(text.contains("main holds nothing, waits for join t1"), "{text}");
+}
+
+fn panicking_task() -> String {
+    task::block_on(async {
+        match task::spawn(async { panic!("boom") }).await {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e.to_string(),
+        }
     })
 }
 
 #[test]
-fn smoke() {
-    for b in [Backend::Dpor, Backend::Loom, Backend::ShuttleDfs] {
-        let r = racetrace::explore_outcomes(
-            &Config::new(b),
-            "x",
-            || lost_update(2).to_string(),
-            |o| o == "2",
-        );
-        println!("{}", r.render_table());
-        if let Some(w) = r.first_violation() {
-            println!("{}", w.trace.render());
+fn a_panicking_task_is_a_join_error_not_a_crash() {
+    for backend in [Backend::Dpor, Backend::Loom, Backend::Real] {
+        assert_eq!(outcome_set(backend, panicking_task), ["task panicked: boom"]);
+    }
+}
+
+/// A task parked on a semaphore with no permit when the root returns.
+fn abandoned_task() -> String {
+    let dropped = Arc::new(RaceCell::new(false).named("dropped"));
+    let d = dropped.clone();
+    task::block_on(async move {
+        let sem = Arc::new(task::Semaphore::new(0));
+        struct Flag(Arc<RaceCell<bool>>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.set(true);
+            }
         }
+        let flag = Flag(d);
+        let h = task::spawn(async move {
+            let _flag = flag;
+            let _p = sem.acquire().await;
+        });
+        task::yield_now().await;
+        h.is_finished()
+    });
+    format!("cancelled={}", dropped.get())
+}
+
+#[test]
+fn block_on_cancels_the_tasks_still_running_when_it_returns() {
+    for backend in [Backend::Dpor, Backend::Loom, Backend::Real] {
+        assert_eq!(outcome_set(backend, abandoned_task), ["cancelled=true"]);
     }
-    let r = racetrace::explore_outcomes(
-        &Config::new(Backend::Real).with_max_schedules(3),
-        "x",
-        || lost_update(2).to_string(),
-        |o| o == "2",
-    );
-    println!("{}", r.render_table());
-    if let Some(w) = r.first_violation() {
-        println!("{}", w.trace.render());
-    }
-    println!("plain {}", lost_update(3));
+}
+
+#[test]
+fn without_an_exploration_block_on_is_plain_tokio() {
+    assert_eq!(most_inside(4, 2, false), 2);
+    assert_eq!(panicking_task(), "task panicked: boom");
 }

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
+type Payload = Box<dyn std::any::Any + Send>;
+
 fn lock<T>(m: &StdMutex<T>) -> StdGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -110,24 +112,32 @@ impl Task {
     }
 
     /// Poll `fut` until it is ready, holding the baton `g` while polling.
-    /// Returns `None` if the loop closed first (a cancelled task).
+    /// Gives `Ok(None)` if the loop closed first (a cancelled task), and the
+    /// payload of a panic of the future's (caught inside the poll: unwinding
+    /// through the held baton would poison loom's mutex underneath).
     fn drive<'a, F: Future + ?Sized>(
         self: &'a Arc<Self>,
         mut fut: Pin<&mut F>,
         mut g: BatonGuard<'a, ()>,
         cancellable: bool,
-    ) -> (Option<F::Output>, BatonGuard<'a, ()>) {
+    ) -> (Result<Option<F::Output>, Payload>, BatonGuard<'a, ()>) {
         let waker = Waker::from(self.clone());
         let mut cx = Context::from_waker(&waker);
         let closed = || cancellable && self.lp.closed.load(SeqCst);
         loop {
             if closed() {
-                return (None, g);
+                return (Ok(None), g);
             }
             self.notified.store(false, SeqCst);
             lock(&self.parked).clear();
-            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-                return (Some(v), g);
+            match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+                Ok(Poll::Ready(v)) => return (Ok(Some(v)), g),
+                Ok(Poll::Pending) => {}
+                Err(p) if p.is::<Abandon>() => {
+                    drop(g);
+                    resume_unwind(p)
+                }
+                Err(p) => return (Err(p), g),
             }
             if self.notified.load(SeqCst) {
                 // Ready again at once (yield_now): give the loop the choice.
@@ -362,17 +372,11 @@ fn run_task<F: Future>(
     let mut fut = Box::pin(fut);
     let g = lp.baton.lock();
     lock(&lp.started).push(task.clone());
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        let (v, g) = task.drive(fut.as_mut(), g, true);
-        (v.ok_or(JoinError::Cancelled), g)
-    }));
-    let (result, g) = match r {
-        Ok(r) => r,
-        Err(p) if p.is::<Abandon>() => resume_unwind(p),
-        Err(p) => (
-            Err(JoinError::Panicked(rt::panics::message(p.as_ref()))),
-            lp.baton.lock(),
-        ),
+    let (r, g) = task.drive(fut.as_mut(), g, true);
+    let result = match r {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(JoinError::Cancelled),
+        Err(p) => Err(JoinError::Panicked(rt::panics::message(p.as_ref()))),
     };
     // A cancelled or panicked task's future is dropped here, holding the
     // baton: its destructors (a lock guard's release) run as a task step.
@@ -428,7 +432,14 @@ fn block_on_model<F: Future>(fut: F) -> F::Output {
     let mut fut = std::pin::pin!(fut);
     let g = lp.baton.lock();
     let (v, g) = root.drive(fut.as_mut(), g, false);
-    let v = v.expect("the root future is never cancelled");
+    let v = match v {
+        Ok(v) => v.expect("the root future is never cancelled"),
+        Err(p) => {
+            // The caller's own panic: release the loop first (see `drive`).
+            drop(g);
+            resume_unwind(p)
+        }
+    };
     // Close the loop: wake parked tasks so that they see it, and join the
     // threads of unfinished ones once the baton is free.
     lp.closed.store(true, SeqCst);
