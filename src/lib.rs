@@ -40,6 +40,16 @@
 //! [`check`] is the one-liner for tests: it reads the backend from
 //! `RACETRACE_BACKEND` (default loom) and panics with the trace.
 //!
+//! ## Async code
+//!
+//! [`task`] runs asyncio-style code: [`task::block_on`], [`task::spawn`],
+//! [`task::yield_now`], an async [`task::Mutex`] and [`task::Semaphore`].
+//! Written once, it runs on tokio's current-thread runtime for real and on a
+//! cooperative executor under the checkers, where tasks switch only at
+//! awaits and the checker chooses which ready task resumes. Pass
+//! `|| task::block_on(async { … })` to [`explore`] as above; see the
+//! [`task`] module and `docs/gather.md`.
+//!
 //! ## Running
 //!
 //! Everything runs under a plain `cargo test`: the backend is a run-time
@@ -85,6 +95,8 @@
 //!   modelled one (a [`sync::Queue`]) under loom and shuttle; a real-thread
 //!   deadlock through the channel alone ends only with the run's time-out.
 //!   [`lincheck`] checks recorded queue histories for linearizability.
+//! * Inside a model, async code may await only racetrace's awaitables (and
+//!   futures built from them); there are no timers or I/O.
 
 #![deny(missing_docs)]
 

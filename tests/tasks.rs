@@ -154,3 +154,56 @@ fn without_an_exploration_block_on_is_plain_tokio() {
     assert_eq!(most_inside(4, 2, false), 2);
     assert_eq!(panicking_task(), "task panicked: boom");
 }
+
+/// The example of docs/gather.md ("Checking your own async code").
+fn reserve_seat(locked: bool) -> String {
+    task::block_on(async move {
+        let seats = Arc::new(RaceCell::new(1usize).named("seats"));
+        let lock = Arc::new(task::Mutex::new(()).named("booking"));
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let (seats, lock) = (seats.clone(), lock.clone());
+                task::spawn(async move {
+                    let _g = if locked {
+                        Some(lock.lock().await)
+                    } else {
+                        None
+                    };
+                    let free = seats.get();
+                    task::yield_now().await; // ask the payment service
+                    if free > 0 {
+                        seats.set(free - 1);
+                        return true;
+                    }
+                    false
+                })
+            })
+            .collect();
+        let mut booked = 0;
+        for h in hs {
+            booked += h.await.unwrap() as usize;
+        }
+        booked.to_string()
+    })
+}
+
+#[test]
+fn the_docs_booking_example_overbooks_without_its_lock_only() {
+    let with = racetrace::explore_outcomes(
+        &Config::new(Backend::Dpor),
+        "booking",
+        || reserve_seat(true),
+        |o| o == "1",
+    );
+    assert!(with.complete);
+    with.assert_ok();
+    let without = racetrace::explore_outcomes(
+        &Config::new(Backend::Dpor),
+        "booking",
+        || reserve_seat(false),
+        |o| o == "1",
+    );
+    assert_eq!(without.outcome_set(), ["1", "2"]);
+    let w = without.first_violation().expect("overbooking is reachable");
+    assert_eq!(w.trace.outcome, "2");
+}
