@@ -117,23 +117,48 @@ fn counter_program(variant: &str, tasks: usize, ops: usize) -> Vec<Vec<Ins>> {
         _ => unreachable!(),
     };
     (0..tasks)
-        .map(|_| body.iter().copied().cycle().take(body.len() * ops).collect())
+        .map(|_| {
+            body.iter()
+                .copied()
+                .cycle()
+                .take(body.len() * ops)
+                .collect()
+        })
         .collect()
 }
 
-fn outcomes(pattern: &str, variant: &str, params: &[(&str, usize)], backend: Backend) -> Vec<String> {
+fn outcomes(
+    pattern: &str,
+    variant: &str,
+    params: &[(&str, usize)],
+    backend: Backend,
+) -> Vec<String> {
     let p = patterns::find(pattern).unwrap();
     let given: Vec<(String, usize)> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     let params = p.params(&given).unwrap();
-    let r = patterns::explore(p, p.variant(variant).unwrap(), &params, &Config::new(backend))
-        .unwrap();
-    assert!(r.complete || backend == Backend::Real, "{}", r.render_table());
+    let r = patterns::explore(
+        p,
+        p.variant(variant).unwrap(),
+        &params,
+        &Config::new(backend),
+    )
+    .unwrap();
+    assert!(
+        r.complete || backend == Backend::Real,
+        "{}",
+        r.render_table()
+    );
     r.outcome_set().iter().map(|s| s.to_string()).collect()
 }
 
 #[test]
 fn oracle_sanity_the_lost_update_needs_an_await_between_read_and_write() {
-    let counts = |v| oracle(&counter_program(v, 2, 1)).into_iter().map(|(c, _)| c).collect::<Vec<_>>();
+    let counts = |v| {
+        oracle(&counter_program(v, 2, 1))
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(counts("await-in-between"), [1, 2]);
     assert_eq!(counts("no-await"), [2]);
     assert_eq!(counts("async-lock"), [2]);
@@ -157,7 +182,10 @@ fn async_counter_outcomes_are_exactly_the_oracles_under_dpor_and_loom() {
                     &[("tasks", tasks), ("ops", ops)],
                     backend,
                 );
-                assert_eq!(got, want, "{variant} tasks={tasks} ops={ops} under {backend}");
+                assert_eq!(
+                    got, want,
+                    "{variant} tasks={tasks} ops={ops} under {backend}"
+                );
             }
         }
     }
@@ -173,8 +201,8 @@ fn the_async_lost_update_is_deterministic_on_tokio_and_matches_asyncios_loop() {
             .params(&[("tasks".into(), tasks), ("ops".into(), ops)])
             .unwrap();
         let config = Config::new(Backend::Real).with_max_schedules(50);
-        let r = patterns::explore(p, p.variant("await-in-between").unwrap(), &params, &config)
-            .unwrap();
+        let r =
+            patterns::explore(p, p.variant("await-in-between").unwrap(), &params, &config).unwrap();
         assert_eq!(
             r.outcome_set(),
             [want.to_string().as_str()],
@@ -202,10 +230,14 @@ fn completion_order_reaches_every_order_the_oracle_allows() {
                 format!("[{}]", vals.join(", "))
             })
             .collect();
-        let got: BTreeSet<String> =
-            outcomes("gather", "completion-order", &[("tasks", tasks)], Backend::Dpor)
-                .into_iter()
-                .collect();
+        let got: BTreeSet<String> = outcomes(
+            "gather",
+            "completion-order",
+            &[("tasks", tasks)],
+            Backend::Dpor,
+        )
+        .into_iter()
+        .collect();
         assert_eq!(got, want, "tasks={tasks}");
     }
 }
@@ -215,7 +247,12 @@ fn first_error_sees_every_subset_of_other_tasks_still_running() {
     // The caller resumes at some point after the failing task finished; any
     // other task may or may not have finished by then (each can run to its
     // end before, or stay parked at an await after).
-    let got = outcomes("gather", "first-error", &[("tasks", 3), ("fail", 2)], Backend::Dpor);
+    let got = outcomes(
+        "gather",
+        "first-error",
+        &[("tasks", 3), ("fail", 2)],
+        Backend::Dpor,
+    );
     let want: BTreeSet<String> = ["[]", "[t1]", "[t3]", "[t1, t3]"]
         .iter()
         .map(|r| format!("err(task 2 failed) · still running: {r} · then: [a, c]"))

@@ -59,7 +59,10 @@ fn outcome_set(backend: Backend, f: fn() -> String) -> Vec<String> {
 #[test]
 fn async_semaphore_admits_at_most_its_permits_and_reaches_the_bound() {
     for backend in [Backend::Dpor, Backend::Loom] {
-        assert_eq!(outcome_set(backend, || most_inside(3, 1, false).to_string()), ["1"]);
+        assert_eq!(
+            outcome_set(backend, || most_inside(3, 1, false).to_string()),
+            ["1"]
+        );
         // Two permits: two inside at once is reachable, and so is one (each
         // task leaves before the next arrives).
         assert_eq!(
@@ -100,7 +103,10 @@ fn a_task_waiting_for_its_own_lock_is_a_reported_deadlock() {
     let text = w.trace.render();
     assert!(text.contains("lock m (waits: held by t1)"), "{text}");
     assert!(text.contains("t1 holds m, waits for lock m"), "{text}");
-    assert!(text.contains("main holds nothing, waits for join t1"), "{text}");
+    assert!(
+        text.contains("main holds nothing, waits for join t1"),
+        "{text}"
+    );
 }
 
 fn panicking_task() -> String {
@@ -115,7 +121,10 @@ fn panicking_task() -> String {
 #[test]
 fn a_panicking_task_is_a_join_error_not_a_crash() {
     for backend in [Backend::Dpor, Backend::Loom, Backend::Real] {
-        assert_eq!(outcome_set(backend, panicking_task), ["task panicked: boom"]);
+        assert_eq!(
+            outcome_set(backend, panicking_task),
+            ["task panicked: boom"]
+        );
     }
 }
 

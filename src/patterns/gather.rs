@@ -175,7 +175,12 @@ pub async fn gather(
 }
 
 /// One task: `awaits` await points, then its value (or its error).
-async fn work(k: usize, awaits: usize, fails: bool, done: Option<Arc<Mutex<Vec<String>>>>) -> Outcome {
+async fn work(
+    k: usize,
+    awaits: usize,
+    fails: bool,
+    done: Option<Arc<Mutex<Vec<String>>>>,
+) -> Outcome {
     for _ in 0..awaits {
         task::yield_now().await;
     }
@@ -195,7 +200,14 @@ pub fn run(awaits: &[usize], fail: Option<usize>, how: How) -> String {
         let mut handles: Vec<Option<JoinHandle<Outcome>>> = awaits
             .iter()
             .enumerate()
-            .map(|(i, &a)| Some(task::spawn(work(i + 1, a, fail == Some(i + 1), done.clone()))))
+            .map(|(i, &a)| {
+                Some(task::spawn(work(
+                    i + 1,
+                    a,
+                    fail == Some(i + 1),
+                    done.clone(),
+                )))
+            })
             .collect();
         let mut out: Vec<Option<Outcome>> = vec![None; awaits.len()];
         let show = |o: &Option<Outcome>| match o {

@@ -140,7 +140,12 @@ impl Semaphore {
         };
         match next {
             Some(w) => {
-                self.record("release", before, before, Some("hands it to a waiter".into()));
+                self.record(
+                    "release",
+                    before,
+                    before,
+                    Some("hands it to a waiter".into()),
+                );
                 w.wake();
             }
             None => self.record("release", before, before + 1, None),
@@ -165,9 +170,8 @@ pub struct Acquire<'a> {
 
 type TokioAcquire<'a> = Pin<
     Box<
-        dyn Future<
-                Output = Result<tokio::sync::SemaphorePermit<'a>, tokio::sync::AcquireError>,
-            > + Send
+        dyn Future<Output = Result<tokio::sync::SemaphorePermit<'a>, tokio::sync::AcquireError>>
+            + Send
             + 'a,
     >,
 >;
@@ -275,8 +279,7 @@ impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         // A model waiter that gives up: leave the queue, or pass on a permit
         // it was handed but never took.
-        if let (AcquireState::Queued(ticket), Impl::Model(state)) = (&self.state, &self.sem.inner)
-        {
+        if let (AcquireState::Queued(ticket), Impl::Model(state)) = (&self.state, &self.sem.inner) {
             let handed = {
                 let mut s = lock(state);
                 s.waiters.retain(|(t, _)| t != ticket);
