@@ -216,3 +216,41 @@ fn the_docs_booking_example_overbooks_without_its_lock_only() {
     let w = without.first_violation().expect("overbooking is reachable");
     assert_eq!(w.trace.outcome, "2");
 }
+
+#[test]
+fn tokio_runs_are_recorded_under_each_tasks_own_name() {
+    let f = || {
+        task::block_on(async {
+            let c = Arc::new(RaceCell::new(0usize).named("counter"));
+            let hs: Vec<_> = (0..2)
+                .map(|_| {
+                    let c = c.clone();
+                    task::spawn(async move {
+                        let v = c.get();
+                        task::yield_now().await;
+                        c.set(v + 1);
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.await.unwrap();
+            }
+            c.get().to_string()
+        })
+    };
+    let config = Config::new(Backend::Real).with_max_schedules(5);
+    let r = racetrace::explore_outcomes(&config, "real", f, |o| o == "2");
+    // tokio's loop is FIFO: both tasks read 0 before either writes.
+    assert_eq!(r.outcome_set(), ["1"]);
+    let t = &r.first_violation().unwrap().trace;
+    assert_eq!(t.threads, ["main", "t1", "t2"]);
+    let reads: Vec<(usize, &str)> = t
+        .events
+        .iter()
+        .filter(|e| e.op == "read" && e.thread != 0)
+        .map(|e| (e.thread, e.value.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads.iter().all(|(_, v)| *v == "0"), "{}", t.render());
+    assert!(reads.iter().any(|(t, _)| *t == 1) && reads.iter().any(|(t, _)| *t == 2));
+}
