@@ -44,6 +44,16 @@
 //! [`check`] is the one-liner for tests: it reads the backend from
 //! `RACETRACE_BACKEND` (default loom) and panics with the trace.
 //!
+//! ## Async code
+//!
+//! [`task`] runs asyncio-style code: [`task::block_on`], [`task::spawn`],
+//! [`task::yield_now`], an async [`task::Mutex`] and [`task::Semaphore`].
+//! Written once, it runs on tokio's current-thread runtime for real and on a
+//! cooperative executor under the checkers, where tasks switch only at
+//! awaits and the checker chooses which ready task resumes. Pass
+//! `|| task::block_on(async { … })` to [`explore`] as above; see the
+//! [`task`] module and `docs/gather.md`.
+//!
 //! ## Running
 //!
 //! Everything runs under a plain `cargo test`: the backend is a run-time
@@ -93,6 +103,8 @@
 //!   and as share-nothing threads over a modelled pipe under the checkers; a
 //!   real cross-process deadlock ends with the run's time-out, which kills
 //!   the workers.
+//! * Inside a model, async code may await only racetrace's awaitables (and
+//!   futures built from them); there are no timers or I/O.
 
 #![deny(missing_docs)]
 
@@ -112,6 +124,7 @@ pub mod replay;
 mod rt;
 pub mod spec;
 pub mod sync;
+pub mod task;
 pub mod thread;
 pub mod trace;
 

@@ -110,6 +110,11 @@ where
 }
 
 impl<T> JoinHandle<T> {
+    /// The racetrace thread index of the spawned thread, inside an execution.
+    pub(crate) fn tid(&self) -> Option<usize> {
+        self.child
+    }
+
     /// Wait for the thread to finish and return its result.
     pub fn join(self) -> Result<T, JoinError> {
         let ctx = self.child.and_then(|_| rt::ctx());

@@ -176,3 +176,37 @@ fn every_producer_consumer_bug_replays_from_a_saved_file() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_async_bug_replays_from_a_saved_file() {
+    let dir = std::env::temp_dir().join(format!("racetrace-async-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let configs = [
+        Config::new(Backend::Dpor),
+        Config::new(Backend::Loom),
+        Config::new(Backend::ShuttlePct)
+            .with_seed(0)
+            .with_max_schedules(1000),
+    ];
+    for (pattern, variant) in [
+        ("gather", "completion-order"),
+        ("async-counter", "await-in-between"),
+    ] {
+        for c in &configs {
+            let f = saved(pattern, variant, c);
+            let path = dir.join(format!("{pattern}-{variant}-{}.json", c.backend));
+            f.save(&path).unwrap();
+            let back = TraceFile::load(&path).unwrap();
+            assert_eq!(back, f);
+            let r = back.replay().unwrap();
+            assert!(
+                r.reproduced,
+                "{pattern}/{variant} {}: {:?}\n{}",
+                c.backend,
+                r.difference,
+                r.trace.render()
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod async_counter;
+pub mod gather;
 pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
@@ -162,7 +164,7 @@ pub struct Pattern {
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 9] = [
+    static ALL: [&Pattern; 13] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
@@ -174,6 +176,8 @@ pub fn all() -> &'static [&'static Pattern] {
         &semaphore::PATTERN,
         &process_queue::PATTERN,
         &process_pool::PATTERN,
+        &gather::PATTERN,
+        &async_counter::PATTERN,
     ];
     &ALL
 }

@@ -688,6 +688,33 @@ impl Ctx {
         }
     }
 
+    /// Record an event that involves no backend operation (an async task's
+    /// `join` or `lock` that must wait: the task then parks on its own
+    /// condition variable). No scheduling point.
+    pub(crate) fn event(
+        &self,
+        access: Access,
+        op: &str,
+        object: Option<usize>,
+        value: Option<String>,
+        note: Option<String>,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, object, value);
+        if let Some(e) = self.last_event(&mut st) {
+            e.note = note;
+        }
+    }
+
+    /// The name traces give thread `t` (`main`, `t1`, …).
+    pub(crate) fn thread_name(&self, t: usize) -> String {
+        let st = self.exec.state();
+        st.threads
+            .get(t)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn data_race(&self, what: String) {
         let mut st = self.exec.state();
         if st.special.is_none() {
