@@ -317,6 +317,18 @@ fn outcome_chart(o: &mut String, r: &Checked) {
 
 fn witness_figure(o: &mut String, s: &Shown<'_>) {
     let trace = &s.witness.trace;
+    if trace.events.is_empty() {
+        // A real run whose work happened in other processes (or before the
+        // recorder saw it): there is nothing to draw.
+        let _ = writeln!(
+            o,
+            "<p class=\"muted\">{} · outcome <code>{}</code> · {} — this run recorded no events to draw (its work happened outside racetrace's recorder, e.g. in worker processes).</p>",
+            s.run.row.backend.name(),
+            xml(&s.outcome.outcome),
+            xml(&s.outcome.verdict)
+        );
+        return;
+    }
     let _ = writeln!(
         o,
         "<figure class=\"witness\" data-lanes=\"{}\" data-marks=\"{}\">\n<figcaption>{} · outcome <code>{}</code> · {}</figcaption>\n<div class=\"side\">\n<div class=\"diagram\">",
