@@ -30,7 +30,9 @@ mod os;
 mod pool;
 
 pub(crate) use pool::{Flaw, map_with};
-pub use pool::{MapError, ProcessPool, TASKS, TaskFailure, TaskFn, compute, message};
+pub use pool::{
+    MapError, ProcessPool, TASKS, TaskFailure, TaskFn, compute, message, register_task,
+};
 
 use crate::rt::{self, Kind};
 use crate::sync::pipe::ModelPipe;
@@ -89,6 +91,8 @@ pub enum ProcessError {
     Io(String),
     /// The operation is not available under the checkers.
     Unsupported(&'static str),
+    /// A task function is already registered under this name.
+    AlreadyRegistered(String),
 }
 
 impl fmt::Display for ProcessError {
@@ -121,6 +125,9 @@ impl fmt::Display for ProcessError {
             ProcessError::Io(e) => write!(f, "{e}"),
             ProcessError::Unsupported(what) => {
                 write!(f, "{what} is not available under the checkers")
+            }
+            ProcessError::AlreadyRegistered(name) => {
+                write!(f, "a task function is already registered as '{name}'")
             }
         }
     }

@@ -60,11 +60,39 @@ pub const TASKS: &[(&str, TaskFn)] = &[
     }),
 ];
 
+fn registered() -> &'static std::sync::Mutex<Vec<(&'static str, TaskFn)>> {
+    static REGISTERED: std::sync::Mutex<Vec<(&'static str, TaskFn)>> =
+        std::sync::Mutex::new(Vec::new());
+    &REGISTERED
+}
+
+/// Make task function `f` available to [`ProcessPool::map`] under `name`,
+/// besides the built-in [`TASKS`]. A worker process runs the executable that
+/// [`set_worker_exe`](super::set_worker_exe) names, so a program with its own
+/// task functions registers them first thing in `main` — before calling
+/// [`worker_main`](super::worker_main), in the parent and in every worker
+/// alike — and points the pool at itself with
+/// `set_worker_exe(std::env::current_exe()?)`; `tests/user_tasks.rs` is
+/// such a program. A name already taken is an error.
+pub fn register_task(name: &'static str, f: TaskFn) -> Result<(), ProcessError> {
+    let mut r = registered().lock().unwrap_or_else(|e| e.into_inner());
+    if TASKS.iter().any(|(n, _)| *n == name) || r.iter().any(|(n, _)| *n == name) {
+        return Err(ProcessError::AlreadyRegistered(name.to_string()));
+    }
+    r.push((name, f));
+    Ok(())
+}
+
 fn task_fn(name: &str) -> Result<TaskFn, ProcessError> {
+    let user = || {
+        let r = registered().lock().unwrap_or_else(|e| e.into_inner());
+        r.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    };
     TASKS
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, f)| *f)
+        .or_else(user)
         .ok_or_else(|| ProcessError::UnknownWorker(format!("task function {name}")))
 }
 
