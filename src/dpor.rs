@@ -404,15 +404,8 @@ impl Scheduler for Dpor {
             },
         };
         self.step_taken(chosen);
-        let preemptions = match self.tree.last() {
-            Some(parent) => {
-                let prev = parent.chosen;
-                parent.preemptions + usize::from(prev != chosen && enabled.contains(&prev))
-            }
-            None => 0,
-        };
         self.tree.push(Node {
-            preemptions,
+            preemptions: 0,
             disabled,
             runnable: ids,
             ops,
@@ -421,6 +414,8 @@ impl Scheduler for Dpor {
             done: BTreeSet::from([chosen]),
             sleep,
         });
+        let i = self.tree.len() - 1;
+        self.tree[i].preemptions = self.preemptions_if(i, chosen);
         self.pos += 1;
         Some(chosen.into())
     }

@@ -376,6 +376,9 @@ pub fn write(dir: &Path, runs: &[Checked], total_seconds: f64) -> Result<PathBuf
     for (_, variants) in by_variant(runs) {
         for (_, vruns) in variants {
             for s in shown(&vruns).0 {
+                if s.witness.trace.events.is_empty() {
+                    continue; // nothing to draw (see `witness_figure`)
+                }
                 let svg = traces.join(format!("{}.svg", s.stem()));
                 std::fs::write(&svg, diagram::svg::render(&s.witness.trace))
                     .map_err(|e| io(&svg, e))?;

@@ -5,6 +5,10 @@
 //! names the cycle; deadlocks on real threads end the run instead of hanging;
 //! every witness replays from its saved file.
 
+mod common;
+
+use common::save_load_replay;
+
 #[path = "common/locks.rs"]
 mod locks;
 
@@ -296,16 +300,7 @@ fn every_deadlock_witness_replays_from_its_saved_file() {
             let r = run(pattern, variant, &[], b);
             let w = r.first_violation().expect("a deadlock");
             let f = TraceFile::from_witness(&r, w).unwrap();
-            let path = dir.join(format!("{pattern}-{variant}-{b}.json"));
-            f.save(&path).unwrap();
-            let back = TraceFile::load(&path).unwrap();
-            let again = back.replay().unwrap();
-            assert!(
-                again.reproduced,
-                "{pattern}/{variant} under {b}: {:?}\n{}",
-                again.difference,
-                again.trace.render()
-            );
+            let again = save_load_replay(&dir, &format!("{pattern}-{variant}-{b}"), &f);
             assert_eq!(again.trace.outcome, "deadlock");
             assert_eq!(again.trace.deadlock, w.trace.deadlock);
         }

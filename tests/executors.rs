@@ -3,6 +3,10 @@
 //! comment), the [`ThreadPool`] on real threads, and bug witnesses replayed
 //! from saved files.
 
+mod common;
+
+use common::save_load_replay;
+
 use racetrace::executor::{JobError, ThreadPool};
 use racetrace::patterns::{self, Params};
 use racetrace::replay::TraceFile;
@@ -255,18 +259,7 @@ fn every_executor_bug_replays_from_a_saved_file() {
             let r = patterns::explore(p, p.variant(variant).unwrap(), &params, c).unwrap();
             let w = r.first_violation().expect("a violation");
             let f = TraceFile::from_witness(&r, w).unwrap();
-            let path = dir.join(format!("{pattern}-{variant}-{}.json", c.backend));
-            f.save(&path).unwrap();
-            let back = TraceFile::load(&path).unwrap();
-            assert_eq!(back, f);
-            let again = back.replay().unwrap();
-            assert!(
-                again.reproduced,
-                "{pattern}/{variant} {}: {:?}\n{}",
-                c.backend,
-                again.difference,
-                again.trace.render()
-            );
+            save_load_replay(&dir, &format!("{pattern}-{variant}-{}", c.backend), &f);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -3,6 +3,10 @@
 //! the `process-queue` / `process-pool` patterns under the checkers against
 //! an oracle of their protocol.
 
+mod common;
+
+use common::save_load_replay;
+
 use racetrace::patterns::{self, Params};
 use racetrace::process::{
     Process, ProcessError, ProcessPool, ProcessQueue, compute, live_workers, message,
@@ -471,18 +475,7 @@ fn every_process_bug_replays_from_a_saved_file() {
             let r = explore(pattern, variant, &[], &c);
             let w = r.first_violation().expect("a violation");
             let f = TraceFile::from_witness(&r, w).unwrap();
-            let path = dir.join(format!("{variant}-{}.json", c.backend));
-            f.save(&path).unwrap();
-            let back = TraceFile::load(&path).unwrap();
-            assert_eq!(back, f);
-            let again = back.replay().unwrap();
-            assert!(
-                again.reproduced,
-                "{variant} {}: {:?}\n{}",
-                c.backend,
-                again.difference,
-                again.trace.render()
-            );
+            save_load_replay(&dir, &format!("{variant}-{}", c.backend), &f);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -1,5 +1,9 @@
 //! Saving a witness to a trace file and replaying it; malformed files.
 
+mod common;
+
+use common::save_load_replay;
+
 use racetrace::patterns;
 use racetrace::replay::TraceFile;
 use racetrace::{Backend, Config, Error};
@@ -160,18 +164,7 @@ fn every_producer_consumer_bug_replays_from_a_saved_file() {
     ] {
         for c in &configs {
             let f = saved("producer-consumer", v, c);
-            let path = dir.join(format!("{v}-{}.json", c.backend));
-            f.save(&path).unwrap();
-            let back = TraceFile::load(&path).unwrap();
-            assert_eq!(back, f);
-            let r = back.replay().unwrap();
-            assert!(
-                r.reproduced,
-                "{v} {}: {:?}\n{}",
-                c.backend,
-                r.difference,
-                r.trace.render()
-            );
+            save_load_replay(&dir, &format!("{v}-{}", c.backend), &f);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -194,18 +187,7 @@ fn every_async_bug_replays_from_a_saved_file() {
     ] {
         for c in &configs {
             let f = saved(pattern, variant, c);
-            let path = dir.join(format!("{pattern}-{variant}-{}.json", c.backend));
-            f.save(&path).unwrap();
-            let back = TraceFile::load(&path).unwrap();
-            assert_eq!(back, f);
-            let r = back.replay().unwrap();
-            assert!(
-                r.reproduced,
-                "{pattern}/{variant} {}: {:?}\n{}",
-                c.backend,
-                r.difference,
-                r.trace.render()
-            );
+            save_load_replay(&dir, &format!("{pattern}-{variant}-{}", c.backend), &f);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -98,13 +98,6 @@ impl Job {
             preemption_bound: None,
         }
     }
-    /// The same run, loom's exploration bounded to `k` preemptions.
-    pub const fn preemptions(self, k: usize) -> Job {
-        Job {
-            preemption_bound: Some(k),
-            ..self
-        }
-    }
     /// A required run of `n` schedules.
     pub const fn sampled(backend: Backend, n: u64) -> Job {
         Job {
@@ -114,7 +107,7 @@ impl Job {
             preemption_bound: None,
         }
     }
-    /// This run with loom's preemption bound set to `k`.
+    /// This run with its (loom or dpor) exploration bounded to `k` preemptions.
     pub const fn with_preemption_bound(self, k: usize) -> Job {
         Job {
             preemption_bound: Some(k),

@@ -82,14 +82,14 @@ const PREEMPTIONS: usize = 2;
 const DFS_SCHEDULES: u64 = 5000;
 
 const CORRECT: &[Job] = &[
-    Job::on(Backend::Loom).preemptions(PREEMPTIONS),
+    Job::on(Backend::Loom).with_preemption_bound(PREEMPTIONS),
     Job::sampled(Backend::ShuttleDfs, DFS_SCHEDULES),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::sampled(Backend::Real, 200),
 ];
 
 const BUGGY: &[Job] = &[
-    Job::on(Backend::Loom).preemptions(PREEMPTIONS),
+    Job::on(Backend::Loom).with_preemption_bound(PREEMPTIONS),
     Job::sampled(Backend::ShuttleDfs, DFS_SCHEDULES),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::informational(Backend::Real, 200),
@@ -98,7 +98,7 @@ const BUGGY: &[Job] = &[
 /// For bugs DFS does not reach within its bound (it varies the last
 /// decisions first; these bugs need an early one): shown, not required.
 const BUGGY_DEEP: &[Job] = &[
-    Job::on(Backend::Loom).preemptions(PREEMPTIONS),
+    Job::on(Backend::Loom).with_preemption_bound(PREEMPTIONS),
     Job::informational(Backend::ShuttleDfs, DFS_SCHEDULES),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::informational(Backend::Real, 200),

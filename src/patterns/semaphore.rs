@@ -77,7 +77,7 @@ pub static PATTERN: Pattern = Pattern {
             run: bounded,
             jobs: &[
                 Job::on(Backend::Dpor),
-                Job::on(Backend::Loom).preemptions(LOOM_PREEMPTIONS),
+                Job::on(Backend::Loom).with_preemption_bound(LOOM_PREEMPTIONS),
                 Job::sampled(Backend::ShuttlePct, 1000),
                 Job::sampled(Backend::Real, 200),
             ],
@@ -92,7 +92,7 @@ pub static PATTERN: Pattern = Pattern {
             run: double_release,
             jobs: &[
                 Job::on(Backend::Dpor),
-                Job::on(Backend::Loom).preemptions(LOOM_PREEMPTIONS),
+                Job::on(Backend::Loom).with_preemption_bound(LOOM_PREEMPTIONS),
                 Job::sampled(Backend::ShuttlePct, 1000),
                 Job::informational(Backend::Real, 200),
             ],

@@ -79,7 +79,7 @@ const LOOM_PREEMPTIONS: usize = 3;
 
 const CORRECT: &[Job] = &[
     Job::on(Backend::Dpor),
-    Job::on(Backend::Loom).preemptions(LOOM_PREEMPTIONS),
+    Job::on(Backend::Loom).with_preemption_bound(LOOM_PREEMPTIONS),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::sampled(Backend::Real, 200),
 ];

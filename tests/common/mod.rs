@@ -169,3 +169,25 @@ pub fn mazurkiewicz_traces(threads: usize, ops: usize) -> usize {
     go(&mut vec![2 * ops; threads], ops, &mut Vec::new(), &mut seen);
     seen.len()
 }
+
+/// Save `file` as `dir/NAME.json`, read it back (it must be equal), replay
+/// it, and insist the replay gave the identical trace. Returns the replay.
+pub fn save_load_replay(
+    dir: &std::path::Path,
+    name: &str,
+    file: &racetrace::replay::TraceFile,
+) -> racetrace::replay::Replayed {
+    use racetrace::replay::TraceFile;
+    let path = dir.join(format!("{name}.json"));
+    file.save(&path).unwrap();
+    let back = TraceFile::load(&path).unwrap();
+    assert_eq!(&back, file, "{name}: the file read back differs");
+    let again = back.replay().unwrap();
+    assert!(
+        again.reproduced,
+        "{name}: {:?}\n{}",
+        again.difference,
+        again.trace.render()
+    );
+    again
+}
