@@ -24,7 +24,7 @@
 //! cannot be reversed there; it is skipped, as the attempt that blocked is a
 //! step of its own and its race with the holder is reversed instead.
 
-use crate::rt::Op;
+use crate::rt::{Mode, Op, THREAD_OBJECT};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -38,6 +38,23 @@ pub(crate) trait Pending {
     fn disabled(&self, task: usize, label: &Op) -> bool;
     /// Mark the running execution as cut short by the sleep sets.
     fn prune(&self);
+    /// The parts of shared data `task` reported touching since the last call
+    /// (inside critical sections on a mutex whose data is reported).
+    fn take_touches(&self, task: usize) -> Vec<(usize, Mode)>;
+    /// Does the owner of mutex `m` report every touch of its data?
+    fn is_reported(&self, m: usize) -> bool;
+    /// Is object `id` a condition variable?
+    fn is_condvar(&self, id: usize) -> bool;
+}
+
+/// A critical section run as one step: from the acquisition of `mutex` at
+/// node `node` through its release, with no scheduling choice inside.
+struct Block {
+    task: usize,
+    node: usize,
+    mutex: usize,
+    /// The release has been taken: the section ends before the next step.
+    complete: bool,
 }
 
 struct Node {
@@ -74,6 +91,13 @@ pub(crate) struct Dpor {
     performed: BTreeMap<usize, (u64, usize)>,
     /// At most this many preemptions per execution.
     bound: Option<usize>,
+    /// The critical section being run as one step, if any.
+    block: Option<Block>,
+    /// Per thread: the node whose step it is running (reported touches are
+    /// added to that step's footprint).
+    acct: BTreeMap<usize, usize>,
+    /// The thread that took the last step.
+    last_ran: Option<usize>,
 }
 
 impl Dpor {
@@ -86,6 +110,139 @@ impl Dpor {
             created: BTreeMap::new(),
             performed: BTreeMap::new(),
             bound,
+            block: None,
+            acct: BTreeMap::new(),
+            last_ran: None,
+        }
+    }
+
+    /// Forget the running execution's bookkeeping before the next one.
+    fn reset_execution(&mut self) {
+        self.pos = 0;
+        self.created.clear();
+        self.performed.clear();
+        self.block = None;
+        self.acct.clear();
+        self.last_ran = None;
+    }
+
+    /// Add the touches the last thread to run reported to its step's footprint.
+    fn absorb(&mut self) {
+        let Some(t) = self.last_ran else { return };
+        let touches = self.pending.take_touches(t);
+        if touches.is_empty() {
+            return;
+        }
+        if let Some(op) = self
+            .acct
+            .get(&t)
+            .and_then(|&i| self.tree.get_mut(i))
+            .and_then(|node| node.ops.get_mut(&t))
+        {
+            merge(op, &touches);
+        }
+    }
+
+    /// `task` takes the step of node `i`, labelled `label`: account for it
+    /// there, and run it to its release if it acquires a mutex.
+    fn begin(&mut self, task: usize, i: usize, label: Op) {
+        self.acct.insert(task, i);
+        self.last_ran = Some(task);
+        if let Some(m) = acquisition(&label) {
+            self.block = Some(Block {
+                task,
+                node: i,
+                mutex: m,
+                complete: false,
+            });
+        }
+        self.tree[i].ops.insert(task, label);
+    }
+
+    /// Inside a critical section: take its next step without a scheduling
+    /// choice if it stays inside (touches only the section's condition
+    /// variables and its mutex's data, or releases the mutex); otherwise
+    /// close the section. Returns the thread to run, if it goes on.
+    ///
+    /// Sound by Lipton's reduction: an acquisition moves right, a release
+    /// left, and a step on data the mutex guards commutes with every step of
+    /// another thread that can run while the mutex is held. The section ends
+    /// at anything else (another mutex, an atomic, a spawn, a join), which
+    /// gets its own scheduling point, so a deadlock between two locks is
+    /// still reached.
+    fn continue_block(&mut self, ids: &[usize]) -> Option<usize> {
+        let b = self.block.as_ref()?;
+        let (t, m) = (b.task, b.mutex);
+        let inside = !b.complete && ids.contains(&t) && {
+            let label = self.label(t);
+            match self.stays_inside(&label, m) {
+                Some(releases) => {
+                    let node = b.node;
+                    if let Some(op) = self.tree.get_mut(node).and_then(|n| n.ops.get_mut(&t)) {
+                        if let Op::Touch(ts) = &label {
+                            merge(op, ts);
+                        }
+                    }
+                    if releases {
+                        self.block.as_mut().expect("a block").complete = true;
+                    }
+                    true
+                }
+                None => false,
+            }
+        };
+        if inside {
+            self.step_taken(t);
+            self.last_ran = Some(t);
+            Some(t)
+        } else {
+            self.finish_block();
+            None
+        }
+    }
+
+    /// Does a step labelled `label` stay inside a critical section on `m`?
+    /// `Some(true)` if it releases `m`.
+    fn stays_inside(&self, label: &Op, m: usize) -> Option<bool> {
+        let Op::Touch(ts) = label else {
+            return Some(false);
+        };
+        let mut releases = false;
+        for &(x, mode) in ts {
+            if x >= THREAD_OBJECT && mode == Mode::Read {
+                continue; // the thread's own object
+            }
+            if x == m && mode == Mode::Release {
+                releases = true;
+            } else if !self.pending.is_condvar(x) {
+                return None;
+            }
+        }
+        Some(releases)
+    }
+
+    /// Close the running critical section. A completed one is dependent with
+    /// another section on the same mutex only through what both touch when
+    /// the mutex's owner reports its touches (a queue), and always otherwise
+    /// (the guarded data is not watched); it stays dependent with a thread
+    /// that holds the mutex across steps.
+    fn finish_block(&mut self) {
+        let Some(b) = self.block.take() else { return };
+        if !b.complete {
+            return;
+        }
+        let mode = if self.pending.is_reported(b.mutex) {
+            Mode::Read
+        } else {
+            Mode::Write
+        };
+        if let Some(Op::Touch(ts)) = self
+            .tree
+            .get_mut(b.node)
+            .and_then(|n| n.ops.get_mut(&b.task))
+        {
+            ts.retain(|(x, _)| *x != b.mutex);
+            ts.push((b.mutex, mode));
         }
     }
 
@@ -309,11 +466,11 @@ impl Scheduler for Dpor {
     fn new_execution(&mut self) -> Option<Schedule> {
         if !self.started {
             self.started = true;
-            self.pos = 0;
-            self.created.clear();
-            self.performed.clear();
+            self.reset_execution();
             return Some(Schedule::new(0));
         }
+        self.absorb();
+        self.finish_block();
         self.analyse();
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
@@ -334,9 +491,7 @@ impl Scheduler for Dpor {
                     node.done.insert(p);
                     node.chosen = p;
                     node.preemptions = preemptions;
-                    self.pos = 0;
-                    self.created.clear();
-                    self.performed.clear();
+                    self.reset_execution();
                     return Some(Schedule::new(0));
                 }
                 None => {
@@ -362,13 +517,22 @@ impl Scheduler for Dpor {
                 self.created.entry(t).or_insert(usize::MAX);
             }
         }
+        self.absorb();
+        if let Some(t) = self.continue_block(&ids) {
+            return Some(t.into());
+        }
         if self.pos < self.tree.len() {
             // Replaying the prefix: the program is deterministic, so the same
             // threads are runnable.
             let c = self.tree[self.pos].chosen;
+            if !ids.contains(&c) {
+                return None;
+            }
+            let label = self.label(c);
             self.step_taken(c);
+            self.begin(c, self.pos, label);
             self.pos += 1;
-            return ids.contains(&c).then(|| c.into());
+            return Some(c.into());
         }
         let ops: BTreeMap<usize, Op> = ids.iter().map(|&t| (t, self.label(t))).collect();
         let sleep = match self.tree.last() {
@@ -403,6 +567,7 @@ impl Scheduler for Dpor {
                 }
             },
         };
+        let label = ops[&chosen].clone();
         self.step_taken(chosen);
         self.tree.push(Node {
             preemptions: 0,
@@ -416,11 +581,40 @@ impl Scheduler for Dpor {
         });
         let i = self.tree.len() - 1;
         self.tree[i].preemptions = self.preemptions_if(i, chosen);
+        self.begin(chosen, i, label);
         self.pos += 1;
         Some(chosen.into())
     }
 
     fn next_u64(&mut self) -> u64 {
         0
+    }
+}
+
+/// The mutex a step labelled `label` acquires, if that is all it does.
+fn acquisition(label: &Op) -> Option<usize> {
+    let Op::Touch(ts) = label else { return None };
+    let mut acquired = None;
+    for &(x, mode) in ts {
+        match mode {
+            Mode::Acquire if acquired.is_none() => acquired = Some(x),
+            Mode::Read if x >= THREAD_OBJECT => {}
+            _ => return None,
+        }
+    }
+    acquired
+}
+
+/// Add `touches` to a step's footprint.
+fn merge(op: &mut Op, touches: &[(usize, Mode)]) {
+    match op {
+        Op::Local => *op = Op::Touch(touches.to_vec()),
+        Op::Touch(ts) => {
+            for t in touches {
+                if !ts.contains(t) {
+                    ts.push(*t);
+                }
+            }
+        }
     }
 }

@@ -737,6 +737,24 @@ impl crate::dpor::Pending for PendingOps {
             e.prune();
         }
     }
+    fn take_touches(&self, task: usize) -> Vec<(usize, crate::rt::Mode)> {
+        match &lock(&self.0).current {
+            Some(e) => e.take_touches(task),
+            None => Vec::new(),
+        }
+    }
+    fn is_reported(&self, m: usize) -> bool {
+        lock(&self.0)
+            .current
+            .as_ref()
+            .is_some_and(|e| e.is_reported(m))
+    }
+    fn is_condvar(&self, id: usize) -> bool {
+        lock(&self.0)
+            .current
+            .as_ref()
+            .is_some_and(|e| e.is_condvar(id))
+    }
 }
 
 fn run_shuttle(

@@ -24,7 +24,7 @@
 
 use crate::trace::{Access, BlockedThread, Deadlock, Event};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
 
@@ -128,6 +128,18 @@ pub(crate) struct Execution {
     /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
     pending: Mutex<HashMap<usize, Pending>>,
     generation: std::sync::atomic::AtomicU64,
+    /// What the `dpor` scheduler needs to treat a critical section as one step.
+    footprints: Mutex<Footprints>,
+}
+
+/// For the `dpor` scheduler: which objects are condition variables, which
+/// mutexes' data their owner reports touch by touch, and the touches each
+/// shuttle task reported since the scheduler last looked.
+#[derive(Default)]
+struct Footprints {
+    condvars: HashSet<usize>,
+    reported: HashSet<usize>,
+    touches: HashMap<usize, Vec<(usize, Mode)>>,
 }
 
 /// How an operation touches an object, for the `dpor` scheduler.
@@ -206,6 +218,13 @@ impl Pending {
 /// primitive's id.
 pub(crate) const THREAD_OBJECT: usize = usize::MAX / 2;
 
+/// Object ids for the parts of a primitive's state that its operations touch
+/// separately (a queue's items and its unfinished-task count), below
+/// [`THREAD_OBJECT`] and above every primitive's id.
+pub(crate) const fn part_object(id: usize, part: usize) -> usize {
+    usize::MAX / 4 + id * 4 + part
+}
+
 /// What an execution left behind.
 pub(crate) struct Finished {
     pub(crate) threads: Vec<String>,
@@ -234,6 +253,7 @@ impl Execution {
             dpor: AtomicBool::new(false),
             pending: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            footprints: Mutex::new(Footprints::default()),
             steps: AtomicUsize::new(0),
             state: Mutex::new(State {
                 threads: vec![ThreadState {
@@ -274,6 +294,26 @@ impl Execution {
     pub(crate) fn pending_op(&self, task: usize) -> Option<Pending> {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         p.get(&task).cloned()
+    }
+
+    fn footprints(&self) -> MutexGuard<'_, Footprints> {
+        self.footprints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The touches shuttle task `task` reported since the last call.
+    pub(crate) fn take_touches(&self, task: usize) -> Vec<(usize, Mode)> {
+        self.footprints().touches.remove(&task).unwrap_or_default()
+    }
+
+    /// Does the owner of mutex `m` report every touch of the data it guards
+    /// (see [`Ctx::report_data`])?
+    pub(crate) fn is_reported(&self, m: usize) -> bool {
+        self.footprints().reported.contains(&m)
+    }
+
+    /// Is object `id` a condition variable?
+    pub(crate) fn is_condvar(&self, id: usize) -> bool {
+        self.footprints().condvars.contains(&id)
     }
 
     /// Is shuttle task `task` about to acquire a mutex another thread holds?
@@ -511,6 +551,34 @@ impl Ctx {
         }
     }
 
+    /// Under `dpor`: mutex `m` guards data that its owner (a racetrace
+    /// primitive such as [`crate::sync::Queue`]) touches only through
+    /// operations that it reports with [`Ctx::touch`]. A critical section on
+    /// such a mutex is then dependent only with sections that touch the same
+    /// parts, not with every section on the mutex.
+    pub(crate) fn report_data(&self, m: usize) {
+        if self.exec.kind == Kind::Shuttle {
+            self.exec.footprints().reported.insert(m);
+        }
+    }
+
+    /// Under `dpor`: this thread's current step touches `touches` (parts of
+    /// the data of a mutex it holds, see [`Ctx::report_data`]).
+    pub(crate) fn touch(&self, touches: &[(usize, Mode)]) {
+        if self.exec.kind != Kind::Shuttle || !self.exec.dpor.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(task) = shuttle::current::try_get_current_task() else {
+            return;
+        };
+        self.exec
+            .footprints()
+            .touches
+            .entry(usize::from(task))
+            .or_default()
+            .extend_from_slice(touches);
+    }
+
     /// Declare a step that touches nothing shared.
     pub(crate) fn announce_local(&self) {
         self.set_pending(Op::Local, Vec::new());
@@ -572,6 +640,10 @@ impl Ctx {
             }
         };
         st.names.push(name);
+        drop(st);
+        if matches!(kind, ObjKind::Condvar) {
+            self.exec.footprints().condvars.insert(id);
+        }
         id
     }
 

@@ -67,6 +67,17 @@ impl<T> Mutex<T> {
         self
     }
 
+    /// Promise that the data this mutex guards is touched only by operations
+    /// that report their touches ([`Ctx::touch`]): lets `dpor` tell apart
+    /// critical sections that touch different parts (a queue's items and its
+    /// task count). For racetrace's own primitives only.
+    pub(crate) fn reported(self) -> Self {
+        if let Some(c) = self.ctx() {
+            c.report_data(self.id);
+        }
+        self
+    }
+
     /// Give the mutex the name traces show for it.
     pub fn named(self, name: &str) -> Self {
         if let Some(c) = self.ctx() {

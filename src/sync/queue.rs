@@ -5,12 +5,18 @@
 //! `put`, `get` or `join` is seen by racetrace's deadlock detection.
 
 use super::{Condvar, Mutex, MutexGuard};
-use crate::rt::{self, Ctx, ObjKind};
+use crate::rt::{self, Ctx, Mode, ObjKind};
 use crate::trace::Access;
 use std::collections::VecDeque;
 use std::fmt;
 
 const UNTRACKED: usize = usize::MAX;
+
+/// The parts of a queue's state its operations touch, for `dpor`: a `get`
+/// and a `task_done` touch different parts, so their critical sections
+/// commute.
+const ITEMS: usize = 0;
+const UNFINISHED: usize = 1;
 
 /// A FIFO queue of at most `capacity` items, as Python's `queue.Queue(maxsize)`.
 ///
@@ -106,7 +112,8 @@ impl<T: fmt::Debug> Queue<T> {
             state: Mutex::new(State {
                 items: VecDeque::new(),
                 unfinished: 0,
-            }),
+            })
+            .reported(),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             all_tasks_done: Condvar::new(),
@@ -142,6 +149,18 @@ impl<T: fmt::Debug> Queue<T> {
         }
     }
 
+    /// Report to `dpor` which parts of the state the running critical
+    /// section touches (every read and write of `state` is reported).
+    fn touch(&self, parts: &[(usize, Mode)]) {
+        if let Some(c) = self.ctx() {
+            let touches: Vec<(usize, Mode)> = parts
+                .iter()
+                .map(|&(part, mode)| (rt::part_object(self.id, part), mode))
+                .collect();
+            c.touch(&touches);
+        }
+    }
+
     fn record(&self, access: Access, op: &str, value: Option<String>, note: Option<&str>) {
         if let Some(c) = self.ctx() {
             c.op(self.id, access, op, value, None, note.map(str::to_string));
@@ -155,7 +174,7 @@ impl<T: fmt::Debug> Queue<T> {
 
     pub(crate) fn put_as(&self, item: T, op: &str) {
         let mut g = self.state.lock();
-        while g.items.len() >= self.capacity {
+        while self.read_items(&g).len() >= self.capacity {
             g = self.not_full.wait(g);
         }
         self.push(&mut g, item, op);
@@ -163,6 +182,7 @@ impl<T: fmt::Debug> Queue<T> {
 
     fn push(&self, g: &mut MutexGuard<'_, State<T>>, item: T, op: &str) {
         self.record(Access::Write, op, Some(format!("{item:?}")), None);
+        self.touch(&[(ITEMS, Mode::Write), (UNFINISHED, Mode::Write)]);
         g.items.push_back(item);
         g.unfinished += 1;
         self.not_empty.notify_one();
@@ -175,13 +195,14 @@ impl<T: fmt::Debug> Queue<T> {
 
     pub(crate) fn get_as(&self, op: &str) -> T {
         let mut g = self.state.lock();
-        while g.items.is_empty() {
+        while self.read_items(&g).is_empty() {
             g = self.not_empty.wait(g);
         }
         self.pop(&mut g, op)
     }
 
     fn pop(&self, g: &mut MutexGuard<'_, State<T>>, op: &str) -> T {
+        self.touch(&[(ITEMS, Mode::Write)]);
         let item = g
             .items
             .pop_front()
@@ -198,7 +219,7 @@ impl<T: fmt::Debug> Queue<T> {
 
     pub(crate) fn try_put_as(&self, item: T, op: &str) -> Result<(), Full<T>> {
         let mut g = self.state.lock();
-        if g.items.len() >= self.capacity {
+        if self.read_items(&g).len() >= self.capacity {
             self.record(Access::Read, op, None, Some("fails: full"));
             return Err(Full(item));
         }
@@ -213,7 +234,7 @@ impl<T: fmt::Debug> Queue<T> {
 
     pub(crate) fn try_get_as(&self, op: &str) -> Result<T, Empty> {
         let mut g = self.state.lock();
-        if g.items.is_empty() {
+        if self.read_items(&g).is_empty() {
             self.record(Access::Read, op, None, Some("fails: empty"));
             return Err(Empty);
         }
@@ -224,6 +245,7 @@ impl<T: fmt::Debug> Queue<T> {
     /// far has been marked, `join` returns.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut g = self.state.lock();
+        self.touch(&[(UNFINISHED, Mode::Read)]);
         if g.unfinished == 0 {
             self.record(
                 Access::Read,
@@ -233,6 +255,7 @@ impl<T: fmt::Debug> Queue<T> {
             );
             return Err(TaskDoneError);
         }
+        self.touch(&[(UNFINISHED, Mode::Write)]);
         g.unfinished -= 1;
         if let Some(c) = self.ctx() {
             c.op(
@@ -253,7 +276,10 @@ impl<T: fmt::Debug> Queue<T> {
     /// Wait until every item put has been marked with `task_done`.
     pub fn join(&self) {
         let mut g = self.state.lock();
-        while g.unfinished > 0 {
+        while {
+            self.touch(&[(UNFINISHED, Mode::Read)]);
+            g.unfinished > 0
+        } {
             g = self.all_tasks_done.wait(g);
         }
         self.record(Access::Read, "join", None, Some("no unfinished task"));
@@ -263,7 +289,7 @@ impl<T: fmt::Debug> Queue<T> {
     /// lock is released.
     pub fn len(&self) -> usize {
         let g = self.state.lock();
-        let n = g.items.len();
+        let n = self.read_items(&g).len();
         self.record(Access::Read, "len", Some(n.to_string()), None);
         n
     }
@@ -272,7 +298,7 @@ impl<T: fmt::Debug> Queue<T> {
     /// is released: `if !q.is_empty() { q.get() }` can block.
     pub fn is_empty(&self) -> bool {
         let g = self.state.lock();
-        let e = g.items.is_empty();
+        let e = self.read_items(&g).is_empty();
         self.record(Access::Read, "empty", Some(e.to_string()), None);
         e
     }
@@ -281,9 +307,15 @@ impl<T: fmt::Debug> Queue<T> {
     /// is released.
     pub fn is_full(&self) -> bool {
         let g = self.state.lock();
-        let f = g.items.len() >= self.capacity;
+        let f = self.read_items(&g).len() >= self.capacity;
         self.record(Access::Read, "full", Some(f.to_string()), None);
         f
+    }
+
+    /// The items, read under the lock (reported to `dpor`).
+    fn read_items<'g>(&self, g: &'g MutexGuard<'_, State<T>>) -> &'g VecDeque<T> {
+        self.touch(&[(ITEMS, Mode::Read)]);
+        &g.items
     }
 
     /// The most items the queue holds (`usize::MAX` when unbounded).
