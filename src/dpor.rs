@@ -24,27 +24,15 @@
 //! cannot be reversed there; it is skipped, as the attempt that blocked is a
 //! step of its own and its race with the holder is reversed instead.
 
-use crate::rt::{Mode, Op, THREAD_OBJECT};
+use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// Where the scheduler finds the running execution's announced operations.
+/// Where the scheduler finds the running execution: its threads' announced
+/// operations, reported touches, held mutexes.
 pub(crate) trait Pending {
-    /// The operation `task` announced last, if any.
-    fn op(&self, task: usize) -> Option<crate::rt::Pending>;
-    /// Would `task`'s next step, touching `label`, block (a mutex another
-    /// thread holds)?
-    fn disabled(&self, task: usize, label: &Op) -> bool;
-    /// Mark the running execution as cut short by the sleep sets.
-    fn prune(&self);
-    /// The parts of shared data `task` reported touching since the last call
-    /// (inside critical sections on a mutex whose data is reported).
-    fn take_touches(&self, task: usize) -> Vec<(usize, Mode)>;
-    /// Does the owner of mutex `m` report every touch of its data?
-    fn is_reported(&self, m: usize) -> bool;
-    /// Is object `id` a condition variable?
-    fn is_condvar(&self, id: usize) -> bool;
+    fn execution(&self) -> Option<Arc<Execution>>;
 }
 
 /// A critical section run as one step: from the acquisition of `mutex` at
@@ -68,6 +56,12 @@ struct Node {
     sleep: Vec<(usize, Op)>,
     /// Preemptions on the path up to and including this node's choice.
     preemptions: usize,
+    /// Happens-before data of this node's step, from the last analysis: its
+    /// number within its thread (from 1), its vector clock (by task id) and
+    /// its immediate predecessors.
+    idx: usize,
+    clock: Vec<usize>,
+    preds: Vec<usize>,
 }
 
 impl Node {
@@ -75,11 +69,18 @@ impl Node {
     fn enabled(&self, p: usize) -> bool {
         self.runnable.contains(&p) && !self.disabled.contains(&p)
     }
+
+    /// What this node's step touched.
+    fn op(&self) -> &Op {
+        &self.ops[&self.chosen]
+    }
 }
 
 /// The DPOR scheduler.
 pub(crate) struct Dpor {
     pending: Arc<dyn Pending + Send + Sync>,
+    /// The running execution (fetched at every scheduling point).
+    exec: Option<Arc<Execution>>,
     tree: Vec<Node>,
     pos: usize,
     started: bool,
@@ -91,6 +92,8 @@ pub(crate) struct Dpor {
     performed: BTreeMap<usize, (u64, usize)>,
     /// At most this many preemptions per execution.
     bound: Option<usize>,
+    /// Nodes from this one on were not analysed with their current step.
+    fresh: usize,
     /// The critical section being run as one step, if any.
     block: Option<Block>,
     /// Per thread: the node whose step it is running (reported touches are
@@ -104,12 +107,14 @@ impl Dpor {
     pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>, bound: Option<usize>) -> Dpor {
         Dpor {
             pending,
+            exec: None,
             tree: Vec::new(),
             pos: 0,
             started: false,
             created: BTreeMap::new(),
             performed: BTreeMap::new(),
             bound,
+            fresh: 0,
             block: None,
             acct: BTreeMap::new(),
             last_ran: None,
@@ -129,7 +134,8 @@ impl Dpor {
     /// Add the touches the last thread to run reported to its step's footprint.
     fn absorb(&mut self) {
         let Some(t) = self.last_ran else { return };
-        let touches = self.pending.take_touches(t);
+        let Some(exec) = &self.exec else { return };
+        let touches = exec.take_touches(t);
         if touches.is_empty() {
             return;
         }
@@ -214,7 +220,7 @@ impl Dpor {
             }
             if x == m && mode == Mode::Release {
                 releases = true;
-            } else if !self.pending.is_condvar(x) {
+            } else if !self.exec.as_ref().is_some_and(|e| e.is_condvar(x)) {
                 return None;
             }
         }
@@ -231,7 +237,7 @@ impl Dpor {
         if !b.complete {
             return;
         }
-        let mode = if self.pending.is_reported(b.mutex) {
+        let mode = if self.exec.as_ref().is_some_and(|e| e.is_reported(b.mutex)) {
             Mode::Read
         } else {
             Mode::Write
@@ -262,136 +268,137 @@ impl Dpor {
     }
 
     /// Add the race reversals of the execution just finished.
+    ///
+    /// Incremental: the nodes before `fresh` took the same steps in an
+    /// execution already analysed, so their happens-before data is kept and
+    /// only races whose second step is at `fresh` or later are new.
     fn analyse(&mut self) {
         let n = self.pos.min(self.tree.len());
         if n == 0 {
             return;
         }
-        let proc_of: Vec<usize> = (0..n).map(|i| self.tree[i].chosen).collect();
-        let op_of: Vec<Op> = (0..n)
-            .map(|i| self.tree[i].ops[&self.tree[i].chosen].clone())
-            .collect();
-        // Dense thread indices for vector clocks.
-        let mut procs: Vec<usize> = proc_of.clone();
-        procs.sort_unstable();
-        procs.dedup();
-        let pi = |p: usize| procs.binary_search(&p).expect("known thread");
-        let np = procs.len();
-        // Per event: its 1-based index within its thread, and its vector clock.
-        let mut idx = vec![0usize; n];
-        let mut count = vec![0usize; np];
-        let mut vc: Vec<Vec<usize>> = Vec::with_capacity(n);
-        let mut last_of: Vec<Option<usize>> = vec![None; np];
-        // Immediate predecessors of each event: its thread's previous event
-        // and, per other thread, the last event dependent with it.
-        let mut preds: Vec<Vec<usize>> = Vec::with_capacity(n);
+        let start = self.fresh.min(n);
+        let width = self.tree[..n].iter().map(|t| t.chosen).max().unwrap_or(0) + 1;
+        // Happens-before data of the new steps.
+        let mut count = vec![0usize; width];
+        let mut last_of: Vec<Option<usize>> = vec![None; width];
         for k in 0..n {
-            let p = pi(proc_of[k]);
+            let p = self.tree[k].chosen;
             count[p] += 1;
-            idx[k] = count[p];
-            let mut clock = vec![0usize; np];
-            let mut pr = Vec::new();
-            match last_of[p] {
-                Some(j) => pr.push(j),
-                // A thread's first step follows the step that spawned it.
-                None => {
-                    if let Some(&c) = self.created.get(&proc_of[k])
-                        && c < k
-                    {
-                        pr.push(c);
+            if k >= start {
+                let op_k = self.tree[k].op();
+                // Immediate predecessors: the thread's previous step (or the
+                // step that spawned it) and, per other thread, its last step
+                // dependent with this one.
+                let mut preds = Vec::new();
+                match last_of[p] {
+                    Some(j) => preds.push(j),
+                    None => {
+                        if let Some(&c) = self.created.get(&p)
+                            && c < k
+                        {
+                            preds.push(c);
+                        }
                     }
                 }
-            }
-            for q in 0..np {
-                if q == p {
-                    continue;
+                let mut found = vec![false; width];
+                found[p] = true;
+                let mut left = (0..width).filter(|&q| last_of[q].is_some() && q != p).count();
+                for j in (0..k).rev() {
+                    if left == 0 {
+                        break;
+                    }
+                    let q = self.tree[j].chosen;
+                    if found[q] {
+                        continue;
+                    }
+                    if self.tree[j].op().dependent(op_k) {
+                        found[q] = true;
+                        left -= 1;
+                        preds.push(j);
+                    }
                 }
-                if let Some(j) = (0..k)
-                    .rev()
-                    .find(|&j| pi(proc_of[j]) == q && op_of[j].dependent(&op_of[k]))
-                {
-                    pr.push(j);
+                let mut clock = vec![0usize; width];
+                for &j in &preds {
+                    for (c, v) in clock.iter_mut().zip(&self.tree[j].clock) {
+                        *c = (*c).max(*v);
+                    }
                 }
+                clock[p] = count[p];
+                let node = &mut self.tree[k];
+                node.idx = count[p];
+                node.clock = clock;
+                node.preds = preds;
             }
-            for &j in &pr {
-                for (c, v) in clock.iter_mut().zip(&vc[j]) {
-                    *c = (*c).max(*v);
-                }
-            }
-            clock[p] = idx[k];
-            vc.push(clock);
-            preds.push(pr);
             last_of[p] = Some(k);
         }
-        let hb = |a: usize, b: usize| vc[b][pi(proc_of[a])] >= idx[a];
+        let tree = &self.tree;
+        let hb = |a: usize, b: usize| {
+            tree[b].clock.get(tree[a].chosen).copied().unwrap_or(0) >= tree[a].idx
+        };
+        let mut additions: Vec<(usize, Vec<usize>)> = Vec::new();
         // Races with a pending acquisition that was disabled (its mutex held):
         // the thread never got to execute it while the holder held the lock,
         // so reverse it with the holder's acquisition (Flanagan and Godefroid,
         // POPL 2005: the race check for every thread's next transition).
-        let mut last_before: Vec<Option<usize>> = vec![None; np];
+        let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
-            let disabled: Vec<usize> = self.tree[s_].disabled.iter().copied().collect();
-            for p in disabled {
-                let op_p = self.tree[s_].ops[&p].clone();
-                let known =
-                    |j: usize| match procs.binary_search(&p).ok().and_then(|q| last_before[q]) {
+            if s_ >= start {
+                for &p in &tree[s_].disabled {
+                    let op_p = &tree[s_].ops[&p];
+                    let known = |j: usize| match last_before.get(p).copied().flatten() {
                         Some(l) => hb(j, l),
                         None => false,
                     };
-                let Some(j) = (0..s_)
-                    .rev()
-                    .find(|&j| proc_of[j] != p && op_of[j].dependent(&op_p) && !known(j))
-                else {
-                    continue;
-                };
-                let node = &mut self.tree[j];
-                if node.backtrack.contains(&p) {
-                    continue;
-                }
-                if node.runnable.contains(&p) && !node.disabled.contains(&p) {
-                    node.backtrack.insert(p);
-                } else {
-                    let enabled: Vec<usize> = node
-                        .runnable
-                        .iter()
-                        .copied()
-                        .filter(|t| !node.disabled.contains(t))
-                        .collect();
-                    node.backtrack.extend(enabled);
+                    let Some(j) = (0..s_).rev().find(|&j| {
+                        tree[j].chosen != p && tree[j].op().dependent(op_p) && !known(j)
+                    }) else {
+                        continue;
+                    };
+                    let node = &tree[j];
+                    if node.backtrack.contains(&p) {
+                        continue;
+                    }
+                    if node.enabled(p) {
+                        additions.push((j, vec![p]));
+                    } else {
+                        let enabled = node.runnable.iter().copied().filter(|&t| node.enabled(t));
+                        additions.push((j, enabled.collect()));
+                    }
                 }
             }
-            last_before[pi(proc_of[s_])] = Some(s_);
+            last_before[tree[s_].chosen] = Some(s_);
         }
         // A step that takes another thread off the runnable list (a signal
         // consumed by one of several woken waiters, a mutex taken by one of
         // several woken lockers) disabled that thread's next step, which
         // therefore never appears in this execution to race with it: run
         // that thread at this node instead.
-        for s_ in 0..n.saturating_sub(1) {
-            let gone: Vec<usize> = self.tree[s_]
+        for s_ in start..n.saturating_sub(1) {
+            let node = &tree[s_];
+            let gone: Vec<usize> = node
                 .runnable
                 .iter()
                 .copied()
                 .filter(|t| {
-                    *t != self.tree[s_].chosen
-                        && !self.tree[s_].disabled.contains(t)
-                        && !self.tree[s_ + 1].runnable.contains(t)
+                    *t != node.chosen
+                        && !node.disabled.contains(t)
+                        && !tree[s_ + 1].runnable.contains(t)
+                        && !node.sleep.iter().any(|(z, _)| z == t)
                 })
                 .collect();
-            let node = &mut self.tree[s_];
-            for t in gone {
-                if !node.sleep.iter().any(|(z, _)| *z == t) {
-                    node.backtrack.insert(t);
-                }
+            if !gone.is_empty() {
+                additions.push((s_, gone));
             }
         }
-        for k in 0..n {
-            for &j in &preds[k] {
-                if proc_of[j] == proc_of[k] || !op_of[j].dependent(&op_of[k]) {
+        for k in start..n {
+            let preds = &tree[k].preds;
+            for &j in preds {
+                if tree[j].chosen == tree[k].chosen || !tree[j].op().dependent(tree[k].op()) {
                     continue;
                 }
                 // A race only if no other predecessor of k already follows j.
-                if preds[k].iter().any(|&m| m != j && hb(j, m)) {
+                if preds.iter().any(|&m| m != j && hb(j, m)) {
                     continue;
                 }
                 // v = the events after j that do not follow j, then k.
@@ -400,47 +407,53 @@ impl Dpor {
                 let mut initials: BTreeSet<usize> = BTreeSet::new();
                 let mut seen: BTreeSet<usize> = BTreeSet::new();
                 for (a, &m) in v.iter().enumerate() {
-                    if !seen.insert(proc_of[m]) {
+                    if !seen.insert(tree[m].chosen) {
                         continue;
                     }
                     if !v[..a].iter().any(|&e| hb(e, m)) {
-                        initials.insert(proc_of[m]);
+                        initials.insert(tree[m].chosen);
                     }
                 }
-                let node = &mut self.tree[j];
-                if initials.iter().any(|p| node.backtrack.contains(p)) {
+                let node = &tree[j];
+                let added = |p: &usize| {
+                    additions
+                        .iter()
+                        .any(|(at, ps)| *at == j && ps.contains(p))
+                };
+                if initials
+                    .iter()
+                    .any(|p| node.backtrack.contains(p) || added(p))
+                {
                     continue;
                 }
-                let asleep: BTreeSet<usize> = node.sleep.iter().map(|(t, _)| *t).collect();
-                if initials.iter().any(|p| asleep.contains(p)) {
+                if initials
+                    .iter()
+                    .any(|p| node.sleep.iter().any(|(t, _)| t == p))
+                {
                     continue; // already covered by an earlier branch
                 }
-                if let Some(&p) = initials
-                    .iter()
-                    .find(|p| node.runnable.contains(p) && !node.disabled.contains(p))
-                {
-                    node.backtrack.insert(p);
+                if let Some(&p) = initials.iter().find(|&&p| node.enabled(p)) {
+                    additions.push((j, vec![p]));
                 }
             }
+        }
+        for (j, ps) in additions {
+            self.tree[j].backtrack.extend(ps);
         }
     }
 
     /// What `task`'s next step touches: the label of its next step under
     /// its last announcement.
     fn label(&self, task: usize) -> Op {
-        let Some(p) = self.pending.op(task) else {
-            return Op::Local;
-        };
-        let k = match self.performed.get(&task) {
-            Some(&(generation, k)) if generation == p.generation => k,
-            _ => 0,
-        };
-        p.label(k)
+        match &self.exec {
+            Some(e) => e.pending_label(task, self.performed.get(&task).copied()),
+            None => Op::Local,
+        }
     }
 
     /// Count a step of `task` under its last announcement.
     fn step_taken(&mut self, task: usize) {
-        let generation = self.pending.op(task).map_or(0, |p| p.generation);
+        let generation = self.exec.as_ref().map_or(0, |e| e.pending_generation(task));
         let e = self.performed.entry(task).or_insert((generation, 0));
         if e.0 != generation {
             *e = (generation, 0);
@@ -491,6 +504,7 @@ impl Scheduler for Dpor {
                     node.done.insert(p);
                     node.chosen = p;
                     node.preemptions = preemptions;
+                    self.fresh = i;
                     self.reset_execution();
                     return Some(Schedule::new(0));
                 }
@@ -508,6 +522,7 @@ impl Scheduler for Dpor {
         current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
+        self.exec = self.pending.execution();
         let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         ids.sort_unstable();
         for &t in &ids {
@@ -542,7 +557,11 @@ impl Scheduler for Dpor {
         let disabled: BTreeSet<usize> = ids
             .iter()
             .copied()
-            .filter(|&t| self.pending.disabled(t, &ops[&t]))
+            .filter(|&t| {
+                self.exec
+                    .as_ref()
+                    .is_some_and(|e| e.pending_disabled(t, &ops[&t]))
+            })
             .collect();
         let awake: Vec<usize> = ids
             .iter()
@@ -562,7 +581,9 @@ impl Scheduler for Dpor {
                 Some(&t) => t,
                 None => {
                     // Every runnable thread sleeps: this ordering is covered.
-                    self.pending.prune();
+                    if let Some(e) = &self.exec {
+                        e.prune();
+                    }
                     return None;
                 }
             },
@@ -571,6 +592,9 @@ impl Scheduler for Dpor {
         self.step_taken(chosen);
         self.tree.push(Node {
             preemptions: 0,
+            idx: 0,
+            clock: Vec::new(),
+            preds: Vec::new(),
             disabled,
             runnable: ids,
             ops,

@@ -720,40 +720,8 @@ impl shuttle::scheduler::Scheduler for Replay {
 struct PendingOps(Shared);
 
 impl crate::dpor::Pending for PendingOps {
-    fn op(&self, task: usize) -> Option<crate::rt::Pending> {
-        lock(&self.0)
-            .current
-            .as_ref()
-            .and_then(|e| e.pending_op(task))
-    }
-    fn disabled(&self, task: usize, label: &crate::rt::Op) -> bool {
-        match &lock(&self.0).current {
-            Some(e) => e.pending_disabled(task, label),
-            None => false,
-        }
-    }
-    fn prune(&self) {
-        if let Some(e) = &lock(&self.0).current {
-            e.prune();
-        }
-    }
-    fn take_touches(&self, task: usize) -> Vec<(usize, crate::rt::Mode)> {
-        match &lock(&self.0).current {
-            Some(e) => e.take_touches(task),
-            None => Vec::new(),
-        }
-    }
-    fn is_reported(&self, m: usize) -> bool {
-        lock(&self.0)
-            .current
-            .as_ref()
-            .is_some_and(|e| e.is_reported(m))
-    }
-    fn is_condvar(&self, id: usize) -> bool {
-        lock(&self.0)
-            .current
-            .as_ref()
-            .is_some_and(|e| e.is_condvar(id))
+    fn execution(&self) -> Option<Arc<rt::Execution>> {
+        lock(&self.0).current.clone()
     }
 }
 

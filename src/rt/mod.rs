@@ -24,7 +24,33 @@
 
 use crate::trace::{Access, BlockedThread, Deadlock, Event};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Maps and sets keyed by small integers (object, thread and task ids),
+/// looked up at every step: hashed by multiply-and-rotate (as rustc's
+/// FxHash) rather than SipHash, which showed up in dpor's profile.
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<IdHasher>>;
+type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
 
@@ -130,6 +156,8 @@ pub(crate) struct Execution {
     generation: std::sync::atomic::AtomicU64,
     /// What the `dpor` scheduler needs to treat a critical section as one step.
     footprints: Mutex<Footprints>,
+    /// Some task reported touches not yet taken.
+    touched: AtomicBool,
 }
 
 /// For the `dpor` scheduler: which objects are condition variables, which
@@ -251,9 +279,10 @@ impl Execution {
             abandoned: AtomicBool::new(false),
             pruned: AtomicBool::new(false),
             dpor: AtomicBool::new(false),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
             footprints: Mutex::new(Footprints::default()),
+            touched: AtomicBool::new(false),
             steps: AtomicUsize::new(0),
             state: Mutex::new(State {
                 threads: vec![ThreadState {
@@ -263,13 +292,13 @@ impl Execution {
                 }],
                 events: Vec::new(),
                 names: Vec::new(),
-                holder: HashMap::new(),
-                cvs: HashMap::new(),
-                writes: HashMap::new(),
+                holder: HashMap::default(),
+                cvs: HashMap::default(),
+                writes: HashMap::default(),
                 special: None,
                 result: None,
                 next_thread_name: 1,
-                wait_reason: HashMap::new(),
+                wait_reason: HashMap::default(),
             }),
         })
     }
@@ -290,19 +319,41 @@ impl Execution {
         self.pruned.store(true, Ordering::SeqCst);
     }
 
-    /// The operation shuttle task `task` will perform when it next runs.
-    pub(crate) fn pending_op(&self, task: usize) -> Option<Pending> {
-        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        p.get(&task).cloned()
-    }
-
     fn footprints(&self) -> MutexGuard<'_, Footprints> {
         self.footprints.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The touches shuttle task `task` reported since the last call.
     pub(crate) fn take_touches(&self, task: usize) -> Vec<(usize, Mode)> {
-        self.footprints().touches.remove(&task).unwrap_or_default()
+        if !self.touched.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
+        let mut f = self.footprints();
+        let touches = f.touches.remove(&task).unwrap_or_default();
+        if f.touches.is_empty() {
+            self.touched.store(false, Ordering::Relaxed);
+        }
+        touches
+    }
+
+    /// What shuttle task `task`'s next step touches, given that it took
+    /// `performed = (generation, steps)` steps under its announcements.
+    pub(crate) fn pending_label(&self, task: usize, performed: Option<(u64, usize)>) -> Op {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(p) = p.get(&task) else {
+            return Op::Local;
+        };
+        let k = match performed {
+            Some((generation, k)) if generation == p.generation => k,
+            _ => 0,
+        };
+        p.label(k)
+    }
+
+    /// The generation of shuttle task `task`'s last announcement (0: none).
+    pub(crate) fn pending_generation(&self, task: usize) -> u64 {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.get(&task).map_or(0, |p| p.generation)
     }
 
     /// Does the owner of mutex `m` report every touch of the data it guards
@@ -551,6 +602,18 @@ impl Ctx {
         }
     }
 
+    /// Before acquiring mutex `m` under `dpor`: shuttle switches threads
+    /// right before an acquisition that will succeed, but blocks at once on
+    /// a held mutex; a scheduling point of racetrace's own is needed then.
+    pub(crate) fn switch_point_before_lock(&self, m: usize) {
+        if self.exec.kind == Kind::Shuttle
+            && self.exec.dpor.load(Ordering::Relaxed)
+            && self.exec.state().holder.contains_key(&m)
+        {
+            shuttle::thread::sleep(std::time::Duration::ZERO);
+        }
+    }
+
     /// Under `dpor`: mutex `m` guards data that its owner (a racetrace
     /// primitive such as [`crate::sync::Queue`]) touches only through
     /// operations that it reports with [`Ctx::touch`]. A critical section on
@@ -577,6 +640,7 @@ impl Ctx {
             .entry(usize::from(task))
             .or_default()
             .extend_from_slice(touches);
+        self.exec.touched.store(true, Ordering::Relaxed);
     }
 
     /// Declare a step that touches nothing shared.

@@ -100,7 +100,7 @@ impl<T> Mutex<T> {
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
             c.announce_modes(vec![(self.id, rt::Mode::Acquire)]);
-            c.switch_point();
+            c.switch_point_before_lock(self.id);
             c.lock_begin(self.id);
         }
         let g = match &self.inner {
