@@ -26,13 +26,53 @@
 
 use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Where the scheduler finds the running execution: its threads' announced
 /// operations, reported touches, held mutexes.
 pub(crate) trait Pending {
     fn execution(&self) -> Option<Arc<Execution>>;
+}
+
+/// A set of shuttle task ids (below 128), as bits.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Tasks(u128);
+
+impl Tasks {
+    fn of(t: usize) -> Tasks {
+        Tasks(1 << Tasks::bit(t))
+    }
+    fn bit(t: usize) -> u32 {
+        assert!(t < 128, "dpor: at most 128 threads");
+        t as u32
+    }
+    fn contains(self, t: usize) -> bool {
+        t < 128 && self.0 & (1 << t) != 0
+    }
+    fn insert(&mut self, t: usize) {
+        self.0 |= 1 << Tasks::bit(t);
+    }
+    fn iter(self) -> impl Iterator<Item = usize> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let t = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                t
+            })
+        })
+    }
+}
+
+impl FromIterator<usize> for Tasks {
+    fn from_iter<I: IntoIterator<Item = usize>>(it: I) -> Tasks {
+        let mut s = Tasks::default();
+        for t in it {
+            s.insert(t);
+        }
+        s
+    }
 }
 
 /// A critical section run as one step: from the acquisition of `mutex` at
@@ -46,13 +86,15 @@ struct Block {
 }
 
 struct Node {
-    runnable: Vec<usize>,
+    runnable: Tasks,
     /// Runnable for shuttle, but about to acquire a mutex that is held.
-    disabled: BTreeSet<usize>,
-    ops: BTreeMap<usize, Op>,
+    disabled: Tasks,
+    /// Per task id: what its next step touches (the chosen one's: what its
+    /// step touched, once taken).
+    ops: Vec<Op>,
     chosen: usize,
-    backtrack: BTreeSet<usize>,
-    done: BTreeSet<usize>,
+    backtrack: Tasks,
+    done: Tasks,
     sleep: Vec<(usize, Op)>,
     /// Preemptions on the path up to and including this node's choice.
     preemptions: usize,
@@ -67,12 +109,12 @@ struct Node {
 impl Node {
     /// Could `p` run here (runnable and not about to block)?
     fn enabled(&self, p: usize) -> bool {
-        self.runnable.contains(&p) && !self.disabled.contains(&p)
+        self.runnable.contains(p) && !self.disabled.contains(p)
     }
 
     /// What this node's step touched.
     fn op(&self) -> &Op {
-        &self.ops[&self.chosen]
+        &self.ops[self.chosen]
     }
 }
 
@@ -86,10 +128,10 @@ pub(crate) struct Dpor {
     started: bool,
     /// Per thread of the running execution: the step that created it (the
     /// step after which it first appeared among the runnable threads).
-    created: BTreeMap<usize, usize>,
+    created: Vec<Option<usize>>,
     /// Per thread: the generation of its last announcement and how many
     /// steps it has taken under it.
-    performed: BTreeMap<usize, (u64, usize)>,
+    performed: Vec<Option<(u64, usize)>>,
     /// At most this many preemptions per execution.
     bound: Option<usize>,
     /// Nodes from this one on were not analysed with their current step.
@@ -98,7 +140,7 @@ pub(crate) struct Dpor {
     block: Option<Block>,
     /// Per thread: the node whose step it is running (reported touches are
     /// added to that step's footprint).
-    acct: BTreeMap<usize, usize>,
+    acct: Vec<usize>,
     /// The thread that took the last step.
     last_ran: Option<usize>,
 }
@@ -111,12 +153,12 @@ impl Dpor {
             tree: Vec::new(),
             pos: 0,
             started: false,
-            created: BTreeMap::new(),
-            performed: BTreeMap::new(),
+            created: Vec::new(),
+            performed: Vec::new(),
             bound,
             fresh: 0,
             block: None,
-            acct: BTreeMap::new(),
+            acct: Vec::new(),
             last_ran: None,
         }
     }
@@ -141,9 +183,9 @@ impl Dpor {
         }
         if let Some(op) = self
             .acct
-            .get(&t)
+            .get(t)
             .and_then(|&i| self.tree.get_mut(i))
-            .and_then(|node| node.ops.get_mut(&t))
+            .and_then(|node| node.ops.get_mut(t))
         {
             merge(op, &touches);
         }
@@ -152,7 +194,7 @@ impl Dpor {
     /// `task` takes the step of node `i`, labelled `label`: account for it
     /// there, and run it to its release if it acquires a mutex.
     fn begin(&mut self, task: usize, i: usize, label: Op) {
-        self.acct.insert(task, i);
+        set(&mut self.acct, task, i);
         self.last_ran = Some(task);
         if let Some(m) = acquisition(&label) {
             self.block = Some(Block {
@@ -162,7 +204,7 @@ impl Dpor {
                 complete: false,
             });
         }
-        self.tree[i].ops.insert(task, label);
+        self.tree[i].ops[task] = label;
     }
 
     /// Inside a critical section: take its next step without a scheduling
@@ -176,15 +218,15 @@ impl Dpor {
     /// at anything else (another mutex, an atomic, a spawn, a join), which
     /// gets its own scheduling point, so a deadlock between two locks is
     /// still reached.
-    fn continue_block(&mut self, ids: &[usize]) -> Option<usize> {
+    fn continue_block(&mut self, ids: Tasks) -> Option<usize> {
         let b = self.block.as_ref()?;
         let (t, m) = (b.task, b.mutex);
-        let inside = !b.complete && ids.contains(&t) && {
+        let inside = !b.complete && ids.contains(t) && {
             let label = self.label(t);
             match self.stays_inside(&label, m) {
                 Some(releases) => {
                     let node = b.node;
-                    if let Some(op) = self.tree.get_mut(node).and_then(|n| n.ops.get_mut(&t)) {
+                    if let Some(op) = self.tree.get_mut(node).and_then(|n| n.ops.get_mut(t)) {
                         if let Op::Touch(ts) = &label {
                             merge(op, ts);
                         }
@@ -245,7 +287,7 @@ impl Dpor {
         if let Some(Op::Touch(ts)) = self
             .tree
             .get_mut(b.node)
-            .and_then(|n| n.ops.get_mut(&b.task))
+            .and_then(|n| n.ops.get_mut(b.task))
         {
             ts.retain(|(x, _)| *x != b.mutex);
             ts.push((b.mutex, mode));
@@ -294,7 +336,7 @@ impl Dpor {
                 match last_of[p] {
                     Some(j) => preds.push(j),
                     None => {
-                        if let Some(&c) = self.created.get(&p)
+                        if let Some(c) = self.created.get(p).copied().flatten()
                             && c < k
                         {
                             preds.push(c);
@@ -344,8 +386,8 @@ impl Dpor {
         let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
             if s_ >= start {
-                for &p in &tree[s_].disabled {
-                    let op_p = &tree[s_].ops[&p];
+                for p in tree[s_].disabled.iter() {
+                    let op_p = &tree[s_].ops[p];
                     let known = |j: usize| match last_before.get(p).copied().flatten() {
                         Some(l) => hb(j, l),
                         None => false,
@@ -356,13 +398,13 @@ impl Dpor {
                         continue;
                     };
                     let node = &tree[j];
-                    if node.backtrack.contains(&p) {
+                    if node.backtrack.contains(p) {
                         continue;
                     }
                     if node.enabled(p) {
                         additions.push((j, vec![p]));
                     } else {
-                        let enabled = node.runnable.iter().copied().filter(|&t| node.enabled(t));
+                        let enabled = node.runnable.iter().filter(|&t| node.enabled(t));
                         additions.push((j, enabled.collect()));
                     }
                 }
@@ -379,12 +421,11 @@ impl Dpor {
             let gone: Vec<usize> = node
                 .runnable
                 .iter()
-                .copied()
-                .filter(|t| {
-                    *t != node.chosen
+                .filter(|&t| {
+                    t != node.chosen
                         && !node.disabled.contains(t)
                         && !tree[s_ + 1].runnable.contains(t)
-                        && !node.sleep.iter().any(|(z, _)| z == t)
+                        && !node.sleep.iter().any(|(z, _)| *z == t)
                 })
                 .collect();
             if !gone.is_empty() {
@@ -422,7 +463,7 @@ impl Dpor {
                 };
                 if initials
                     .iter()
-                    .any(|p| node.backtrack.contains(p) || added(p))
+                    .any(|p| node.backtrack.contains(*p) || added(p))
                 {
                     continue;
                 }
@@ -438,7 +479,9 @@ impl Dpor {
             }
         }
         for (j, ps) in additions {
-            self.tree[j].backtrack.extend(ps);
+            for p in ps {
+                self.tree[j].backtrack.insert(p);
+            }
         }
     }
 
@@ -446,7 +489,7 @@ impl Dpor {
     /// its last announcement.
     fn label(&self, task: usize) -> Op {
         match &self.exec {
-            Some(e) => e.pending_label(task, self.performed.get(&task).copied()),
+            Some(e) => e.pending_label(task, self.performed.get(task).copied().flatten()),
             None => Op::Local,
         }
     }
@@ -454,7 +497,10 @@ impl Dpor {
     /// Count a step of `task` under its last announcement.
     fn step_taken(&mut self, task: usize) {
         let generation = self.exec.as_ref().map_or(0, |e| e.pending_generation(task));
-        let e = self.performed.entry(task).or_insert((generation, 0));
+        if self.performed.len() <= task {
+            self.performed.resize(task + 1, None);
+        }
+        let e = self.performed[task].get_or_insert((generation, 0));
         if e.0 != generation {
             *e = (generation, 0);
         }
@@ -463,11 +509,11 @@ impl Dpor {
 
     fn sleep_for_child(parent: &Node) -> Vec<(usize, Op)> {
         let p = parent.chosen;
-        let op_p = &parent.ops[&p];
+        let op_p = &parent.ops[p];
         let mut base: Vec<(usize, Op)> = parent.sleep.clone();
-        for &d in &parent.done {
+        for d in parent.done.iter() {
             if d != p && !base.iter().any(|(t, _)| *t == d) {
-                base.push((d, parent.ops[&d].clone()));
+                base.push((d, parent.ops[d].clone()));
             }
         }
         base.retain(|(_, op)| !op.dependent(op_p));
@@ -490,10 +536,10 @@ impl Scheduler for Dpor {
         self.tree.truncate(len);
         while let Some(node) = self.tree.last() {
             let i = self.tree.len() - 1;
-            let asleep: BTreeSet<usize> = node.sleep.iter().map(|(t, _)| *t).collect();
-            let next = node.backtrack.iter().copied().find(|&p| {
-                !node.done.contains(&p)
-                    && !asleep.contains(&p)
+            let asleep: Tasks = node.sleep.iter().map(|(t, _)| *t).collect();
+            let next = node.backtrack.iter().find(|&p| {
+                !node.done.contains(p)
+                    && !asleep.contains(p)
                     && node.enabled(p)
                     && self.within_bound(i, p)
             });
@@ -523,24 +569,23 @@ impl Scheduler for Dpor {
         _is_yielding: bool,
     ) -> Option<TaskId> {
         self.exec = self.pending.execution();
-        let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
-        ids.sort_unstable();
-        for &t in &ids {
-            if self.pos > 0 {
-                self.created.entry(t).or_insert(self.pos - 1);
-            } else {
-                self.created.entry(t).or_insert(usize::MAX);
-            }
+        let ids: Tasks = runnable.iter().map(|t| usize::from(t.id())).collect();
+        let width = 128 - ids.0.leading_zeros() as usize;
+        if self.created.len() < width {
+            self.created.resize(width, None);
+        }
+        for t in ids.iter() {
+            self.created[t].get_or_insert(self.pos.wrapping_sub(1));
         }
         self.absorb();
-        if let Some(t) = self.continue_block(&ids) {
+        if let Some(t) = self.continue_block(ids) {
             return Some(t.into());
         }
         if self.pos < self.tree.len() {
             // Replaying the prefix: the program is deterministic, so the same
             // threads are runnable.
             let c = self.tree[self.pos].chosen;
-            if !ids.contains(&c) {
+            if !ids.contains(c) {
                 return None;
             }
             let label = self.label(c);
@@ -549,29 +594,30 @@ impl Scheduler for Dpor {
             self.pos += 1;
             return Some(c.into());
         }
-        let ops: BTreeMap<usize, Op> = ids.iter().map(|&t| (t, self.label(t))).collect();
+        let ops: Vec<Op> = match &self.exec {
+            Some(e) => e.pending_labels(width, &self.performed),
+            None => vec![Op::Local; width],
+        };
         let sleep = match self.tree.last() {
             Some(parent) => Dpor::sleep_for_child(parent),
             None => Vec::new(),
         };
-        let disabled: BTreeSet<usize> = ids
+        let disabled: Tasks = ids
             .iter()
-            .copied()
             .filter(|&t| {
                 self.exec
                     .as_ref()
-                    .is_some_and(|e| e.pending_disabled(t, &ops[&t]))
+                    .is_some_and(|e| e.pending_disabled(t, &ops[t]))
             })
             .collect();
         let awake: Vec<usize> = ids
             .iter()
-            .copied()
             .filter(|t| !sleep.iter().any(|(s, _)| s == t))
             .collect();
         let enabled: Vec<usize> = awake
             .iter()
             .copied()
-            .filter(|t| !disabled.contains(t))
+            .filter(|&t| !disabled.contains(t))
             .collect();
         let chosen = match current.map(usize::from) {
             Some(c) if enabled.contains(&c) => c,
@@ -588,7 +634,7 @@ impl Scheduler for Dpor {
                 }
             },
         };
-        let label = ops[&chosen].clone();
+        let label = ops[chosen].clone();
         self.step_taken(chosen);
         self.tree.push(Node {
             preemptions: 0,
@@ -599,8 +645,8 @@ impl Scheduler for Dpor {
             runnable: ids,
             ops,
             chosen,
-            backtrack: BTreeSet::from([chosen]),
-            done: BTreeSet::from([chosen]),
+            backtrack: Tasks::of(chosen),
+            done: Tasks::of(chosen),
             sleep,
         });
         let i = self.tree.len() - 1;
@@ -627,6 +673,14 @@ fn acquisition(label: &Op) -> Option<usize> {
         }
     }
     acquired
+}
+
+/// Set `v[i] = x`, growing `v` as needed.
+fn set(v: &mut Vec<usize>, i: usize, x: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, usize::MAX);
+    }
+    v[i] = x;
 }
 
 /// Add `touches` to a step's footprint.

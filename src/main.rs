@@ -5,6 +5,9 @@ mod cli;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // A worker process started by racetrace::process runs its role and exits.
     if let Some(code) = racetrace::process::worker_main() {

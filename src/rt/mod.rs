@@ -350,6 +350,24 @@ impl Execution {
         p.label(k)
     }
 
+    /// What the next steps of shuttle tasks `0..width` touch, given the
+    /// steps each took under its announcements (see [`Self::pending_label`]).
+    pub(crate) fn pending_labels(&self, width: usize, performed: &[Option<(u64, usize)>]) -> Vec<Op> {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        (0..width)
+            .map(|task| {
+                let Some(p) = p.get(&task) else {
+                    return Op::Local;
+                };
+                let k = match performed.get(task).copied().flatten() {
+                    Some((generation, k)) if generation == p.generation => k,
+                    _ => 0,
+                };
+                p.label(k)
+            })
+            .collect()
+    }
+
     /// The generation of shuttle task `task`'s last announcement (0: none).
     pub(crate) fn pending_generation(&self, task: usize) -> u64 {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -370,6 +388,9 @@ impl Execution {
     /// Is shuttle task `task` about to acquire a mutex another thread holds?
     /// (shuttle still lists it as runnable: the attempt would block.)
     pub(crate) fn pending_disabled(&self, task: usize, label: &Op) -> bool {
+        if !matches!(label, Op::Touch(ts) if ts.iter().any(|(_, m)| *m == Mode::Acquire)) {
+            return false;
+        }
         let tid = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             match p.get(&task) {
