@@ -3,7 +3,10 @@
 //! * time (and schedules) to the first lost update of `unsafe-counter` 2×1
 //!   under each backend, median of 21 runs;
 //! * exhaustive exploration of the counter at growing sizes;
+//! * every variant of every pattern at its default parameters under dpor;
 //! * the whole `racetrace check` job, pattern by pattern.
+//!
+//! Like the `racetrace` binary, the bench allocates with mimalloc.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -12,6 +15,9 @@ use common::mazurkiewicz_traces;
 use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
 use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn run(pattern: &str, variant: &str, params: &[(&str, usize)], config: &Config) -> Report {
     let p = patterns::find(pattern).unwrap();
@@ -118,6 +124,8 @@ fn main() {
             &[("consumers", 1), ("items", 3)],
         ),
         ("producer-consumer", "condvar", &[("items", 3)]),
+        ("producer-consumer", "channel", &[("producers", 2)]),
+        ("producer-consumer", "task-done-join", &[("items", 3)]),
         ("philosophers", "lowest-first", &[("philosophers", 3)]),
         ("philosophers", "lowest-first", &[("philosophers", 4)]),
         ("philosophers", "waiter", &[("philosophers", 3)]),
@@ -157,6 +165,31 @@ fn main() {
             cells.join(" | ")
         );
     }
+
+    println!("\n## every variant at its default parameters, dpor (cut at {OTHER_LIMIT:?})");
+    println!("| pattern/variant | parameters | schedules | time | complete |");
+    println!("|---|---|---|---|---|");
+    let mut slowest = Duration::ZERO;
+    for p in patterns::all() {
+        let params = p.params(&[]).unwrap();
+        for v in p.variants {
+            let mut c = Config::new(Backend::Dpor);
+            c.max_duration = Some(OTHER_LIMIT);
+            let t = Instant::now();
+            let r = patterns::explore(p, v, &params, &c).unwrap();
+            let el = t.elapsed();
+            slowest = slowest.max(el);
+            println!(
+                "| {}/{} | {} | {} | {el:.2?} | {} |",
+                p.name,
+                v.name,
+                params.describe(),
+                r.schedules,
+                if r.complete { "yes" } else { "NO" }
+            );
+        }
+    }
+    println!("slowest: {slowest:.2?}");
 
     println!("\n## racetrace check, by pattern");
     println!("| pattern | jobs | time |");

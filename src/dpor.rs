@@ -345,7 +345,9 @@ impl Dpor {
                 }
                 let mut found = vec![false; width];
                 found[p] = true;
-                let mut left = (0..width).filter(|&q| last_of[q].is_some() && q != p).count();
+                let mut left = (0..width)
+                    .filter(|&q| last_of[q].is_some() && q != p)
+                    .count();
                 for j in (0..k).rev() {
                     if left == 0 {
                         break;
@@ -383,33 +385,44 @@ impl Dpor {
         // the thread never got to execute it while the holder held the lock,
         // so reverse it with the holder's acquisition (Flanagan and Godefroid,
         // POPL 2005: the race check for every thread's next transition).
+        // The same check for the next step of every thread still alive when
+        // the execution ended (a deadlock is found before the blocking step
+        // is taken, so that step is in no node).
+        let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
+            let j = (0..upto).rev().find(|&j| {
+                tree[j].chosen != p
+                    && tree[j].op().dependent(op_p)
+                    && !last.is_some_and(|l| hb(j, l))
+            })?;
+            let node = &tree[j];
+            if node.backtrack.contains(p) {
+                None
+            } else if node.enabled(p) {
+                Some((j, vec![p]))
+            } else {
+                Some((
+                    j,
+                    node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
+                ))
+            }
+        };
         let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
             if s_ >= start {
                 for p in tree[s_].disabled.iter() {
-                    let op_p = &tree[s_].ops[p];
-                    let known = |j: usize| match last_before.get(p).copied().flatten() {
-                        Some(l) => hb(j, l),
-                        None => false,
-                    };
-                    let Some(j) = (0..s_).rev().find(|&j| {
-                        tree[j].chosen != p && tree[j].op().dependent(op_p) && !known(j)
-                    }) else {
-                        continue;
-                    };
-                    let node = &tree[j];
-                    if node.backtrack.contains(p) {
-                        continue;
-                    }
-                    if node.enabled(p) {
-                        additions.push((j, vec![p]));
-                    } else {
-                        let enabled = node.runnable.iter().filter(|&t| node.enabled(t));
-                        additions.push((j, enabled.collect()));
-                    }
+                    let last = last_before.get(p).copied().flatten();
+                    additions.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
                 }
             }
             last_before[tree[s_].chosen] = Some(s_);
+        }
+        if let Some(e) = &self.exec
+            && !e.is_pruned()
+        {
+            for (p, op_p) in e.pending_of_live_threads(&self.performed) {
+                let last = last_before.get(p).copied().flatten();
+                additions.extend(race_with_next(p, &op_p, n, last));
+            }
         }
         // A step that takes another thread off the runnable list (a signal
         // consumed by one of several woken waiters, a mutex taken by one of
@@ -456,11 +469,7 @@ impl Dpor {
                     }
                 }
                 let node = &tree[j];
-                let added = |p: &usize| {
-                    additions
-                        .iter()
-                        .any(|(at, ps)| *at == j && ps.contains(p))
-                };
+                let added = |p: &usize| additions.iter().any(|(at, ps)| *at == j && ps.contains(p));
                 if initials
                     .iter()
                     .any(|p| node.backtrack.contains(*p) || added(p))

@@ -249,3 +249,167 @@ fn dpor_with_a_preemption_bound_reaches_the_oracles_bounded_outcomes() {
         assert_eq!(numeric_outcomes(&r), all);
     }
 }
+
+// ---- critical sections as one step ------------------------------------------
+//
+// dpor runs a critical section from its acquisition to its release without a
+// scheduling choice, lets sections on a queue's lock commute when they touch
+// different parts of the queue, and lets a thread that starts waiting commute
+// with a waiter consuming its wake-up. Each program below exercises one of
+// these; shuttle's DFS, which reduces nothing, must finish on it and reach
+// exactly the same outcomes.
+
+use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::sync::{Arc, Condvar, Mutex, Queue};
+use racetrace::thread;
+
+fn same_outcomes_as_dfs(name: &str, program: fn() -> String) -> Report {
+    let run = |b: Backend| {
+        let c = Config::new(b).with_max_schedules(2_000_000);
+        racetrace::explore_outcomes(&c, name, program, |_| true)
+    };
+    let dfs = run(Backend::ShuttleDfs);
+    assert!(dfs.complete, "{name}: DFS did not finish");
+    let dpor = run(Backend::Dpor);
+    assert!(dpor.complete, "{name}: dpor did not finish");
+    eprintln!(
+        "{name}: DFS {} schedules, dpor {}",
+        dfs.schedules, dpor.schedules
+    );
+    assert_eq!(dpor.outcome_set(), dfs.outcome_set(), "{name}: dpor vs DFS");
+    assert!(dpor.schedules <= dfs.schedules, "{name}: more than DFS");
+    dpor
+}
+
+/// Two takers share one condition variable with a giver that hands out two
+/// tokens with `notify_one`; a taker checks with `if` (the stolen wake-up)
+/// or `while`. Outcome: who took which token, and who found none.
+fn takers(check_again: bool) -> String {
+    let s = Arc::new((
+        Mutex::new((0usize, Vec::new())).named("tokens"),
+        Condvar::new(),
+    ));
+    let takers: Vec<_> = ["t1", "t2"]
+        .into_iter()
+        .map(|name| {
+            let s = s.clone();
+            thread::spawn(move || {
+                let mut g = s.0.lock();
+                if check_again {
+                    while g.0 == 0 {
+                        g = s.1.wait(g);
+                    }
+                } else if g.0 == 0 {
+                    g = s.1.wait(g);
+                }
+                if g.0 == 0 {
+                    g.1.push(format!("{name}:none"));
+                } else {
+                    g.0 -= 1;
+                    g.1.push(format!("{name}:took"));
+                }
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        let mut g = s.0.lock();
+        g.0 += 1;
+        drop(g);
+        s.1.notify_one();
+    }
+    takers.into_iter().for_each(|t| t.join().unwrap());
+    let g = s.0.lock();
+    format!("{} left={}", g.1.join(","), g.0)
+}
+
+#[test]
+fn dpor_reaches_the_outcomes_of_dfs_when_waiters_share_a_condition_variable() {
+    let stolen = same_outcomes_as_dfs("takers-if", || takers(false));
+    assert!(
+        stolen.outcome_set().iter().any(|o| o.contains(":none")),
+        "{}",
+        stolen.render_table()
+    );
+    let fine = same_outcomes_as_dfs("takers-while", || takers(true));
+    assert!(fine.outcome_set().iter().all(|o| !o.contains(":none")));
+}
+
+/// A notification sent without the lock races with the start of the wait
+/// alone: sent first, it is lost and the waiter sleeps for ever.
+fn notify_outside_the_lock() -> String {
+    let s = Arc::new((Mutex::new(()), Condvar::new()));
+    let s2 = s.clone();
+    let waiter = thread::spawn(move || drop(s2.1.wait(s2.0.lock())));
+    s.1.notify_one();
+    waiter.join().unwrap();
+    "woken".into()
+}
+
+#[test]
+fn dpor_orders_a_notification_against_the_start_of_a_wait() {
+    let r = same_outcomes_as_dfs("notify-outside", notify_outside_the_lock);
+    assert_eq!(
+        r.outcome_set(),
+        ["deadlock", "woken"],
+        "{}",
+        r.render_table()
+    );
+}
+
+/// A producer puts an item, a consumer gets it and marks it done, main
+/// calls `join` (which returns at once if it runs before the put) and reads
+/// whether the item was done by then. `get` and `task_done` touch different
+/// parts of the queue, `put` both.
+fn queue_join() -> String {
+    let q = Arc::new(Queue::bounded(1));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (q1, q2, d2) = (q.clone(), q.clone(), done.clone());
+    let producer = thread::spawn(move || q1.put(7));
+    let consumer = thread::spawn(move || {
+        let got = q2.get();
+        q2.task_done().unwrap();
+        d2.store(1, SeqCst);
+        got
+    });
+    q.join();
+    let at_join = done.load(SeqCst);
+    producer.join().unwrap();
+    let got = consumer.join().unwrap();
+    format!("got={got} done-at-join={at_join}")
+}
+
+#[test]
+fn dpor_reaches_the_outcomes_of_dfs_on_a_queue_with_task_done_and_join() {
+    let r = same_outcomes_as_dfs("queue-join", queue_join);
+    // join may return before the put, or after the item is done.
+    assert!(r.outcome_set().len() >= 2, "{}", r.render_table());
+}
+
+/// A critical section that also stores to an atomic read without the lock:
+/// the store is not the mutex's data, so the section is cut there and the
+/// load can see the value between the store and the unlock.
+fn store_inside_a_section() -> String {
+    let m = Arc::new(Mutex::new(0usize));
+    let x = Arc::new(AtomicUsize::new(0));
+    let (m2, x2) = (m.clone(), x.clone());
+    let t = thread::spawn(move || {
+        let mut g = m2.lock();
+        x2.store(1, SeqCst);
+        *g += 1;
+        x2.store(2, SeqCst);
+    });
+    let seen = x.load(SeqCst);
+    let locked = m.try_lock().map(|g| *g);
+    t.join().unwrap();
+    format!("x={seen} try_lock={locked:?}")
+}
+
+#[test]
+fn dpor_cuts_a_critical_section_at_a_step_outside_the_mutex() {
+    let r = same_outcomes_as_dfs("store-inside", store_inside_a_section);
+    assert!(
+        r.outcome_set().iter().any(|o| o.starts_with("x=1")),
+        "{}",
+        r.render_table()
+    );
+}

@@ -235,6 +235,10 @@ fn the_oracle_finds_ok_only_for_the_correct_models_and_the_bugs_for_the_others()
     );
 }
 
+fn dpor() -> Config {
+    Config::new(Backend::Dpor)
+}
+
 #[test]
 fn correct_variants_only_reach_ok_as_the_oracle_says() {
     for (v, m) in [
@@ -243,9 +247,10 @@ fn correct_variants_only_reach_ok_as_the_oracle_says() {
         ("task-done-join", Model::TaskDone),
     ] {
         let want = defaults(m);
-        let r = explore(v, &[], &loom());
+        // Exhaustive at the defaults: every schedule, not a bounded sample.
+        let r = explore(v, &[], &dpor());
         assert!(r.complete, "{v}");
-        assert_eq!(outcomes(&r), want, "{v} under loom\n{}", r.render_table());
+        assert_eq!(outcomes(&r), want, "{v} under dpor\n{}", r.render_table());
         let r = explore(
             v,
             &[],
@@ -263,6 +268,9 @@ fn missing_sentinel_and_missing_task_done_deadlock_in_every_schedule() {
     ] {
         let want = defaults(m);
         assert_eq!(want, ["deadlock".to_string()].into(), "oracle for {v}");
+        let r = explore(v, &[], &dpor());
+        assert!(r.complete, "{v}");
+        assert_eq!(outcomes(&r), want, "{v} under dpor");
         for c in [
             loom(),
             Config::new(Backend::ShuttleDfs).with_max_schedules(2000),
@@ -274,14 +282,17 @@ fn missing_sentinel_and_missing_task_done_deadlock_in_every_schedule() {
 }
 
 #[test]
-fn check_then_get_reaches_exactly_the_oracles_outcomes_under_loom() {
-    let r = explore("check-then-get", &[], &loom());
-    assert_eq!(
-        outcomes(&r),
-        defaults(Model::CheckThenGet),
-        "{}",
-        r.render_table()
-    );
+fn check_then_get_reaches_exactly_the_oracles_outcomes_under_loom_and_dpor() {
+    for c in [loom(), dpor()] {
+        let r = explore("check-then-get", &[], &c);
+        assert_eq!(
+            outcomes(&r),
+            defaults(Model::CheckThenGet),
+            "{}\n{}",
+            c.backend,
+            r.render_table()
+        );
+    }
 }
 
 #[test]

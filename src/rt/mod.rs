@@ -182,13 +182,28 @@ pub(crate) enum Mode {
     /// order of critical sections is decided by acquisition against
     /// acquisition. Dependent with `try_lock` (a write), whose result it changes.
     Release,
+    /// Joins a condition variable's waiters (the start of a wait). Two joins
+    /// commute (the waiters are a set), and a join commutes with another
+    /// waiter's `Consume`: the signal that waiter consumes was sent before
+    /// the joining thread was a waiter, so it never concerned it.
+    Join,
+    /// Consumes the signal that woke this waiter (the wake-up of a wait).
+    /// Dependent with a notification (which enables it) and with another
+    /// waiter's consumption (of the same signal, perhaps).
+    Consume,
 }
 
 fn conflict(a: Mode, b: Mode) -> bool {
     use Mode::*;
     !matches!(
         (a, b),
-        (Read, Read) | (Release, Acquire) | (Acquire, Release) | (Release, Release)
+        (Read, Read)
+            | (Release, Acquire)
+            | (Acquire, Release)
+            | (Release, Release)
+            | (Join, Join)
+            | (Join, Consume)
+            | (Consume, Join)
     )
 }
 
@@ -352,7 +367,11 @@ impl Execution {
 
     /// What the next steps of shuttle tasks `0..width` touch, given the
     /// steps each took under its announcements (see [`Self::pending_label`]).
-    pub(crate) fn pending_labels(&self, width: usize, performed: &[Option<(u64, usize)>]) -> Vec<Op> {
+    pub(crate) fn pending_labels(
+        &self,
+        width: usize,
+        performed: &[Option<(u64, usize)>],
+    ) -> Vec<Op> {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         (0..width)
             .map(|task| {
@@ -366,6 +385,40 @@ impl Execution {
                 p.label(k)
             })
             .collect()
+    }
+
+    /// Per shuttle task whose thread has not exited: what its next step
+    /// touches (see [`Self::pending_label`]).
+    pub(crate) fn pending_of_live_threads(
+        &self,
+        performed: &[Option<(u64, usize)>],
+    ) -> Vec<(usize, Op)> {
+        let live: Vec<(usize, usize)> = {
+            let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            p.iter().map(|(&task, p)| (task, p.tid)).collect()
+        };
+        let st = self.state();
+        let live: Vec<usize> = live
+            .into_iter()
+            .filter(|&(_, tid)| {
+                st.threads
+                    .get(tid)
+                    .is_some_and(|t| t.status != Status::Exited)
+            })
+            .map(|(task, _)| task)
+            .collect();
+        drop(st);
+        let mut out: Vec<(usize, Op)> = live
+            .into_iter()
+            .map(|task| {
+                (
+                    task,
+                    self.pending_label(task, performed.get(task).copied().flatten()),
+                )
+            })
+            .collect();
+        out.sort_by_key(|(task, _)| *task);
+        out
     }
 
     /// The generation of shuttle task `task`'s last announcement (0: none).
@@ -586,9 +639,9 @@ impl Ctx {
     pub(crate) fn announce_wait(&self, cv: usize, m: usize) {
         let me = (THREAD_OBJECT + self.tid, Mode::Read);
         self.set_pending(
-            Op::Touch(vec![(cv, Mode::Write), (m, Mode::Release), me]),
+            Op::Touch(vec![(cv, Mode::Join), (m, Mode::Release), me]),
             vec![
-                Op::Touch(vec![(cv, Mode::Write), me]),
+                Op::Touch(vec![(cv, Mode::Consume), me]),
                 Op::Touch(vec![(m, Mode::Acquire), me]),
             ],
         );
