@@ -4,11 +4,25 @@
 //! its `Scheduler` trait: shuttle runs the tasks, racetrace decides the order.
 //!
 //! Each racetrace primitive announces, before the backend's scheduling point,
-//! which objects its operation touches and whether it writes them
-//! ([`crate::rt::Op`]); two operations are dependent when they touch a common
-//! object and one writes it. A step of which nothing is known would be
+//! which objects its operation touches and how ([`crate::rt::Op`]); two
+//! operations are dependent when they touch a common object in conflicting
+//! modes (see [`crate::rt::Mode`]). A step of which nothing is known would be
 //! dependent with everything (sound); a thread's first step, before its first
 //! operation, touches nothing.
+//!
+//! A critical section is one step: from the acquisition of a mutex through
+//! its release the scheduler makes no choice, as long as what the thread
+//! does in between is the mutex's own business — its data, notifications,
+//! the start of a wait on a condition variable (which releases the mutex).
+//! That is Lipton's reduction: an acquisition commutes to the right, a
+//! release to the left, and a step on data the mutex guards with every step
+//! another thread can take while the mutex is held. Anything else (another
+//! mutex, an atomic, a spawn, a join) ends the section with a scheduling
+//! point of its own, so a deadlock between two locks is still reached. A
+//! finished section is dependent with another section on the same mutex —
+//! unless the mutex belongs to a primitive that reports which parts of its
+//! data each section touches (a [`crate::sync::Queue`]: its items, its count
+//! of unfinished tasks), when sections that touch different parts commute.
 //!
 //! Exploration is stateless: every execution re-runs the program from the
 //! start, following the recorded choices down to the node being branched,
@@ -17,12 +31,19 @@
 //! dependent steps of different threads, adjacent in happens-before — is
 //! reversed by adding an initial of the reversing sequence to the source set
 //! of the node where the first step was taken, unless one is already there.
-//! Sleep sets stop the exploration of an ordering already covered; such a cut
-//! execution is not a schedule and is not reported (its count is).
+//! Only races ending in the part of the execution that is new since the
+//! last one are looked for. Sleep sets stop the exploration of an ordering
+//! already covered; such a cut execution is not a schedule and is not
+//! reported (its count is).
 //!
 //! Blocking: a race whose second thread was blocked at the first step's node
 //! cannot be reversed there; it is skipped, as the attempt that blocked is a
-//! step of its own and its race with the holder is reversed instead.
+//! step of its own and its race with the holder is reversed instead. The
+//! next step of a thread that never took it — an acquisition of a held
+//! mutex, or any thread's pending step when the execution ended, e.g. the
+//! wait that racetrace's deadlock detection stopped just before it blocked —
+//! is raced against the execution as Flanagan and Godefroid (POPL 2005) race
+//! every thread's next transition.
 
 use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};

@@ -1,6 +1,11 @@
 //! The `dpor` strategy: the same outcomes as the exhaustive backends and the
 //! oracle, in about one execution per truly different interleaving.
 
+/// Exploration allocates at every step: mimalloc, as the racetrace binary
+/// uses (see docs/performance.md), keeps this long test binary quick.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -2,6 +2,11 @@
 //! and channel against a `VecDeque` model (proptest), and real-thread runs
 //! with proptest-chosen parameters.
 
+/// Exploration allocates at every step: mimalloc, as the racetrace binary
+/// uses (see docs/performance.md), keeps this long test binary quick.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, FileFailurePersistence};
 use racetrace::patterns::{self, Params};

@@ -4,6 +4,11 @@
 //! A changed interleaving is a reviewed diff. The docs pages quote these
 //! snapshots (see tests/docs.rs).
 
+/// Exploration allocates at every step: mimalloc, as the racetrace binary
+/// uses (see docs/performance.md), keeps this long test binary quick.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use racetrace::patterns::{self, Pattern};
 use racetrace::{Backend, Config, Report};
 

@@ -77,7 +77,10 @@ const fn bug(name: &'static str) -> Spec {
 /// Four threads around a condvar queue: dpor verifies every variant
 /// exhaustively at the defaults (task-done-join, the largest, in about
 /// 63,000 schedules); loom and shuttle's DFS do not finish there (loom: over
-/// 250,000 executions in 60 s), so DFS only cross-checks a sample.
+/// 250,000 executions in 60 s), so DFS only cross-checks a sample, and loom
+/// within 2 preemptions gives a second opinion on the bugs (a check stops at
+/// the first violation, so that costs little).
+const PREEMPTIONS: usize = 2;
 const DFS_SCHEDULES: u64 = 5000;
 
 const CORRECT: &[Job] = &[
@@ -89,6 +92,7 @@ const CORRECT: &[Job] = &[
 
 const BUGGY: &[Job] = &[
     Job::on(Backend::Dpor),
+    Job::on(Backend::Loom).with_preemption_bound(PREEMPTIONS),
     Job::sampled(Backend::ShuttleDfs, DFS_SCHEDULES),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::informational(Backend::Real, 200),
@@ -98,6 +102,7 @@ const BUGGY: &[Job] = &[
 /// decisions first; these bugs need an early one): shown, not required.
 const BUGGY_DEEP: &[Job] = &[
     Job::on(Backend::Dpor),
+    Job::on(Backend::Loom).with_preemption_bound(PREEMPTIONS),
     Job::informational(Backend::ShuttleDfs, DFS_SCHEDULES),
     Job::sampled(Backend::ShuttlePct, 1000),
     Job::informational(Backend::Real, 200),
