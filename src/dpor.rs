@@ -56,7 +56,10 @@ pub(crate) trait Pending {
     fn execution(&self) -> Option<Arc<Execution>>;
 }
 
-/// A set of shuttle task ids (below 128), as bits.
+/// The most threads (shuttle tasks) a program explored by dpor may have.
+pub(crate) const MAX_TASKS: usize = 128;
+
+/// A set of shuttle task ids (below [`MAX_TASKS`]), as bits.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Tasks(u128);
 
@@ -65,7 +68,7 @@ impl Tasks {
         Tasks(1 << Tasks::bit(t))
     }
     fn bit(t: usize) -> u32 {
-        assert!(t < 128, "dpor: at most 128 threads");
+        debug_assert!(t < MAX_TASKS);
         t as u32
     }
     fn contains(self, t: usize) -> bool {
@@ -164,6 +167,8 @@ pub(crate) struct Dpor {
     acct: Vec<usize>,
     /// The thread that took the last step.
     last_ran: Option<usize>,
+    /// The program started more than [`MAX_TASKS`] threads.
+    too_many: bool,
 }
 
 impl Dpor {
@@ -181,6 +186,7 @@ impl Dpor {
             block: None,
             acct: Vec::new(),
             last_ran: None,
+            too_many: false,
         }
     }
 
@@ -553,6 +559,12 @@ impl Dpor {
 
 impl Scheduler for Dpor {
     fn new_execution(&mut self) -> Option<Schedule> {
+        // Between executions, a panic stops the exploration and is reported
+        // as the reason it is not exhaustive.
+        assert!(
+            !self.too_many,
+            "dpor explores programs of at most {MAX_TASKS} threads; this one started more (use shuttle-pct, shuttle-random or fuzz)"
+        );
         if !self.started {
             self.started = true;
             self.reset_execution();
@@ -599,6 +611,11 @@ impl Scheduler for Dpor {
         _is_yielding: bool,
     ) -> Option<TaskId> {
         self.exec = self.pending.execution();
+        if self.too_many || runnable.iter().any(|t| usize::from(t.id()) >= MAX_TASKS) {
+            // Finish this execution as it comes; the next one is not started.
+            self.too_many = true;
+            return runnable.first().map(|t| t.id());
+        }
         let ids: Tasks = runnable.iter().map(|t| usize::from(t.id())).collect();
         let width = 128 - ids.0.leading_zeros() as usize;
         if self.created.len() < width {

@@ -418,3 +418,17 @@ fn dpor_cuts_a_critical_section_at_a_step_outside_the_mutex() {
         r.render_table()
     );
 }
+
+/// dpor keeps its thread sets as bits: a program with more threads than it
+/// explores is reported as not explored completely, saying why — not a
+/// crash and not an endless loop.
+#[test]
+fn a_program_with_too_many_threads_is_reported_not_explored() {
+    let r = racetrace::explore(&Config::new(Backend::Dpor), || {
+        let hs: Vec<_> = (0..130).map(|_| thread::spawn(|| {})).collect();
+        hs.into_iter().for_each(|h| h.join().unwrap());
+    });
+    assert!(!r.complete);
+    let why = r.bound.clone().unwrap_or_default();
+    assert!(why.contains("at most 128 threads"), "{why}");
+}
