@@ -107,6 +107,8 @@ struct Block {
     mutex: usize,
     /// The release has been taken: the section ends before the next step.
     complete: bool,
+    /// Condition variables notified inside the section.
+    notified: Vec<usize>,
 }
 
 struct Node {
@@ -224,12 +226,25 @@ impl Dpor {
         set(&mut self.acct, task, i);
         self.last_ran = Some(task);
         if let Some(m) = acquisition(&label) {
-            self.block = Some(Block {
-                task,
-                node: i,
-                mutex: m,
-                complete: false,
-            });
+            // A `try_lock` another thread is about to make sees whether the
+            // mutex is held: the release no longer moves left past it, and
+            // the section's steps need scheduling points of their own.
+            // (The node's entries for other threads may hold what they did
+            // when explored from here before: their next steps are asked.)
+            let release = Op::Touch(vec![(m, Mode::Release)]);
+            let observed = self.tree[i]
+                .runnable
+                .iter()
+                .any(|u| u != task && self.label(u).dependent(&release));
+            if !observed {
+                self.block = Some(Block {
+                    task,
+                    node: i,
+                    mutex: m,
+                    complete: false,
+                    notified: Vec::new(),
+                });
+            }
         }
         self.tree[i].ops[task] = label;
     }
@@ -250,9 +265,12 @@ impl Dpor {
         let (t, m) = (b.task, b.mutex);
         let inside = !b.complete && ids.contains(t) && {
             let label = self.label(t);
-            match self.stays_inside(&label, m) {
-                Some(releases) => {
+            match self.stays_inside(&label, m, &b.notified) {
+                Some((releases, notifies)) => {
                     let node = b.node;
+                    if let Some(b) = self.block.as_mut() {
+                        b.notified.extend(notifies);
+                    }
                     if let Some(op) = self.tree.get_mut(node).and_then(|n| n.ops.get_mut(t)) {
                         if let Op::Touch(ts) = &label {
                             merge(op, ts);
@@ -276,24 +294,37 @@ impl Dpor {
         }
     }
 
-    /// Does a step labelled `label` stay inside a critical section on `m`?
-    /// `Some(true)` if it releases `m`.
-    fn stays_inside(&self, label: &Op, m: usize) -> Option<bool> {
+    /// Does a step labelled `label` stay inside a critical section on `m`
+    /// that has notified the condition variables `notified`? If so: does it
+    /// release `m`, and which condition variables does it notify.
+    ///
+    /// A notification stays inside only if every thread it can wake waits
+    /// with `m` (and so cannot act before the section ends), and only once
+    /// per condition variable: a thread that starts waiting between two
+    /// notifications is woken by the second only.
+    fn stays_inside(&self, label: &Op, m: usize, notified: &[usize]) -> Option<(bool, Vec<usize>)> {
         let Op::Touch(ts) = label else {
-            return Some(false);
+            return Some((false, Vec::new()));
         };
+        let exec = self.exec.as_ref()?;
         let mut releases = false;
+        let mut notifies = Vec::new();
         for &(x, mode) in ts {
             if x >= THREAD_OBJECT && mode == Mode::Read {
                 continue; // the thread's own object
             }
             if x == m && mode == Mode::Release {
                 releases = true;
-            } else if !self.exec.as_ref().is_some_and(|e| e.is_condvar(x)) {
+            } else if !exec.is_condvar(x) {
                 return None;
+            } else if mode == Mode::Write {
+                if notified.contains(&x) || !exec.waiters_wait_with(x, m) {
+                    return None;
+                }
+                notifies.push(x);
             }
         }
-        Some(releases)
+        Some((releases, notifies))
     }
 
     /// Close the running critical section. A completed one is dependent with
@@ -649,10 +680,26 @@ impl Scheduler for Dpor {
             Some(parent) => Dpor::sleep_for_child(parent),
             None => Vec::new(),
         };
+        // A thread about to start a wait still holds the mutex the wait
+        // releases (racetrace's shadow state already counts it free).
+        let releasing: Vec<(usize, usize)> = ids
+            .iter()
+            .filter_map(|u| match &ops[u] {
+                Op::Touch(ts) if ts.iter().any(|(_, mode)| *mode == Mode::Join) => ts
+                    .iter()
+                    .find(|(_, mode)| *mode == Mode::Release)
+                    .map(|&(m, _)| (u, m)),
+                _ => None,
+            })
+            .collect();
         let disabled: Tasks = ids
             .iter()
             .filter(|&t| {
-                self.exec
+                let Op::Touch(ts) = &ops[t] else { return false };
+                ts.iter().any(|&(m, mode)| {
+                    mode == Mode::Acquire && releasing.iter().any(|&(u, r)| u != t && r == m)
+                }) || self
+                    .exec
                     .as_ref()
                     .is_some_and(|e| e.pending_disabled(t, &ops[t]))
             })

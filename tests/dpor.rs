@@ -432,3 +432,78 @@ fn a_program_with_too_many_threads_is_reported_not_explored() {
     let why = r.bound.clone().unwrap_or_default();
     assert!(why.contains("at most 128 threads"), "{why}");
 }
+
+/// A `try_lock` made while another thread is inside a short critical
+/// section fails: the section must not run as one step when a `try_lock`
+/// of its mutex is what another thread does next. Before it, main takes
+/// `steps` steps on an atomic nobody else touches.
+fn try_lock_against_a_section(steps: usize) -> String {
+    let m = Arc::new(Mutex::new(0usize));
+    let x = AtomicUsize::new(0);
+    let m2 = m.clone();
+    let t = thread::spawn(move || *m2.lock() += 1);
+    for _ in 0..steps {
+        x.fetch_add(1, SeqCst);
+    }
+    let got = m.try_lock().map(|g| *g);
+    t.join().unwrap();
+    format!("try_lock={got:?}")
+}
+
+#[test]
+fn dpor_lets_a_try_lock_see_a_short_critical_section_held() {
+    let programs: [fn() -> String; 3] = [
+        || try_lock_against_a_section(0),
+        || try_lock_against_a_section(1),
+        || try_lock_against_a_section(2),
+    ];
+    for (steps, program) in programs.into_iter().enumerate() {
+        let r = same_outcomes_as_dfs(&format!("try-lock-section-{steps}"), program);
+        assert!(
+            r.outcome_set().iter().any(|o| o.contains("None")),
+            "{steps}: {}",
+            r.render_table()
+        );
+    }
+}
+
+/// Inside a critical section on `a`, main wakes a thread waiting on another
+/// mutex's condition variable, then waits on `a`'s. The woken thread
+/// notifies `a`'s condition variable without the lock: if that comes before
+/// main's wait starts, the signal is lost and main sleeps for ever. The
+/// section must end at the notification that wakes a thread not waiting
+/// with `a`.
+fn wake_inside_a_section() -> String {
+    let a = Arc::new((Mutex::new(()).named("a"), Condvar::new()));
+    let b = Arc::new((Mutex::new(false).named("b"), Condvar::new(), Condvar::new()));
+    let (a2, b2) = (a.clone(), b.clone());
+    let t = thread::spawn(move || {
+        let mut g = b2.0.lock();
+        *g = true;
+        b2.1.notify_one();
+        g = b2.2.wait(g);
+        drop(g);
+        a2.1.notify_one();
+    });
+    {
+        let mut g = b.0.lock();
+        while !*g {
+            g = b.1.wait(g);
+        }
+    }
+    let g = a.0.lock();
+    b.2.notify_one();
+    drop(a.1.wait(g));
+    t.join().unwrap();
+    "woken".into()
+}
+
+#[test]
+fn dpor_ends_a_critical_section_at_a_notification_that_wakes_another_mutexs_waiter() {
+    let r = same_outcomes_as_dfs("wake-inside-section", wake_inside_a_section);
+    assert!(
+        r.outcome_set().contains(&"deadlock"),
+        "{}",
+        r.render_table()
+    );
+}

@@ -438,6 +438,18 @@ impl Execution {
         self.footprints().condvars.contains(&id)
     }
 
+    /// Does every thread now waiting on condition variable `cv` wait with
+    /// mutex `m`? (Woken by a notification, such a waiter still has to take
+    /// `m` again before it can do anything.)
+    pub(crate) fn waiters_wait_with(&self, cv: usize, m: usize) -> bool {
+        let st = self.state();
+        st.cvs.get(&cv).is_none_or(|c| {
+            c.waiters.iter().all(
+                |w| matches!(st.threads[w.thread].status, Status::Cv { mutex, .. } if mutex == m),
+            )
+        })
+    }
+
     /// Is shuttle task `task` about to acquire a mutex another thread holds?
     /// (shuttle still lists it as runnable: the attempt would block.)
     pub(crate) fn pending_disabled(&self, task: usize, label: &Op) -> bool {
