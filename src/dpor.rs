@@ -130,6 +130,9 @@ struct Node {
     idx: usize,
     clock: Vec<usize>,
     preds: Vec<usize>,
+    /// The mutex this node's step acquired, when it ran a critical section
+    /// (or its start) as one step.
+    section: Option<usize>,
 }
 
 impl Node {
@@ -225,6 +228,7 @@ impl Dpor {
     fn begin(&mut self, task: usize, i: usize, label: Op) {
         set(&mut self.acct, task, i);
         self.last_ran = Some(task);
+        self.tree[i].section = None;
         if let Some(m) = acquisition(&label) {
             // A `try_lock` another thread is about to make sees whether the
             // mutex is held: the release no longer moves left past it, and
@@ -237,6 +241,7 @@ impl Dpor {
                 .iter()
                 .any(|u| u != task && self.label(u).dependent(&release));
             if !observed {
+                self.tree[i].section = Some(m);
                 self.block = Some(Block {
                     task,
                     node: i,
@@ -331,16 +336,19 @@ impl Dpor {
     /// another section on the same mutex only through what both touch when
     /// the mutex's owner reports its touches (a queue), and always otherwise
     /// (the guarded data is not watched); it stays dependent with a thread
-    /// that holds the mutex across steps.
+    /// that holds the mutex across steps. Like an acquisition, it is
+    /// independent of a release: it cannot start while the mutex is held,
+    /// and a release-to-section edge would hide the race between the
+    /// section and the previous holder's acquisition.
     fn finish_block(&mut self) {
         let Some(b) = self.block.take() else { return };
         if !b.complete {
             return;
         }
         let mode = if self.exec.as_ref().is_some_and(|e| e.is_reported(b.mutex)) {
-            Mode::Read
+            Mode::Section
         } else {
-            Mode::Write
+            Mode::Acquire
         };
         if let Some(Op::Touch(ts)) = self
             .tree
@@ -452,16 +460,44 @@ impl Dpor {
                     && tree[j].op().dependent(op_p)
                     && !last.is_some_and(|l| hb(j, l))
             })?;
+            // As for any race: v = the steps after j that do not follow it,
+            // then p's next step (which follows p's last step and whatever
+            // in v it depends on); some first thread of v must run at j.
+            let v: Vec<usize> = ((j + 1)..upto).filter(|&m| !hb(j, m)).collect();
+            let mut initials: Vec<usize> = Vec::new();
+            let mut seen = Tasks::default();
+            for (a, &m) in v.iter().enumerate() {
+                let q = tree[m].chosen;
+                if seen.contains(q) {
+                    continue;
+                }
+                seen.insert(q);
+                if !v[..a].iter().any(|&e| hb(e, m)) {
+                    initials.push(q);
+                }
+            }
+            if !seen.contains(p)
+                && !v
+                    .iter()
+                    .any(|&e| last.is_some_and(|l| hb(e, l)) || tree[e].op().dependent(op_p))
+            {
+                initials.push(p);
+            }
             let node = &tree[j];
-            if node.backtrack.contains(p) {
-                None
-            } else if node.enabled(p) {
-                Some((j, vec![p]))
-            } else {
-                Some((
+            if initials
+                .iter()
+                .any(|&q| node.backtrack.contains(q) || node.sleep.iter().any(|(t, _)| *t == q))
+            {
+                return None;
+            }
+            match initials.iter().find(|&&q| node.enabled(q)) {
+                Some(&q) => Some((j, vec![q])),
+                // Its first threads are about to take a mutex held at j:
+                // whichever thread runs at j may be the one to let it go.
+                None => Some((
                     j,
                     node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
-                ))
+                )),
             }
         };
         let mut last_before: Vec<Option<usize>> = vec![None; width];
@@ -470,6 +506,19 @@ impl Dpor {
                 for p in tree[s_].disabled.iter() {
                     let last = last_before.get(p).copied().flatten();
                     additions.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
+                }
+                // A critical section run as one step: its footprint also
+                // holds what it did after the acquisition, whose conflicts
+                // (a notification against a wait's start, a release against
+                // a try_lock) can order it after an earlier step of the
+                // thread that held the mutex before and hide the race
+                // between the two acquisitions. Race the acquisition alone,
+                // as the thread's next step before the section.
+                if let Some(m) = tree[s_].section {
+                    let p = tree[s_].chosen;
+                    let last = last_before.get(p).copied().flatten();
+                    let acquire = Op::Touch(vec![(m, Mode::Acquire)]);
+                    additions.extend(race_with_next(p, &acquire, s_, last));
                 }
             }
             last_before[tree[s_].chosen] = Some(s_);
@@ -540,8 +589,15 @@ impl Dpor {
                 {
                     continue; // already covered by an earlier branch
                 }
-                if let Some(&p) = initials.iter().find(|&&p| node.enabled(p)) {
-                    additions.push((j, vec![p]));
+                match initials.iter().find(|&&p| node.enabled(p)) {
+                    Some(&p) => additions.push((j, vec![p])),
+                    // Every first thread of the reversal is about to take a
+                    // mutex held at j: whichever thread runs at j could be
+                    // the one to let it go first (Flanagan and Godefroid).
+                    None => additions.push((
+                        j,
+                        node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
+                    )),
                 }
             }
         }
@@ -735,6 +791,7 @@ impl Scheduler for Dpor {
             idx: 0,
             clock: Vec::new(),
             preds: Vec::new(),
+            section: None,
             disabled,
             runnable: ids,
             ops,

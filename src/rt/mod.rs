@@ -191,6 +191,12 @@ pub(crate) enum Mode {
     /// Dependent with a notification (which enables it) and with another
     /// waiter's consumption (of the same signal, perhaps).
     Consume,
+    /// A whole critical section on a mutex whose owner reports what each
+    /// section touches (see [`Ctx::report_data`]): two such sections are
+    /// ordered only through the parts they touch. Like an acquisition it is
+    /// independent of a release (never enabled while the mutex is held) and
+    /// dependent with everything else on the mutex.
+    Section,
 }
 
 fn conflict(a: Mode, b: Mode) -> bool {
@@ -204,6 +210,9 @@ fn conflict(a: Mode, b: Mode) -> bool {
             | (Join, Join)
             | (Join, Consume)
             | (Consume, Join)
+            | (Section, Section)
+            | (Section, Release)
+            | (Release, Section)
     )
 }
 
