@@ -47,7 +47,6 @@
 
 use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Where the scheduler finds the running execution: its threads' announced
@@ -454,6 +453,41 @@ impl Dpor {
         // The same check for the next step of every thread still alive when
         // the execution ended (a deadlock is found before the blocking step
         // is taken, so that step is in no node).
+        // The threads whose first step in `v` (node indices, in order) follows
+        // no other step of `v`: one of them must run first to reverse a race.
+        let first_threads = |v: &[usize]| -> Vec<usize> {
+            let mut seen = Tasks::default();
+            let mut initials = Tasks::default();
+            for (a, &m) in v.iter().enumerate() {
+                let q = tree[m].chosen;
+                if !seen.contains(q) {
+                    seen.insert(q);
+                    if !v[..a].iter().any(|&e| hb(e, m)) {
+                        initials.insert(q);
+                    }
+                }
+            }
+            initials.iter().collect()
+        };
+        // What to add to node j's backtrack set for a reversal that must
+        // start with one of `initials`: nothing if one is there already or
+        // asleep there (an earlier branch covers it), else the first that
+        // can run at j; if every one of them is about to take a mutex held
+        // at j, every thread that can run there, since any of them may be
+        // the one to let it go first (Flanagan and Godefroid).
+        let branch = |j: usize, initials: &[usize]| -> Option<Vec<usize>> {
+            let node = &tree[j];
+            if initials
+                .iter()
+                .any(|&q| node.backtrack.contains(q) || node.sleep.iter().any(|(t, _)| *t == q))
+            {
+                return None;
+            }
+            Some(match initials.iter().find(|&&q| node.enabled(q)) {
+                Some(&q) => vec![q],
+                None => node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
+            })
+        };
         let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
             let j = (0..upto).rev().find(|&j| {
                 tree[j].chosen != p
@@ -464,41 +498,17 @@ impl Dpor {
             // then p's next step (which follows p's last step and whatever
             // in v it depends on); some first thread of v must run at j.
             let v: Vec<usize> = ((j + 1)..upto).filter(|&m| !hb(j, m)).collect();
-            let mut initials: Vec<usize> = Vec::new();
-            let mut seen = Tasks::default();
-            for (a, &m) in v.iter().enumerate() {
-                let q = tree[m].chosen;
-                if seen.contains(q) {
-                    continue;
-                }
-                seen.insert(q);
-                if !v[..a].iter().any(|&e| hb(e, m)) {
-                    initials.push(q);
-                }
-            }
-            if !seen.contains(p)
-                && !v
-                    .iter()
-                    .any(|&e| last.is_some_and(|l| hb(e, l)) || tree[e].op().dependent(op_p))
-            {
+            let mut initials = first_threads(&v);
+            let p_first = !v.iter().any(|&e| {
+                tree[e].chosen == p
+                    || last.is_some_and(|l| hb(e, l))
+                    || tree[e].op().dependent(op_p)
+            });
+            if p_first {
                 initials.push(p);
+                initials.sort_unstable();
             }
-            let node = &tree[j];
-            if initials
-                .iter()
-                .any(|&q| node.backtrack.contains(q) || node.sleep.iter().any(|(t, _)| *t == q))
-            {
-                return None;
-            }
-            match initials.iter().find(|&&q| node.enabled(q)) {
-                Some(&q) => Some((j, vec![q])),
-                // Its first threads are about to take a mutex held at j:
-                // whichever thread runs at j may be the one to let it go.
-                None => Some((
-                    j,
-                    node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
-                )),
-            }
+            Some((j, branch(j, &initials)?))
         };
         let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
@@ -565,40 +575,12 @@ impl Dpor {
                 // v = the events after j that do not follow j, then k.
                 let mut v: Vec<usize> = ((j + 1)..k).filter(|&m| !hb(j, m)).collect();
                 v.push(k);
-                let mut initials: BTreeSet<usize> = BTreeSet::new();
-                let mut seen: BTreeSet<usize> = BTreeSet::new();
-                for (a, &m) in v.iter().enumerate() {
-                    if !seen.insert(tree[m].chosen) {
-                        continue;
-                    }
-                    if !v[..a].iter().any(|&e| hb(e, m)) {
-                        initials.insert(tree[m].chosen);
-                    }
-                }
-                let node = &tree[j];
+                let initials = first_threads(&v);
                 let added = |p: &usize| additions.iter().any(|(at, ps)| *at == j && ps.contains(p));
-                if initials
-                    .iter()
-                    .any(|p| node.backtrack.contains(*p) || added(p))
-                {
+                if initials.iter().any(added) {
                     continue;
                 }
-                if initials
-                    .iter()
-                    .any(|p| node.sleep.iter().any(|(t, _)| t == p))
-                {
-                    continue; // already covered by an earlier branch
-                }
-                match initials.iter().find(|&&p| node.enabled(p)) {
-                    Some(&p) => additions.push((j, vec![p])),
-                    // Every first thread of the reversal is about to take a
-                    // mutex held at j: whichever thread runs at j could be
-                    // the one to let it go first (Flanagan and Godefroid).
-                    None => additions.push((
-                        j,
-                        node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
-                    )),
-                }
+                additions.extend(branch(j, &initials).map(|ps| (j, ps)));
             }
         }
         for (j, ps) in additions {

@@ -260,7 +260,7 @@ enum Verdict {
     /// DFS did not finish within [`DFS_LIMIT`] schedules: nothing to compare.
     Skipped,
     Same,
-    /// Same outcomes, but more schedules than DFS (or dpor did not finish).
+    /// Same outcomes, but more schedules than DFS.
     MoreSchedules(String),
     /// Different outcome sets: a soundness bug (or dpor did not finish).
     Differs(String),
