@@ -22,9 +22,9 @@
 //! text is kept). Other arguments keep only the patterns they name (printed,
 //! not written: `--write` needs the whole registry).
 
-use racetrace::patterns::{self, Params, Pattern, Variant};
-use racetrace::spec::Expect;
 use racetrace::{Backend, Config, Error, Report};
+use racetrace_patterns::spec::Expect;
+use racetrace_patterns::{self as patterns, Params, Pattern, Variant};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -180,7 +180,7 @@ fn measure(p: &'static Pattern, v: &'static Variant, params: &Params, s: Strateg
     for c in s.configs(buggy) {
         match patterns::explore(p, v, params, &c) {
             Ok(r) => runs.push(Run::of(&r)),
-            Err(Error::TooManyThreads { needed, limit }) => {
+            Err(patterns::Error::Config(Error::TooManyThreads { needed, limit })) => {
                 return Err(format!("n/a ({needed} threads > {limit})"));
             }
             Err(e) => return Err(format!("n/a ({e})")),

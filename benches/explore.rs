@@ -12,8 +12,8 @@
 mod common;
 
 use common::mazurkiewicz_traces;
-use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::{self as patterns, Params};
 use std::time::{Duration, Instant};
 
 #[global_allocator]

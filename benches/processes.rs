@@ -8,7 +8,8 @@
 //!
 //! Wall-clock medians; the machine's other load shows in them.
 
-use racetrace::process::{Process, ProcessPool, ProcessQueue, compute};
+use racetrace::process::{Process, ProcessPool, ProcessQueue};
+use racetrace_patterns::fixtures::{self, compute};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -118,6 +119,7 @@ fn startup() {
 }
 
 fn main() {
+    fixtures::install();
     startup();
     queue();
     pool();

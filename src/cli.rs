@@ -1,10 +1,11 @@
 //! The command line: parse, call the library, print. Nothing else.
 
 use clap::{Args, Parser, Subcommand};
-use racetrace::config::{Backend, Config};
-use racetrace::patterns::{self, CheckRow, Pattern};
-use racetrace::replay::TraceFile;
-use racetrace::{Error, Report, diagram, html};
+use racetrace::{Backend, Config, Report};
+use racetrace_patterns::replay::TraceFile;
+use racetrace_patterns::{self as patterns, CheckRow, Pattern};
+use racetrace_report::{diagram, html};
+use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -166,12 +167,13 @@ impl RunArgs {
             }
         }
         for p in &self.param {
-            let (k, v) = p.split_once('=').ok_or_else(|| {
-                Error::BadOption(format!("--param expects NAME=VALUE, got '{p}'"))
-            })?;
-            let v: usize = v.trim().parse().map_err(|_| Error::BadParam {
-                param: k.to_string(),
-                why: format!("'{v}' is not a non-negative integer"),
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| Error(format!("--param expects NAME=VALUE, got '{p}'")))?;
+            let v: usize = v.trim().parse().map_err(|_| {
+                Error(format!(
+                    "bad value for --{k}: '{v}' is not a non-negative integer"
+                ))
             })?;
             given.push((k.trim().to_string(), v));
         }
@@ -181,19 +183,21 @@ impl RunArgs {
         config.preemption_bound = self.preemption_bound;
         config.max_schedules = self.max_schedules;
         if let Some(s) = self.max_seconds {
-            if !(s > 0.0 && s.is_finite()) {
-                return Err(Error::BadOption(format!(
-                    "--max-seconds must be positive, got {s}"
-                )));
+            match std::time::Duration::try_from_secs_f64(s) {
+                Ok(d) if s > 0.0 => config.max_duration = Some(d),
+                _ => {
+                    return Err(Error(format!(
+                        "--max-seconds must be a positive number of seconds that fits a duration, got {s}"
+                    )));
+                }
             }
-            config.max_duration = Some(std::time::Duration::from_secs_f64(s));
         }
         if let Some(s) = self.seed {
             if !matches!(
                 backend,
                 Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
             ) {
-                return Err(Error::BadOption(format!(
+                return Err(Error(format!(
                     "--seed applies to shuttle-random, shuttle-pct and fuzz, not {backend}"
                 )));
             }
@@ -262,8 +266,8 @@ fn list(json: bool) -> Result<i32, Error> {
         println!("  params: {}", params.join(", "));
         for v in p.variants {
             let expect = match v.spec.expect {
-                racetrace::spec::Expect::Holds => "holds".to_string(),
-                racetrace::spec::Expect::Bug(b) => format!("bug: {b}"),
+                racetrace_patterns::spec::Expect::Holds => "holds".to_string(),
+                racetrace_patterns::spec::Expect::Bug(b) => format!("bug: {b}"),
             };
             println!("  {:<14} {:<22} {}", v.name, expect, v.summary);
         }
@@ -276,7 +280,10 @@ fn select(names: &[String]) -> Result<Vec<&'static Pattern>, Error> {
     if names.is_empty() {
         Ok(patterns::all().to_vec())
     } else {
-        names.iter().map(|n| patterns::find(n)).collect()
+        names
+            .iter()
+            .map(|n| patterns::find(n).map_err(Error::from))
+            .collect()
     }
 }
 
@@ -338,7 +345,7 @@ fn check(names: &[String], json: bool) -> Result<i32, Error> {
 fn report(names: &[String], out: &Path) -> Result<i32, Error> {
     let selected = select(names)?;
     // Fail on a bad directory now, not after minutes of exploring.
-    std::fs::create_dir_all(out).map_err(|e| Error::Io(format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| Error(format!("{}: {e}", out.display())))?;
     let start = Instant::now();
     let mut runs: Vec<html::Checked> = Vec::new();
     print_check_header();
@@ -365,7 +372,7 @@ fn report(names: &[String], out: &Path) -> Result<i32, Error> {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    std::fs::write(path, text).map_err(|e| Error::Io(format!("{}: {e}", path.display())))
+    std::fs::write(path, text).map_err(|e| Error(format!("{}: {e}", path.display())))
 }
 
 fn outcomes(args: &RunArgs) -> Result<i32, Error> {
@@ -397,7 +404,7 @@ fn explore(
 ) -> Result<i32, Error> {
     let mermaid_stdout = mermaid.as_deref() == Some(Path::new("-"));
     if mermaid_stdout && args.json {
-        return Err(Error::BadOption(
+        return Err(Error(
             "--mermaid - and --json both print to standard output".into(),
         ));
     }
@@ -467,12 +474,12 @@ fn explore(
 /// Refuse, before exploring, an output file whose directory does not exist.
 fn parent_dir_exists(path: &Path) -> Result<(), Error> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Io(format!(
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error(format!(
             "{}: directory {} does not exist",
             path.display(),
             dir.display()
         ))),
-        _ if path.is_dir() => Err(Error::Io(format!("{} is a directory", path.display()))),
+        _ if path.is_dir() => Err(Error(format!("{} is a directory", path.display()))),
         _ => Ok(()),
     }
 }
@@ -490,4 +497,35 @@ fn replay(path: &std::path::Path, json: bool) -> Result<i32, Error> {
         }
     }
     Ok(if r.reproduced { 0 } else { 1 })
+}
+
+/// Why a command could not run: one line for standard error (exit status 2).
+/// The libraries' errors are worded by field; here they gain the command
+/// line's words (flags, `racetrace list`).
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<racetrace::Error> for Error {
+    fn from(e: racetrace::Error) -> Error {
+        Error(e.to_string())
+    }
+}
+
+impl From<patterns::Error> for Error {
+    fn from(e: patterns::Error) -> Error {
+        use patterns::Error as P;
+        Error(match &e {
+            P::UnknownPattern(_) | P::UnknownVariant { .. } => {
+                format!("{e} (see `racetrace list`)")
+            }
+            P::BadParam { param, why } => format!("bad value for --{param}: {why}"),
+            _ => e.to_string(),
+        })
+    }
 }

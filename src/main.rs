@@ -9,7 +9,9 @@ use clap::error::ErrorKind;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // A worker process started by racetrace::process runs its role and exits.
+    // A worker process started by racetrace::process runs its role and
+    // exits; the built-in patterns' demo workers are registered first.
+    racetrace_patterns::fixtures::install();
     if let Some(code) = racetrace::process::worker_main() {
         std::process::exit(code);
     }

@@ -10,8 +10,8 @@
 //! (Debian: `apt-get install chromium`). `RACETRACE_CHROMIUM` names another
 //! binary. Every browser run is killed after [`BROWSER_TIMEOUT`].
 
-use racetrace::patterns;
-use racetrace::replay::TraceFile;
+use racetrace_patterns as patterns;
+use racetrace_patterns::replay::TraceFile;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

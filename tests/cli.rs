@@ -186,7 +186,7 @@ fn list_json_names_every_pattern_and_variant() {
     let o = racetrace(&["list", "--json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    for p in racetrace::patterns::all() {
+    for p in racetrace_patterns::all() {
         let entry = v
             .as_array()
             .unwrap()

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{Inc, counter_oracle, numeric_outcomes};
-use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::{self as patterns, Params};
 
 fn run(pattern: &str, variant: &str, threads: usize, ops: usize, config: &Config) -> Report {
     let p = patterns::find(pattern).unwrap();

@@ -13,9 +13,9 @@ use common::save_load_replay;
 mod locks;
 
 use locks::Verdict;
-use racetrace::patterns::{self, Pattern, Variant};
-use racetrace::replay::TraceFile;
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::replay::TraceFile;
+use racetrace_patterns::{self as patterns, Pattern, Variant};
 
 fn find(pattern: &str, variant: &str) -> (&'static Pattern, &'static Variant) {
     let p = patterns::find(pattern).unwrap();

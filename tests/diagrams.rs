@@ -5,11 +5,11 @@
 //! The deadlock is a two-lock program written here (the lock-order patterns
 //! live elsewhere), explored with `racetrace::explore`.
 
-use racetrace::diagram::{self, Link, LinkKind};
-use racetrace::patterns;
 use racetrace::sync::{Arc, Mutex};
 use racetrace::trace::{Access, BlockedThread, Deadlock, Event, Trace};
 use racetrace::{Backend, Config, thread};
+use racetrace_patterns as patterns;
+use racetrace_report::diagram::{self, Link, LinkKind};
 use std::path::PathBuf;
 
 fn lost_update() -> Trace {

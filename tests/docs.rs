@@ -95,7 +95,7 @@ fn every_pattern_and_variant_is_documented() {
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
-    for p in racetrace::patterns::all() {
+    for p in racetrace_patterns::all() {
         assert!(
             all.contains(&format!("{OPEN}{}-", p.name)),
             "no docs page quotes a snapshot of pattern '{}'",

@@ -11,8 +11,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{Inc, counter_oracle, mazurkiewicz_traces, numeric_outcomes};
-use racetrace::patterns::{self, Params};
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::{self as patterns, Params};
 
 fn run(pattern: &str, variant: &str, threads: usize, ops: usize, backend: Backend) -> Report {
     let p = patterns::find(pattern).unwrap();
@@ -156,7 +156,7 @@ fn a_dpor_witness_replays_from_its_file() {
     let params = p.params(&[]).unwrap();
     let r = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
     let w = r.first_violation().unwrap();
-    let f = racetrace::replay::TraceFile::from_witness(&r, w).unwrap();
+    let f = racetrace_patterns::replay::TraceFile::from_witness(&r, w).unwrap();
     let again = f.replay().unwrap();
     assert!(again.reproduced, "{:?}", again.difference);
 }

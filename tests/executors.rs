@@ -8,9 +8,9 @@ mod common;
 use common::save_load_replay;
 
 use racetrace::executor::{JobError, ThreadPool};
-use racetrace::patterns::{self, Params};
-use racetrace::replay::TraceFile;
 use racetrace::{Backend, Config};
+use racetrace_patterns::replay::TraceFile;
+use racetrace_patterns::{self as patterns, Params};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, mpsc};

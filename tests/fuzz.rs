@@ -2,8 +2,8 @@
 //! oracle of the counter's interleavings.
 
 use racetrace::config::{Backend, Config};
-use racetrace::patterns;
-use racetrace::replay::TraceFile;
+use racetrace_patterns as patterns;
+use racetrace_patterns::replay::TraceFile;
 use std::collections::BTreeSet;
 
 /// Every final count two threads × `ops` (load; store) can reach, by
@@ -51,7 +51,7 @@ fn counter(
 #[test]
 fn no_bytes_means_no_preemptions() {
     let (p, v, params) = counter("load-store", 2);
-    let r = racetrace::fuzz::run_schedule(p, v, &params, &[]).unwrap();
+    let r = racetrace_patterns::harness::run_schedule(p, v, &params, &[]).unwrap();
     assert_eq!(r.schedules, 1);
     assert_eq!(r.outcome_set(), ["4"]);
     assert_eq!(r.outcomes[0].witness.as_ref().unwrap().trace.preemptions, 0);
@@ -66,7 +66,7 @@ fn byte_schedules_reach_exactly_the_oracles_counts() {
         // points to place both workers' operations in any order.
         for code in 0..3usize.pow(len) {
             let bytes: Vec<u8> = (0..len).map(|i| (code / 3usize.pow(i) % 3) as u8).collect();
-            let r = racetrace::fuzz::run_schedule(p, v, &params, &bytes).unwrap();
+            let r = racetrace_patterns::harness::run_schedule(p, v, &params, &bytes).unwrap();
             seen.insert(r.outcomes[0].outcome.parse::<usize>().unwrap());
         }
         assert_eq!(seen, oracle(ops), "ops={ops}");
@@ -77,8 +77,8 @@ fn byte_schedules_reach_exactly_the_oracles_counts() {
 fn the_same_bytes_give_the_same_trace() {
     let (p, v, params) = counter("unsafe-cell", 2);
     let bytes = [7, 1, 200, 3, 9, 4, 4, 1, 0, 2, 5];
-    let a = racetrace::fuzz::run_schedule(p, v, &params, &bytes).unwrap();
-    let b = racetrace::fuzz::run_schedule(p, v, &params, &bytes).unwrap();
+    let a = racetrace_patterns::harness::run_schedule(p, v, &params, &bytes).unwrap();
+    let b = racetrace_patterns::harness::run_schedule(p, v, &params, &bytes).unwrap();
     let wa = a.outcomes[0].witness.as_ref().unwrap();
     let wb = b.outcomes[0].witness.as_ref().unwrap();
     assert_eq!(wa, wb);

@@ -86,8 +86,8 @@ fn queue_ops_corpus_covers_every_primitive_and_operation() {
 /// save-and-replay path of the target is exercised for each.
 #[test]
 fn schedule_corpus_reaches_every_seeded_bug() {
-    use racetrace::patterns;
-    use racetrace::spec::Expect;
+    use racetrace_patterns as patterns;
+    use racetrace_patterns::spec::Expect;
     let variants: Vec<_> = patterns::all()
         .iter()
         .flat_map(|p| p.variants.iter().map(move |v| (*p, v)))
@@ -95,10 +95,10 @@ fn schedule_corpus_reaches_every_seeded_bug() {
     let mut found = vec![false; variants.len()];
     for f in inputs("schedule") {
         let data = std::fs::read(&f).unwrap();
-        let Some(input) = racetrace::fuzz::decode(&data) else {
+        let Some(input) = racetrace_patterns::harness::decode(&data) else {
             continue;
         };
-        let r = racetrace::fuzz::run_schedule(
+        let r = racetrace_patterns::harness::run_schedule(
             input.pattern,
             input.variant,
             &input.params,
@@ -141,8 +141,8 @@ fn schedule_corpus_reaches_every_seeded_bug() {
 #[ignore = "writes fuzz/corpus; run by hand"]
 fn write_seed_corpus() {
     use racetrace::config::{Backend, Config};
-    use racetrace::patterns;
-    use racetrace::replay::TraceFile;
+    use racetrace_patterns as patterns;
+    use racetrace_patterns::replay::TraceFile;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     for t in ["schedule", "trace_file"] {
         let _ = std::fs::remove_dir_all(root.join(t));
@@ -168,7 +168,7 @@ fn write_seed_corpus() {
             for k in 0..2000 {
                 let len = if k == 0 { 0 } else { (next() % 48) as usize };
                 let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-                let r = racetrace::fuzz::run_schedule(p, v, &params, &bytes).unwrap();
+                let r = racetrace_patterns::harness::run_schedule(p, v, &params, &bytes).unwrap();
                 let violation = r.violations().next().is_some();
                 let slot = if violation { &mut bad } else { &mut good };
                 if *slot < 2 {

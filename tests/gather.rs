@@ -5,8 +5,8 @@
 //! error semantics on tokio with proptest-chosen shapes.
 
 use proptest::prelude::*;
-use racetrace::patterns::{self, gather};
 use racetrace::{Backend, Config};
+use racetrace_patterns::{self as patterns, gather};
 use std::collections::BTreeSet;
 
 // ---- the oracle ---------------------------------------------------------------

@@ -2,9 +2,9 @@
 //! out)` naming who waits on what, and leaves no process behind. Alone in
 //! its test binary so that "no child of this process is left" is exact.
 
-use racetrace::patterns;
 use racetrace::process::live_workers;
 use racetrace::{Backend, Config};
+use racetrace_patterns as patterns;
 use std::time::{Duration, Instant};
 
 /// Children of this process still in the process table (zombies included).

@@ -7,12 +7,11 @@ mod common;
 
 use common::save_load_replay;
 
-use racetrace::patterns::{self, Params};
-use racetrace::process::{
-    Process, ProcessError, ProcessPool, ProcessQueue, compute, live_workers, message,
-};
-use racetrace::replay::TraceFile;
+use racetrace::process::{Process, ProcessError, ProcessPool, ProcessQueue, live_workers};
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::fixtures::{self, compute, message};
+use racetrace_patterns::replay::TraceFile;
+use racetrace_patterns::{self as patterns, Params};
 use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -20,6 +19,8 @@ use std::time::Duration;
 /// Run `f` on a thread and fail the test if it takes longer than `secs`:
 /// every real-process test is bounded in time.
 fn bounded<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    // The demo workers and tasks, and the racetrace binary to start them from.
+    fixtures::install();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());

@@ -6,8 +6,8 @@ mod common;
 use common::{Inc, counter_oracle, numeric_outcomes};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, FileFailurePersistence};
-use racetrace::patterns;
 use racetrace::{Backend, Config};
+use racetrace_patterns as patterns;
 
 fn config_strategy() -> impl Strategy<Value = (usize, usize, &'static str, &'static str, Backend)> {
     let shape = prop_oneof![

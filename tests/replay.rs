@@ -4,9 +4,10 @@ mod common;
 
 use common::save_load_replay;
 
-use racetrace::patterns;
-use racetrace::replay::TraceFile;
-use racetrace::{Backend, Config, Error};
+use racetrace::{Backend, Config};
+use racetrace_patterns as patterns;
+use racetrace_patterns::Error;
+use racetrace_patterns::replay::TraceFile;
 
 fn saved(pattern: &str, variant: &str, config: &Config) -> TraceFile {
     let p = patterns::find(pattern).unwrap();

@@ -2,8 +2,8 @@
 //! the files they write, the replay commands the report shows, bad paths.
 //! (The page in a real browser: tests/browser.rs.)
 
-use racetrace::diagram;
-use racetrace::replay::TraceFile;
+use racetrace_patterns::replay::TraceFile;
+use racetrace_report::diagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

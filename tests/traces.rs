@@ -9,8 +9,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use racetrace::patterns::{self, Pattern};
 use racetrace::{Backend, Config, Report};
+use racetrace_patterns::{self as patterns, Pattern};
 
 /// Explore under `backend` with the bounds of the variant's own job on it, if
 /// it has one (a variant too large to explore completely says so there).

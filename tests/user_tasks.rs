@@ -70,9 +70,14 @@ fn main() {
         process::register_task("collatz-steps", collatz_steps),
         Err(ProcessError::AlreadyRegistered("collatz-steps".into()))
     );
+    // The library's own worker (the pool's) cannot be shadowed either.
     assert_eq!(
-        process::register_task("compute", collatz_steps),
-        Err(ProcessError::AlreadyRegistered("compute".into()))
+        process::register_worker(process::Worker {
+            name: "pool-worker",
+            help: "an impostor",
+            run: |_| Ok(()),
+        }),
+        Err(ProcessError::AlreadyRegistered("pool-worker".into()))
     );
     println!("ok");
 

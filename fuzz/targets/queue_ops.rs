@@ -1,7 +1,7 @@
 // The `queue_ops` target's logic, shared by `fuzz/fuzz_targets/queue_ops.rs`
 // and `tests/fuzz_corpus.rs` (included with `include!`, so one copy).
 //
-// racetrace's own `Queue` (src/sync/queue.rs) and `Channel`
+// racetrace's own `Queue` (crates/racetrace/src/sync/queue.rs) and `Channel`
 // (src/sync/channel.rs) against a plain `VecDeque` model, single-threaded,
 // outside any execution (so the queue runs on std's mutex and the channel on
 // crossbeam). A blocking `put`/`send` or `get`/`recv` is issued only when the

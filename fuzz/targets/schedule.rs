@@ -1,22 +1,22 @@
 // The `schedule` target's logic, shared by `fuzz/fuzz_targets/schedule.rs`
 // and `tests/fuzz_corpus.rs` (included with `include!`, so one copy).
 //
-// Input: decoded by `racetrace::fuzz::decode` — byte 0 picks a variant of a
+// Input: decoded by `racetrace_patterns::harness::decode` — byte 0 picks a variant of a
 // registered pattern, one byte per declared parameter picks a small value,
-// the rest drive the byte scheduler (`racetrace::fuzz`). A correct variant
+// the rest drive the byte scheduler (`racetrace::strategy::ByteScheduler`). A correct variant
 // that breaks its spec panics (a crash); every schedule, allowed or not, must
 // save to a trace file, read back equal, and replay to the identical trace.
 
 /// Run one input.
 pub fn run(data: &[u8]) {
-    use racetrace::replay::TraceFile;
-    use racetrace::spec::Expect;
+    use racetrace_patterns::replay::TraceFile;
+    use racetrace_patterns::spec::Expect;
 
-    let Some(input) = racetrace::fuzz::decode(data) else {
+    let Some(input) = racetrace_patterns::harness::decode(data) else {
         return;
     };
     let (pattern, variant, params) = (input.pattern, input.variant, &input.params);
-    let report = racetrace::fuzz::run_schedule(pattern, variant, params, input.schedule)
+    let report = racetrace_patterns::harness::run_schedule(pattern, variant, params, input.schedule)
         .expect("the schedule runs");
     assert_eq!(report.schedules, 1, "exactly one schedule from one input");
     assert_eq!(report.outcomes.len(), 1, "one schedule, one outcome");

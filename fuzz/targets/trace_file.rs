@@ -11,7 +11,7 @@
 
 /// Run one input.
 pub fn run(data: &[u8]) {
-    let Ok(file) = racetrace::replay::TraceFile::parse(data) else {
+    let Ok(file) = racetrace_patterns::replay::TraceFile::parse(data) else {
         return;
     };
     if cheap(&file) {
@@ -21,7 +21,7 @@ pub fn run(data: &[u8]) {
 
 /// Whether replaying `file` takes little time: parameters summing to at most
 /// 8, and for loom at most the 500th execution.
-fn cheap(file: &racetrace::replay::TraceFile) -> bool {
+fn cheap(file: &racetrace_patterns::replay::TraceFile) -> bool {
     let size: usize = file.params.0.values().sum();
     let loom_ok = match file.schedule.strip_prefix("loom/") {
         Some(n) => n.parse::<u64>().is_ok_and(|n| n <= 500),

@@ -175,9 +175,9 @@ pub fn mazurkiewicz_traces(threads: usize, ops: usize) -> usize {
 pub fn save_load_replay(
     dir: &std::path::Path,
     name: &str,
-    file: &racetrace::replay::TraceFile,
-) -> racetrace::replay::Replayed {
-    use racetrace::replay::TraceFile;
+    file: &racetrace_patterns::replay::TraceFile,
+) -> racetrace_patterns::replay::Replayed {
+    use racetrace_patterns::replay::TraceFile;
     let path = dir.join(format!("{name}.json"));
     file.save(&path).unwrap();
     let back = TraceFile::load(&path).unwrap();

@@ -1,0 +1,353 @@
+//! What to explore with: the backend and its bounds. One documented struct;
+//! every field has an environment variable, named by a `pub const`.
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Environment variable for [`Config::backend`].
+pub const ENV_BACKEND: &str = "RACETRACE_BACKEND";
+/// Environment variable for [`Config::max_schedules`].
+pub const ENV_MAX_SCHEDULES: &str = "RACETRACE_MAX_SCHEDULES";
+/// Environment variable for [`Config::max_duration`], in seconds.
+pub const ENV_MAX_SECONDS: &str = "RACETRACE_MAX_SECONDS";
+/// Environment variable for [`Config::preemption_bound`].
+pub const ENV_PREEMPTION_BOUND: &str = "RACETRACE_PREEMPTION_BOUND";
+/// Environment variable for [`Config::seed`].
+pub const ENV_SEED: &str = "RACETRACE_SEED";
+/// Environment variable for [`Config::replay`]: a schedule token such as
+/// `loom/17` or `shuttle/0.1.1.2`, printed with every failure.
+pub const ENV_REPLAY: &str = "RACETRACE_REPLAY";
+
+/// The most threads loom models, `main` included (loom's `MAX_THREADS`).
+pub const LOOM_MAX_THREADS: usize = 5;
+
+/// How a pattern is run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// Real OS threads (std), run repeatedly: stress testing.
+    Real,
+    /// loom: exhaustive (dynamic partial-order reduction), optional preemption bound.
+    Loom,
+    /// shuttle's depth-first search: exhaustive, no reduction.
+    ShuttleDfs,
+    /// shuttle's random scheduler: seeded, a given number of schedules.
+    ShuttleRandom,
+    /// shuttle's PCT scheduler (probabilistic concurrency testing): seeded.
+    ShuttlePct,
+    /// racetrace's source-DPOR with sleep sets over shuttle's runtime:
+    /// exhaustive, visiting each distinct interleaving about once.
+    Dpor,
+    /// The schedule fuzzer: each schedule's choices come from a byte string
+    /// (see [`crate::strategy::bytes`]); here drawn from a seeded PRNG, under
+    /// `cargo fuzz` chosen by libFuzzer's coverage feedback.
+    Fuzz,
+}
+
+impl Backend {
+    /// Every backend.
+    pub const ALL: [Backend; 7] = [
+        Backend::Real,
+        Backend::Loom,
+        Backend::ShuttleDfs,
+        Backend::ShuttleRandom,
+        Backend::ShuttlePct,
+        Backend::Dpor,
+        Backend::Fuzz,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Real => "real",
+            Backend::Loom => "loom",
+            Backend::ShuttleDfs => "shuttle-dfs",
+            Backend::ShuttleRandom => "shuttle-random",
+            Backend::ShuttlePct => "shuttle-pct",
+            Backend::Dpor => "dpor",
+            Backend::Fuzz => "fuzz",
+        }
+    }
+
+    /// Does this backend visit every schedule when it is not bounded?
+    pub fn exhaustive(self) -> bool {
+        matches!(self, Backend::Loom | Backend::ShuttleDfs | Backend::Dpor)
+    }
+
+    /// Does this backend run on shuttle's runtime?
+    pub fn on_shuttle(self) -> bool {
+        matches!(
+            self,
+            Backend::ShuttleDfs
+                | Backend::ShuttleRandom
+                | Backend::ShuttlePct
+                | Backend::Dpor
+                | Backend::Fuzz
+        )
+    }
+
+    /// Can a schedule found by this backend be replayed exactly?
+    pub fn replayable(self) -> bool {
+        self != Backend::Real
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Backend::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| Error::UnknownBackend(s.to_string()))
+    }
+}
+
+/// Exactly one schedule, to run again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayToken {
+    /// loom explores deterministically: the n-th execution (1-based) of the
+    /// same model with the same preemption bound.
+    Loom(u64),
+    /// shuttle: the scheduling decisions, task by task.
+    Shuttle(Vec<Step>),
+}
+
+/// One shuttle scheduling decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The task that ran.
+    Task(usize),
+    /// A random value handed to the program.
+    Random(u64),
+}
+
+impl fmt::Display for ReplayToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayToken::Loom(n) => write!(f, "loom/{n}"),
+            ReplayToken::Shuttle(steps) => {
+                f.write_str("shuttle/")?;
+                for (i, s) in steps.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    match s {
+                        Step::Task(t) => write!(f, "{t}")?,
+                        Step::Random(r) => write!(f, "r{r}")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl FromStr for ReplayToken {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad =
+            |why: &str| Error::BadOption(format!("bad schedule token '{}': {why}", truncate(s)));
+        let (kind, rest) = s
+            .split_once('/')
+            .ok_or_else(|| bad("expected loom/N or shuttle/STEPS"))?;
+        match kind {
+            "loom" => {
+                let n: u64 = rest
+                    .parse()
+                    .map_err(|_| bad("expected an execution number"))?;
+                if n == 0 {
+                    return Err(bad("executions are numbered from 1"));
+                }
+                Ok(ReplayToken::Loom(n))
+            }
+            "shuttle" => {
+                let mut steps = Vec::new();
+                if !rest.is_empty() {
+                    for part in rest.split('.') {
+                        let step = if let Some(r) = part.strip_prefix('r') {
+                            Step::Random(r.parse().map_err(|_| bad("bad random step"))?)
+                        } else {
+                            let t: usize = part.parse().map_err(|_| bad("bad task id"))?;
+                            if t > 1_000_000 {
+                                return Err(bad("task id out of range"));
+                            }
+                            Step::Task(t)
+                        };
+                        steps.push(step);
+                    }
+                }
+                Ok(ReplayToken::Shuttle(steps))
+            }
+            _ => Err(bad("expected loom/N or shuttle/STEPS")),
+        }
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// How to explore. Build it with [`Config::new`] and the `with_*` methods, or
+/// from the environment with [`Config::from_env`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// The backend. Defaults to `RACETRACE_BACKEND`, else `loom`.
+    pub backend: Backend,
+    /// Stop after this many schedules. For `shuttle-random`, `shuttle-pct`,
+    /// `fuzz` and `real` this is the number to run (default 1000); for the exhaustive
+    /// backends, a bound (default none). Defaults to `RACETRACE_MAX_SCHEDULES`.
+    pub max_schedules: Option<u64>,
+    /// Stop after this long (checked before each schedule, so loom's
+    /// `checkpoint_interval` does not delay it). Defaults to `RACETRACE_MAX_SECONDS`.
+    pub max_duration: Option<Duration>,
+    /// loom and dpor: at most this many preemptions per execution. Defaults to
+    /// `RACETRACE_PREEMPTION_BOUND`.
+    pub preemption_bound: Option<usize>,
+    /// Seed of the random, PCT and fuzz schedulers. Defaults to `RACETRACE_SEED`, else 0.
+    pub seed: u64,
+    /// Depth of the PCT scheduler (bugs of depth d are found with probability
+    /// at least 1/(n·k^(d-1))). Default 3.
+    pub pct_depth: usize,
+    /// Stop at the first forbidden outcome.
+    pub stop_at_first_violation: bool,
+    /// Real threads only: a run still unfinished after this long is reported
+    /// as `deadlock (timed out)`. Default 5 s.
+    pub real_timeout: Duration,
+    /// Run only this schedule. Defaults to `RACETRACE_REPLAY`.
+    pub replay: Option<ReplayToken>,
+    /// Print a progress line on stderr about once a second (the CLI turns
+    /// this on when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Schedules run by the sampling backends when no count is given.
+pub const DEFAULT_SAMPLES: u64 = 1000;
+
+/// Operations one execution may record before it is stopped with the outcome
+/// `step limit`: no correct pattern here comes near it, so reaching it means
+/// the threads kept running without finishing (a livelock, or a spin loop
+/// waiting for something that never happens). Lower than loom's branch limit
+/// and shuttle's step bound, so racetrace stops the execution before they do.
+pub const MAX_STEPS: usize = 2000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new(Backend::Loom)
+    }
+}
+
+impl Config {
+    /// A configuration for `backend` with default bounds (no environment).
+    pub fn new(backend: Backend) -> Config {
+        Config {
+            backend,
+            max_schedules: None,
+            max_duration: None,
+            preemption_bound: None,
+            seed: 0,
+            pct_depth: 3,
+            stop_at_first_violation: false,
+            real_timeout: Duration::from_secs(5),
+            replay: None,
+            progress: false,
+        }
+    }
+
+    /// The default configuration, overridden by the `RACETRACE_*` variables.
+    pub fn from_env() -> Result<Config, Error> {
+        fn var<T: FromStr>(name: &'static str) -> Result<Option<T>, Error> {
+            match std::env::var(name) {
+                Ok(v) => v.trim().parse().map(Some).map_err(|_| Error::BadEnv {
+                    var: name,
+                    value: v,
+                }),
+                Err(_) => Ok(None),
+            }
+        }
+        let mut c = Config::default();
+        if let Ok(b) = std::env::var(ENV_BACKEND) {
+            c.backend = b.parse().map_err(|_| Error::BadEnv {
+                var: ENV_BACKEND,
+                value: b,
+            })?;
+        }
+        c.max_schedules = var(ENV_MAX_SCHEDULES)?;
+        c.max_duration = var::<f64>(ENV_MAX_SECONDS)?.map(Duration::from_secs_f64);
+        c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
+        c.seed = var(ENV_SEED)?.unwrap_or(0);
+        if let Ok(r) = std::env::var(ENV_REPLAY) {
+            c.replay = Some(r.parse().map_err(|_| Error::BadEnv {
+                var: ENV_REPLAY,
+                value: r,
+            })?);
+        }
+        Ok(c)
+    }
+
+    /// Set the backend.
+    pub fn with_backend(mut self, b: Backend) -> Self {
+        self.backend = b;
+        self
+    }
+    /// Set [`Config::max_schedules`].
+    pub fn with_max_schedules(mut self, n: u64) -> Self {
+        self.max_schedules = Some(n);
+        self
+    }
+    /// Set [`Config::preemption_bound`].
+    pub fn with_preemption_bound(mut self, k: usize) -> Self {
+        self.preemption_bound = Some(k);
+        self
+    }
+    /// Set [`Config::seed`].
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Set [`Config::stop_at_first_violation`].
+    pub fn stop_at_first_violation(mut self) -> Self {
+        self.stop_at_first_violation = true;
+        self
+    }
+
+    /// Check that the options fit the backend.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.preemption_bound.is_some() && !matches!(self.backend, Backend::Loom | Backend::Dpor)
+        {
+            return Err(Error::BadOption(format!(
+                "--preemption-bound applies to the loom and dpor backends only, not {}",
+                self.backend
+            )));
+        }
+        if self.max_schedules == Some(0) {
+            return Err(Error::BadOption(
+                "--max-schedules must be at least 1".into(),
+            ));
+        }
+        if self.pct_depth == 0 {
+            return Err(Error::BadOption("the PCT depth must be at least 1".into()));
+        }
+        match (&self.replay, self.backend) {
+            (None, _) => Ok(()),
+            (Some(ReplayToken::Loom(_)), Backend::Loom) => Ok(()),
+            (Some(ReplayToken::Shuttle(_)), b) if b.on_shuttle() => Ok(()),
+            (Some(t), b) => Err(Error::BadOption(format!(
+                "schedule '{t}' cannot be replayed on backend {b}"
+            ))),
+        }
+    }
+}

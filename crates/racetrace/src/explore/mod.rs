@@ -1,0 +1,130 @@
+//! The explorer: run a program under a backend, schedule after schedule, and
+//! return a [`Report`] — every distinct outcome, how many schedules reached it,
+//! whether the spec allows it, and a witness trace for each (the one with the
+//! fewest preemptions seen).
+
+mod loom;
+mod program;
+mod real;
+mod report;
+mod shuttle;
+mod tally;
+
+pub use program::{Body, Judge, STEP_LIMIT};
+pub use report::{OutcomeRow, Report, Witness};
+
+use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken};
+use crate::rt::{self, Execution};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tally::{Shared, Tally, lock};
+
+/// Explore `body` under `config`; `judge` says which outcomes are allowed.
+pub fn run(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    run_with(label, body, judge, config, None)
+}
+
+/// As [`run`]; a shuttle backend uses `scheduler` (wrapped in the
+/// recorder) instead of its own, when one is given.
+pub fn run_with(
+    label: String,
+    body: Body,
+    judge: Judge,
+    config: &Config,
+    scheduler: Option<Box<dyn ::shuttle::scheduler::Scheduler>>,
+) -> Report {
+    rt::install_panic_hook();
+    let _quiet = rt::panics::Quiet::new();
+    let sampling = matches!(
+        config.backend,
+        Backend::Real | Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
+    );
+    let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
+    let only = match &config.replay {
+        Some(ReplayToken::Loom(k)) => Some(*k),
+        Some(ReplayToken::Shuttle(_)) => Some(1),
+        None => None,
+    };
+    let start = Instant::now();
+    let acc: Shared = Arc::new(Mutex::new(Tally {
+        progress: config.progress.then(Instant::now),
+        pruned: 0,
+        label: label.clone(),
+        backend: config.backend,
+        judge,
+        index: 0,
+        rows: BTreeMap::new(),
+        current: None,
+        pending_failure: None,
+        stop: None,
+        limit: if sampling {
+            Some(samples)
+        } else {
+            config.max_schedules
+        },
+        deadline: config.max_duration.map(|d| start + d),
+        stop_first: config.stop_at_first_violation,
+        only,
+    }));
+    let engine_error = match config.backend {
+        Backend::Real => real::run_real(&acc, &body, config),
+        Backend::Loom => loom::run_loom(&acc, &body, config),
+        _ => shuttle::run_shuttle(&acc, &body, config, scheduler),
+    };
+    Execution::leave();
+    let mut a = lock(&acc);
+    if config.progress && start.elapsed() >= Duration::from_secs(1) {
+        eprintln!();
+    }
+    let mut bound = a.stop.clone();
+    if sampling
+        && bound
+            .as_deref()
+            .is_none_or(|b| b.starts_with("stopped at ") && b.ends_with(" schedules"))
+    {
+        bound = Some(format!("sampled {} schedules", a.index));
+    }
+    if let Some(e) = engine_error {
+        bound = Some(format!("the backend stopped: {e}"));
+    }
+    let complete = config.backend.exhaustive() && bound.is_none() && config.replay.is_none();
+    let mut outcomes: Vec<OutcomeRow> = std::mem::take(&mut a.rows)
+        .into_iter()
+        .map(|(outcome, r)| OutcomeRow {
+            outcome,
+            schedules: r.schedules,
+            allowed: r.allowed,
+            verdict: r.verdict,
+            witness: r.best.map(|(_, w)| w),
+        })
+        .collect();
+    outcomes.sort_by_key(|r| outcome_key(&r.outcome));
+    Report {
+        label,
+        pattern: None,
+        variant: None,
+        params: BTreeMap::new(),
+        backend: config.backend,
+        preemption_bound: config.preemption_bound,
+        seed: matches!(
+            config.backend,
+            Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
+        )
+        .then_some(config.seed),
+        schedules: a.index,
+        pruned: a.pruned,
+        complete,
+        bound,
+        outcomes,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Numbers first, in numeric order; then everything else alphabetically.
+fn outcome_key(s: &str) -> (u8, i128, String) {
+    match s.parse::<i128>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, s.to_string()),
+    }
+}

@@ -1,0 +1,170 @@
+//! What an exploration returns: [`Report`], its [`OutcomeRow`]s and their [`Witness`]es.
+
+use crate::config::Backend;
+use crate::trace::Trace;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One distinct outcome of an exploration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeRow {
+    /// The outcome (`3`, `deadlock`, `data-race`, `panic: …`).
+    pub outcome: String,
+    /// How many schedules ended with it.
+    pub schedules: u64,
+    /// Whether the spec allows it.
+    pub allowed: bool,
+    /// The spec's words for it.
+    pub verdict: String,
+    /// The witness with the fewest preemptions seen.
+    pub witness: Option<Witness>,
+}
+
+/// A schedule that reaches an outcome, with its trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Witness {
+    /// Which schedule of the exploration it was (1-based).
+    pub schedule: u64,
+    /// How to run exactly this schedule again (`loom/17`, `shuttle/0.1.1.2`).
+    pub replay: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub trace: Trace,
+}
+
+/// The result of exploring one program under one backend.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// What was explored (`unsafe-counter/load-store · threads=2 ops=2`).
+    pub label: String,
+    /// The pattern, for the built-in patterns.
+    pub pattern: Option<String>,
+    /// The variant, for the built-in patterns.
+    pub variant: Option<String>,
+    /// The parameters, for the built-in patterns.
+    pub params: BTreeMap<String, usize>,
+    /// The backend.
+    pub backend: Backend,
+    /// loom's preemption bound, when one was set.
+    pub preemption_bound: Option<usize>,
+    /// The seed, for the seeded backends.
+    pub seed: Option<u64>,
+    /// Schedules explored.
+    pub schedules: u64,
+    /// `dpor` only: executions cut short because every runnable thread was in
+    /// the sleep set (an ordering already covered); not counted in `schedules`.
+    #[serde(default)]
+    pub pruned: u64,
+    /// True when every schedule (within the preemption bound, if any) was
+    /// explored.
+    pub complete: bool,
+    /// Why exploration stopped short, or how it was sampled.
+    pub bound: Option<String>,
+    /// Every distinct outcome, numbers first in numeric order.
+    pub outcomes: Vec<OutcomeRow>,
+    /// Wall-clock time of the exploration (not deterministic; never in snapshots).
+    #[serde(with = "secs")]
+    pub elapsed: Duration,
+}
+
+mod secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_secs_f64(f64::deserialize(d)?.max(0.0)))
+    }
+}
+
+impl Report {
+    /// The outcomes the spec forbids.
+    pub fn violations(&self) -> impl Iterator<Item = &OutcomeRow> {
+        self.outcomes.iter().filter(|r| !r.allowed)
+    }
+
+    /// The outcome strings reached, in table order.
+    pub fn outcome_set(&self) -> Vec<&str> {
+        self.outcomes.iter().map(|r| r.outcome.as_str()).collect()
+    }
+
+    /// The row of one outcome.
+    pub fn row(&self, outcome: &str) -> Option<&OutcomeRow> {
+        self.outcomes.iter().find(|r| r.outcome == outcome)
+    }
+
+    /// The first forbidden outcome's witness, if any.
+    pub fn first_violation(&self) -> Option<&Witness> {
+        self.violations().find_map(|r| r.witness.as_ref())
+    }
+
+    /// Panic with the rendered witness of the first violation, and how to
+    /// replay it, if there is one. For use in `#[test]`s.
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        if let Some(w) = self.first_violation() {
+            let replay = match &w.replay {
+                Some(t) => format!(
+                    "\nreplay this schedule alone with {}={} (same backend and bounds)",
+                    crate::config::ENV_REPLAY,
+                    t
+                ),
+                None => String::new(),
+            };
+            panic!(
+                "racetrace: forbidden outcome '{}' under {} after {} schedules\n{}{}",
+                w.trace.outcome,
+                self.backend,
+                self.schedules,
+                w.trace.render(),
+                replay
+            );
+        }
+    }
+
+    /// The outcome table as text.
+    pub fn render_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "{} · {}", self.label, self.backend_desc());
+        let _ = writeln!(out, "{} schedules, {}", self.schedules, self.completeness());
+        let w = self
+            .outcomes
+            .iter()
+            .map(|r| r.outcome.chars().count())
+            .max()
+            .unwrap_or(7)
+            .max(7);
+        let _ = writeln!(out, " {:<w$} | {:>9} | verdict", "outcome", "schedules");
+        for r in &self.outcomes {
+            let tag = if r.allowed { "allowed" } else { "FORBIDDEN" };
+            let _ = writeln!(
+                out,
+                " {:<w$} | {:>9} | {}: {}",
+                r.outcome, r.schedules, tag, r.verdict
+            );
+        }
+        out
+    }
+
+    /// `loom (preemption bound 2)`, `shuttle-pct (seed 0)`, …
+    pub fn backend_desc(&self) -> String {
+        match (self.preemption_bound, self.seed) {
+            (Some(k), _) => format!("{} (preemption bound {k})", self.backend),
+            (None, Some(s)) => format!("{} (seed {s})", self.backend),
+            _ => self.backend.to_string(),
+        }
+    }
+
+    /// `complete`, `complete within preemption bound 1`, `bounded: …`.
+    pub fn completeness(&self) -> String {
+        match (self.complete, self.preemption_bound, &self.bound) {
+            (true, Some(k), _) => format!("complete within preemption bound {k}"),
+            (true, None, _) => "complete".to_string(),
+            (false, _, Some(b)) => format!("not exhaustive: {b}"),
+            (false, _, None) => "not exhaustive".to_string(),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The shuttle engines (DFS, random, PCT, fuzz, dpor, replay), through the recorder.
+
+use super::program::Body;
+use super::tally::{Shared, lock};
+use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken, Step};
+use crate::rt::{self, Kind};
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Wraps any shuttle scheduler: records each decision (for replay), ends an
+/// abandoned execution at its next scheduling point, and absorbs each finished
+/// execution into the report.
+struct Recording {
+    inner: Rc<RefCell<Box<dyn shuttle::scheduler::Scheduler>>>,
+    acc: Shared,
+    steps: Vec<Step>,
+    started: bool,
+}
+
+impl shuttle::scheduler::Scheduler for Recording {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        let mut a = lock(&self.acc);
+        if self.started || a.current.is_some() {
+            let token = ReplayToken::Shuttle(std::mem::take(&mut self.steps));
+            a.finish_current(Some(token));
+        }
+        self.started = true;
+        self.steps.clear();
+        if a.should_stop() {
+            return None;
+        }
+        drop(a);
+        self.inner.borrow_mut().new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        if lock(&self.acc)
+            .current
+            .as_ref()
+            .is_some_and(|e| e.is_abandoned())
+        {
+            return None;
+        }
+        let t = self
+            .inner
+            .borrow_mut()
+            .next_task(runnable, current, is_yielding)?;
+        self.steps.push(Step::Task(usize::from(t)));
+        Some(t)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let v = self.inner.borrow_mut().next_u64();
+        self.steps.push(Step::Random(v));
+        v
+    }
+}
+
+/// Follows recorded decisions; stops the execution where they run out or no
+/// longer fit.
+struct Replay {
+    steps: Vec<Step>,
+    pos: usize,
+    started: bool,
+}
+
+impl shuttle::scheduler::Scheduler for Replay {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        if self.started {
+            return None;
+        }
+        self.started = true;
+        Some(shuttle::scheduler::Schedule::new(0))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        _current: Option<shuttle::scheduler::TaskId>,
+        _is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        match self.steps.get(self.pos) {
+            Some(Step::Task(t)) if runnable.iter().any(|r| usize::from(r.id()) == *t) => {
+                self.pos += 1;
+                Some((*t).into())
+            }
+            _ => None,
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        match self.steps.get(self.pos) {
+            Some(Step::Random(v)) => {
+                self.pos += 1;
+                *v
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The `dpor` scheduler's view of the running execution.
+struct PendingOps(Shared);
+
+impl crate::strategy::dpor::Pending for PendingOps {
+    fn execution(&self) -> Option<Arc<rt::Execution>> {
+        lock(&self.0).current.clone()
+    }
+}
+
+pub(super) fn run_shuttle(
+    acc: &Shared,
+    body: &Body,
+    config: &Config,
+    custom: Option<Box<dyn shuttle::scheduler::Scheduler>>,
+) -> Option<String> {
+    use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+    let n = config.max_schedules.unwrap_or(DEFAULT_SAMPLES) as usize;
+    let inner: Box<dyn Scheduler> = match (custom, &config.replay, config.backend) {
+        (Some(s), _, _) => s,
+        (None, Some(ReplayToken::Shuttle(steps)), _) => Box::new(Replay {
+            steps: steps.clone(),
+            pos: 0,
+            started: false,
+        }),
+        (None, _, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
+        (None, _, Backend::Dpor) => Box::new(crate::strategy::dpor::Dpor::new(
+            Arc::new(PendingOps(acc.clone())),
+            config.preemption_bound,
+        )),
+        (None, _, Backend::ShuttleRandom) => {
+            Box::new(RandomScheduler::new_from_seed(config.seed, n))
+        }
+        (None, _, Backend::Fuzz) => Box::new(crate::strategy::ByteScheduler::seeded(config.seed)),
+        (None, _, _) => Box::new(PctScheduler::new_from_seed(
+            config.seed,
+            config.pct_depth,
+            n,
+        )),
+    };
+    let inner = Rc::new(RefCell::new(inner));
+    let mut shuttle_config = shuttle::Config::new();
+    shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+    let result = shuttle_loop(
+        acc,
+        body,
+        &inner,
+        &shuttle_config,
+        config.backend == Backend::Dpor,
+    );
+    if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
+        // shuttle's RandomScheduler prints a "failing seed" message when it is
+        // dropped before its last iteration; racetrace stops early on its own
+        // bounds and reports the schedule itself, so let it finish quietly.
+        while inner.borrow_mut().new_execution().is_some() {}
+    }
+    result
+}
+
+fn shuttle_loop(
+    acc: &Shared,
+    body: &Body,
+    inner: &Rc<RefCell<Box<dyn shuttle::scheduler::Scheduler>>>,
+    shuttle_config: &shuttle::Config,
+    dpor: bool,
+) -> Option<String> {
+    let mut last_error = None;
+    loop {
+        let sched = Recording {
+            inner: inner.clone(),
+            acc: acc.clone(),
+            steps: Vec::new(),
+            started: false,
+        };
+        let a2 = acc.clone();
+        let b2 = body.clone();
+        let runner = shuttle::Runner::new(sched, shuttle_config.clone());
+        let result = catch_unwind(AssertUnwindSafe(move || {
+            runner.run(move || {
+                let exec = lock(&a2).begin(Kind::Shuttle);
+                if dpor {
+                    exec.dpor.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                exec.enter(0);
+                let b = b2.clone();
+                if let Some(r) = crate::thread::run_thread(exec.clone(), 0, move || b()) {
+                    exec.set_result(r);
+                }
+            })
+        }));
+        match result {
+            Ok(_) => return last_error,
+            Err(p) => {
+                // shuttle failed the execution itself (a deadlock racetrace did
+                // not see first, a step bound, …): record it and carry on with
+                // the same scheduler, which continues where it stopped.
+                let msg = rt::panics::message(p.as_ref());
+                let mut a = lock(acc);
+                if a.current.is_none() {
+                    // The scheduler failed between executions (PCT asserts
+                    // that the first one had a choice to make): running it
+                    // again would fail again, for ever.
+                    return Some(msg.lines().next().unwrap_or("").to_string());
+                }
+                a.pending_failure = Some(msg.clone());
+                a.finish_current(None);
+                if a.should_stop() {
+                    return last_error;
+                }
+                if last_error.is_none() && !msg.starts_with("deadlock") {
+                    last_error = Some(msg.lines().next().unwrap_or("").to_string());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The tally the engines share: each finished execution absorbed into its outcome's row.
+
+use super::program::{Judge, STEP_LIMIT};
+use super::report::Witness;
+use crate::config::{Backend, ReplayToken};
+use crate::rt::{Execution, Kind, Special};
+use crate::trace::{Trace, mark_preemptions};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub(super) struct RowTally {
+    pub(super) schedules: u64,
+    pub(super) allowed: bool,
+    pub(super) verdict: String,
+    pub(super) best: Option<(usize, Witness)>,
+}
+
+/// Everything the drivers share while exploring.
+pub(super) struct Tally {
+    /// When the last progress line was printed, if progress is on.
+    pub(super) progress: Option<Instant>,
+    pub(super) pruned: u64,
+    pub(super) label: String,
+    pub(super) backend: Backend,
+    pub(super) judge: Judge,
+    pub(super) index: u64,
+    pub(super) rows: BTreeMap<String, RowTally>,
+    pub(super) current: Option<Arc<Execution>>,
+    pub(super) pending_failure: Option<String>,
+    pub(super) stop: Option<String>,
+    pub(super) limit: Option<u64>,
+    pub(super) deadline: Option<Instant>,
+    pub(super) stop_first: bool,
+    pub(super) only: Option<u64>,
+}
+
+pub(super) type Shared = Arc<Mutex<Tally>>;
+
+pub(super) fn lock(a: &Shared) -> MutexGuard<'_, Tally> {
+    a.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Tally {
+    /// Absorb the execution that just ended.
+    pub(super) fn finish_current(&mut self, token: Option<ReplayToken>) {
+        let Some(exec) = self.current.take() else {
+            return;
+        };
+        if exec.is_pruned() {
+            self.pruned += 1;
+            self.pending_failure = None;
+            return;
+        }
+        let fin = exec.finish();
+        self.index += 1;
+        let failure = self.pending_failure.take();
+        if let Some(k) = self.only
+            && self.index != k
+        {
+            return;
+        }
+        let (outcome, deadlock, detail) = match (fin.special, failure) {
+            (Some(Special::Deadlock(d)), _) => ("deadlock".to_string(), Some(d), None),
+            (Some(Special::DataRace(m)), _) => ("data-race".to_string(), None, Some(m)),
+            (Some(Special::StepLimit(n)), _) => (
+                STEP_LIMIT.to_string(),
+                None,
+                Some(format!(
+                    "stopped after {n} operations with threads still running: a livelock or an endless spin, not a deadlock (no thread was blocked for good)"
+                )),
+            ),
+            (Some(Special::Panic(m)), _) => (panic_outcome(&m), None, Some(one_line(&m))),
+            // The backends' own step limits, should one be reached first.
+            (None, Some(m))
+                if m.contains("exceeded max_steps") || m.contains("maximum number of branches") =>
+            {
+                (STEP_LIMIT.to_string(), None, Some(one_line(&m)))
+            }
+            (None, Some(m)) if m.starts_with("deadlock") => {
+                ("deadlock".to_string(), None, Some(one_line(&m)))
+            }
+            (None, Some(m)) => (panic_outcome(&m), None, Some(one_line(&m))),
+            (None, None) => (
+                fin.result.unwrap_or_else(|| "no result".to_string()),
+                None,
+                None,
+            ),
+        };
+        let (allowed, verdict) = (self.judge)(&outcome);
+        let mut events = fin.events;
+        let preemptions = mark_preemptions(&mut events);
+        let index = self.index;
+        let token = token.or(match self.backend {
+            Backend::Loom => Some(ReplayToken::Loom(index)),
+            _ => None,
+        });
+        let row = self
+            .rows
+            .entry(outcome.clone())
+            .or_insert_with(|| RowTally {
+                schedules: 0,
+                allowed,
+                verdict: verdict.clone(),
+                best: None,
+            });
+        row.schedules += 1;
+        if row.best.as_ref().is_none_or(|(p, _)| preemptions < *p) {
+            let trace = Trace {
+                title: format!("{} · {} · schedule {}", self.label, self.backend, index),
+                threads: fin.threads,
+                events,
+                outcome,
+                allowed,
+                verdict,
+                preemptions,
+                deadlock,
+                detail,
+            };
+            row.best = Some((
+                preemptions,
+                Witness {
+                    schedule: index,
+                    replay: token.map(|t| t.to_string()),
+                    trace,
+                },
+            ));
+        }
+        if !allowed && self.stop_first {
+            self.stop = Some("stopped at the first violation".into());
+        }
+    }
+
+    /// Checked before each schedule starts.
+    pub(super) fn should_stop(&mut self) -> bool {
+        if let Some(last) = self.progress
+            && last.elapsed() >= Duration::from_secs(1)
+        {
+            eprint!(
+                "\r{} · {}: {} schedules…",
+                self.label, self.backend, self.index
+            );
+            self.progress = Some(Instant::now());
+        }
+        if self.stop.is_some() {
+            return true;
+        }
+        if let Some(k) = self.only {
+            if self.index >= k {
+                self.stop = Some("replayed".into());
+                return true;
+            }
+            return false;
+        }
+        if let Some(n) = self.limit
+            && self.index >= n
+        {
+            self.stop = Some(format!("stopped at {n} schedules"));
+            return true;
+        }
+        if let Some(d) = self.deadline
+            && Instant::now() >= d
+        {
+            self.stop = Some("stopped at the time limit".into());
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn begin(&mut self, kind: Kind) -> Arc<Execution> {
+        let exec = Execution::new(kind);
+        self.current = Some(exec.clone());
+        exec
+    }
+}
+
+fn one_line(msg: &str) -> String {
+    let s: String = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    s.chars().take(300).collect()
+}
+
+fn panic_outcome(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or("").trim();
+    let short: String = first.chars().take(80).collect();
+    format!("panic: {short}")
+}

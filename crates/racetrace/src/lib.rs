@@ -1,0 +1,187 @@
+//! # racetrace
+//!
+//! Write a concurrent program once against racetrace's primitives
+//! ([`thread`], [`sync`], [`cell`]); run it on real threads, or explore its
+//! schedules exhaustively under loom or shuttle, chosen at run time; get every
+//! race and deadlock back as a readable, replayable [`Trace`].
+//!
+//! ## Writing a check
+//!
+//! ```
+//! use racetrace::sync::{Arc, Mutex};
+//! use racetrace::{Backend, Config, thread};
+//!
+//! // Code under test, written against racetrace's primitives.
+//! fn transfer_twice() -> usize {
+//!     let balance = Arc::new(Mutex::new(0usize).named("balance"));
+//!     let hs: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let b = balance.clone();
+//!             thread::spawn(move || *b.lock() += 50)
+//!         })
+//!         .collect();
+//!     for h in hs {
+//!         h.join().unwrap();
+//!     }
+//!     let total = *balance.lock();
+//!     total
+//! }
+//!
+//! // Explore every schedule under loom: any panic or deadlock is a violation.
+//! let report = racetrace::explore(&Config::new(Backend::Loom), || {
+//!     assert_eq!(transfer_twice(), 100);
+//! });
+//! assert!(report.complete);
+//! report.assert_ok(); // panics with the witness trace if a schedule failed
+//! ```
+//!
+//! [`executor::ThreadPool`] (Python's `ThreadPoolExecutor`: `submit`, `map`,
+//! `shutdown`) is built from these primitives, so code using it is checked
+//! the same way.
+//!
+//! [`explore_outcomes`](fn@explore_outcomes) collects a table of outcomes instead: the program
+//! returns its outcome as a string and a predicate says which are allowed.
+//! [`check`] is the one-liner for tests: it reads the backend from
+//! `RACETRACE_BACKEND` (default loom) and panics with the trace.
+//!
+//! ## Async code
+//!
+//! [`task`] runs asyncio-style code: [`task::block_on`], [`task::spawn`],
+//! [`task::yield_now`], an async [`task::Mutex`] and [`task::Semaphore`].
+//! Written once, it runs on tokio's current-thread runtime for real and on a
+//! cooperative executor under the checkers, where tasks switch only at
+//! awaits and the checker chooses which ready task resumes. Pass
+//! `|| task::block_on(async { … })` to [`explore`](fn@explore) as above; see the
+//! [`task`] module and `docs/gather.md`.
+//!
+//! ## Running
+//!
+//! Everything runs under a plain `cargo test`: the backend is a run-time
+//! choice, not a `cfg`. [`Backend::Dpor`] is racetrace's own exhaustive
+//! strategy (source-set DPOR with sleep sets on shuttle's runtime: about one
+//! schedule per distinct interleaving); [`Backend::Loom`] explores the C++
+//! memory model and finds data races; the shuttle backends and real threads
+//! sample. The `racetrace` binary (the workspace root) runs the built-in patterns of
+//! the `racetrace-patterns` crate:
+//! `racetrace check` (the main job), `racetrace outcomes PATTERN`,
+//! `racetrace explore PATTERN --save t.json`, `racetrace replay t.json`.
+//!
+//! ## Reading a trace
+//!
+//! One column per thread, one row per operation, time going down. A load shows
+//! the value it returned (`load counter → 0`), a store the value written
+//! (`store counter ← 1`). `← preempts t1` marks a switch away from a thread
+//! that could have continued. A deadlock ends with what every blocked thread
+//! waits for, what it holds, and the wait-for cycle.
+//!
+//! The `racetrace-report` crate draws the same trace as a picture — one lane
+//! per thread, arrows for what ordered one thread after another, preemptions
+//! shaded — as SVG or Mermaid (`racetrace explore … --svg FILE`), and gathers
+//! every witness into an offline report (`racetrace report --out DIR`).
+//!
+//! ## Replaying
+//!
+//! Every witness carries a schedule token (`loom/17`, `shuttle/0.1.1.2`).
+//! Set `RACETRACE_REPLAY` to it to run that schedule alone, or save a pattern's
+//! witness with `racetrace explore … --save FILE` and run `racetrace replay FILE`.
+//!
+//! ## Limitations
+//!
+//! * loom models at most 5 threads (main included) and may skip interleavings
+//!   (loom #166, #282) or let a `SeqCst` load read an older store (#180, marked
+//!   *stale* in traces); racetrace's tests cross-check it against shuttle and a
+//!   brute-force oracle.
+//! * shuttle models every atomic as `SeqCst` and has no data-race detector.
+//! * Real-thread runs are stress tests: they rarely show a race, cannot be
+//!   replayed, and a run that hangs is reported after a time-out.
+//! * Only operations on racetrace primitives are scheduling points and appear
+//!   in traces.
+//! * [`sync::Channel`] is crossbeam's bounded channel on real threads and a
+//!   modelled one (a [`sync::Queue`]) under loom and shuttle; a real-thread
+//!   deadlock through the channel alone ends only with the run's time-out.
+//!   [`lincheck`] checks recorded queue histories for linearizability.
+//! * [`process`] runs workers as real OS processes (Linux) when run for real,
+//!   and as share-nothing threads over a modelled pipe under the checkers; a
+//!   real cross-process deadlock ends with the run's time-out, which kills
+//!   the workers.
+//! * Inside a model, async code may await only racetrace's awaitables (and
+//!   futures built from them); there are no timers or I/O.
+
+#![deny(missing_docs)]
+
+pub mod cell;
+pub mod config;
+mod error;
+pub mod executor;
+pub mod explore;
+pub mod lincheck;
+pub mod process;
+mod rt;
+pub mod strategy;
+pub mod sync;
+pub mod task;
+pub mod thread;
+pub mod trace;
+
+pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken};
+pub use error::Error;
+pub use explore::{OutcomeRow, Report, Witness};
+pub use trace::Trace;
+
+use std::sync::Arc;
+
+/// Explore `f` under `config`. The outcome of a schedule is `ok`, or the
+/// panic, deadlock or data race that ended it; only `ok` is allowed.
+pub fn explore<F>(config: &Config, f: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    explore_outcomes(
+        config,
+        "program",
+        move || {
+            f();
+            "ok".to_string()
+        },
+        |o| o == "ok",
+    )
+}
+
+/// Explore `f` under `config`, collecting the outcome each schedule returns;
+/// `allowed` says which outcomes the spec allows.
+pub fn explore_outcomes<F, A>(config: &Config, label: &str, f: F, allowed: A) -> Report
+where
+    F: Fn() -> String + Send + Sync + 'static,
+    A: Fn(&str) -> bool + Send + Sync + 'static,
+{
+    let judge: explore::Judge = Arc::new(move |o: &str| {
+        let ok = allowed(o);
+        (
+            ok,
+            if ok {
+                "allowed".to_string()
+            } else {
+                "forbidden".to_string()
+            },
+        )
+    });
+    explore::run(label.to_string(), Arc::new(f), judge, config)
+}
+
+/// Explore `f` with the configuration from the environment
+/// ([`Config::from_env`]) and panic with the witness trace if any schedule
+/// panics, deadlocks or races.
+#[track_caller]
+pub fn check<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => panic!("racetrace: {e}"),
+    };
+    if let Err(e) = config.validate() {
+        panic!("racetrace: {e}");
+    }
+    explore(&config, f).assert_ok();
+}

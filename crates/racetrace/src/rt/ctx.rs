@@ -1,0 +1,304 @@
+//! The current context ([`Ctx`]) and the trace recorder: object names, memory ops, events.
+
+use super::execution::{Abandon, Execution, Kind, Special, State, Wake};
+use crate::trace::{Access, Event};
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+
+std::thread_local! {
+    pub(super) static CURRENT: RefCell<Option<Arc<Execution>>> = const { RefCell::new(None) };
+    pub(super) static REAL_TID: Cell<usize> = const { Cell::new(0) };
+}
+loom::thread_local! {
+    pub(super) static LOOM_TID: Cell<usize> = Cell::new(0);
+}
+shuttle::thread_local! {
+    pub(super) static SHUTTLE_TID: Cell<usize> = Cell::new(0);
+}
+
+/// The current execution and racetrace thread, if any.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub(crate) exec: Arc<Execution>,
+    pub(crate) tid: usize,
+}
+
+/// The backend to use for a primitive created now: the current execution's,
+/// or real threads when there is none.
+pub(crate) fn kind() -> Kind {
+    CURRENT
+        .with(|c| c.borrow().as_ref().map(|e| e.kind))
+        .unwrap_or(Kind::Real)
+}
+
+/// The current execution context, if racetrace is running one on this thread.
+pub(crate) fn ctx() -> Option<Ctx> {
+    let exec = CURRENT.with(|c| c.borrow().clone())?;
+    let tid = match exec.kind {
+        Kind::Real => REAL_TID.with(Cell::get),
+        Kind::Loom => LOOM_TID.try_with(Cell::get).unwrap_or(0),
+        Kind::Shuttle => SHUTTLE_TID.try_with(Cell::get).unwrap_or(0),
+    };
+    Some(Ctx { exec, tid })
+}
+
+/// Who is calling, for re-entrant locks: the racetrace thread under loom and
+/// shuttle (whose model threads share one OS thread), the OS thread otherwise.
+pub(crate) fn thread_key() -> usize {
+    std::thread_local! {
+        static KEY: u8 = const { 0 };
+    }
+    match ctx() {
+        Some(c) if c.exec.kind != Kind::Real => c.tid + 1,
+        // The address of a thread-local is unique among live threads.
+        _ => KEY.with(|k| k as *const u8 as usize),
+    }
+}
+
+/// Unwind this thread if its execution was abandoned (and it is not already
+/// unwinding: a second panic would abort). Called before every operation, so
+/// this is also where an execution that has run too long is stopped: past
+/// [`crate::config::MAX_STEPS`] operations it ends with [`Special::StepLimit`],
+/// well before loom's branch limit (which it cannot survive) or shuttle's
+/// step bound.
+pub(crate) fn check_abandoned(exec: &Execution) {
+    let steps = exec.steps.load(Ordering::Relaxed);
+    if steps >= crate::config::MAX_STEPS && !exec.is_abandoned() {
+        let mut st = exec.state();
+        if st.special.is_none() {
+            st.special = Some(Special::StepLimit(steps));
+        }
+        drop(st);
+        exec.abandoned.store(true, Ordering::SeqCst);
+        exec.wake_waiters();
+    }
+    if exec.is_abandoned() && !std::thread::panicking() {
+        std::panic::resume_unwind(Box::new(Abandon));
+    }
+}
+
+/// What kind of object an id names; only used for default names.
+#[derive(Clone, Copy)]
+pub(crate) enum ObjKind {
+    Mutex,
+    Condvar,
+    Atomic,
+    Cell,
+    /// A queue or channel (`sync::Queue`, `sync::Channel`).
+    Queue,
+}
+
+impl Ctx {
+    pub(super) fn record(
+        &self,
+        st: &mut State,
+        access: Access,
+        op: &str,
+        object: Option<usize>,
+        value: Option<String>,
+    ) -> usize {
+        let step = st.events.len() + 1;
+        if self.exec.is_abandoned() {
+            return step;
+        }
+        self.exec.steps.fetch_add(1, Ordering::Relaxed);
+        st.events.push(Event {
+            step,
+            thread: self.tid,
+            object,
+            name: object.and_then(|o| st.names.get(o).cloned()),
+            access,
+            op: op.to_string(),
+            value,
+            old: None,
+            reads_from: None,
+            stale: false,
+            note: None,
+            preempted: None,
+        });
+        step
+    }
+
+    /// The event just recorded, to annotate; `None` once the execution is
+    /// abandoned (nothing is recorded then, and the last event is another's).
+    pub(super) fn last_event<'a>(&self, st: &'a mut State) -> Option<&'a mut Event> {
+        if self.exec.is_abandoned() {
+            return None;
+        }
+        st.events.last_mut()
+    }
+
+    pub(crate) fn register(&self, kind: ObjKind, name: Option<&str>) -> usize {
+        let mut st = self.exec.state();
+        let id = st.names.len();
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let prefix = match kind {
+                    ObjKind::Mutex => "mutex",
+                    ObjKind::Condvar => "condvar",
+                    ObjKind::Atomic => "atomic",
+                    ObjKind::Cell => "cell",
+                    ObjKind::Queue => "queue",
+                };
+                format!("{prefix}{id}")
+            }
+        };
+        st.names.push(name);
+        drop(st);
+        if matches!(kind, ObjKind::Condvar) {
+            self.exec.footprints().condvars.insert(id);
+        }
+        id
+    }
+
+    pub(crate) fn rename(&self, id: usize, name: &str) {
+        let mut st = self.exec.state();
+        if let Some(n) = st.names.get_mut(id) {
+            *n = name.to_string();
+        }
+    }
+
+    /// Say what a thread waiting on condition variable `cv` waits for, in
+    /// words, for wait-for reports (primitives built on a condition variable
+    /// keep it up to date).
+    pub(crate) fn set_wait_reason(&self, cv: usize, reason: String) {
+        let mut st = self.exec.state();
+        st.wait_reason.insert(cv, reason);
+    }
+
+    /// Record an operation that involves no backend primitive (a re-entrant
+    /// mutex taken again by its holder): no scheduling point, one event.
+    pub(crate) fn mark(&self, access: Access, op: &str, object: usize, note: String) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, Some(object), None);
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.note = Some(note);
+        }
+    }
+
+    pub(crate) fn register_condvar(&self, id: usize, handle: Weak<dyn Wake>) {
+        let mut st = self.exec.state();
+        st.cvs.entry(id).or_default().handle = Some(handle);
+    }
+
+    pub(crate) fn init_value(&self, id: usize, value: String) {
+        let mut st = self.exec.state();
+        st.writes.insert(id, vec![(value, 0)]);
+    }
+
+    // ---- memory -----------------------------------------------------------
+
+    pub(crate) fn read(&self, id: usize, op: &str, value: String) {
+        let mut st = self.exec.state();
+        let (reads_from, stale) = match st.writes.get(&id) {
+            Some(ws) => match ws.last() {
+                Some((v, s)) if *v == value => (Some(*s), false),
+                _ => match ws.iter().rev().find(|(v, _)| *v == value) {
+                    Some((_, s)) => (Some(*s), true),
+                    None => (None, false),
+                },
+            },
+            None => (None, false),
+        };
+        self.record(&mut st, Access::Read, op, Some(id), Some(value));
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.reads_from = reads_from;
+            e.stale = stale;
+        }
+    }
+
+    pub(crate) fn write(&self, id: usize, op: &str, value: String) {
+        let mut st = self.exec.state();
+        let step = self.record(&mut st, Access::Write, op, Some(id), Some(value.clone()));
+        st.writes.entry(id).or_default().push((value, step));
+    }
+
+    pub(crate) fn rmw(&self, id: usize, op: &str, old: String, new: String, wrote: bool) {
+        let mut st = self.exec.state();
+        let step = self.record(
+            &mut st,
+            Access::ReadModifyWrite,
+            op,
+            Some(id),
+            Some(new.clone()),
+        );
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.old = Some(old);
+            if !wrote {
+                e.access = Access::Read;
+                e.value = Some(e.old.clone().unwrap_or_default());
+                e.old = None;
+                e.note = Some("failed".into());
+            }
+        }
+        if wrote {
+            st.writes.entry(id).or_default().push((new, step));
+        }
+    }
+
+    /// Record one operation of a compound primitive (a queue's `put`, a
+    /// channel's `recv`): its kind, its value (and old value) and a note.
+    /// Unlike [`Ctx::read`] it does not look for the write the value came from.
+    pub(crate) fn op(
+        &self,
+        id: usize,
+        access: Access,
+        op: &str,
+        value: Option<String>,
+        old: Option<String>,
+        note: Option<String>,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, Some(id), value);
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.old = old;
+            e.note = note;
+        }
+    }
+
+    /// Record an event that involves no backend operation (an async task's
+    /// `join` or `lock` that must wait: the task then parks on its own
+    /// condition variable). No scheduling point.
+    pub(crate) fn event(
+        &self,
+        access: Access,
+        op: &str,
+        object: Option<usize>,
+        value: Option<String>,
+        note: Option<String>,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, access, op, object, value);
+        if let Some(e) = self.last_event(&mut st) {
+            e.note = note;
+        }
+    }
+
+    /// The name traces give thread `t` (`main`, `t1`, …).
+    pub(crate) fn thread_name(&self, t: usize) -> String {
+        let st = self.exec.state();
+        st.threads
+            .get(t)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn data_race(&self, what: String) {
+        let mut st = self.exec.state();
+        if st.special.is_none() {
+            st.special = Some(Special::DataRace(what));
+        }
+        drop(st);
+        self.abandon();
+    }
+}

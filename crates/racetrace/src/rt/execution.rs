@@ -1,0 +1,416 @@
+//! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
+
+use super::ctx::{CURRENT, LOOM_TID, REAL_TID, SHUTTLE_TID};
+use super::footprint::{Footprints, Mode, Op, Pending};
+use super::ids::HashMap;
+use crate::trace::{Deadlock, Event};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+/// Which engine runs the current execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Real,
+    Loom,
+    Shuttle,
+}
+
+/// The panic payload racetrace unwinds a thread with once its execution is
+/// abandoned. Caught by the thread wrapper; never reported.
+pub(crate) struct Abandon;
+
+/// Something that can wake every waiter: the backends' condition variables.
+pub(crate) trait Wake: Send + Sync {
+    fn wake_all(&self);
+}
+
+/// Why an execution ended other than by returning normally.
+#[derive(Clone, Debug)]
+pub(crate) enum Special {
+    Deadlock(Deadlock),
+    /// The execution ran [`crate::config::MAX_STEPS`] operations without
+    /// finishing: a livelock or an endless spin (the count is in the field).
+    StepLimit(usize),
+    Panic(String),
+    DataRace(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    Running,
+    /// Acquiring a mutex (blocked while somebody holds it).
+    Lock(usize),
+    /// Waiting on a condition variable; re-acquires the mutex once signalled.
+    Cv {
+        cv: usize,
+        mutex: usize,
+    },
+    /// Joining a thread (blocked until it exits).
+    Join(usize),
+    Exited,
+}
+
+pub(super) struct Waiter {
+    pub(super) thread: usize,
+    /// notify_one epochs that may wake this waiter (shuttle semantics), or a
+    /// single one (loom wakes the first waiter: FIFO).
+    pub(super) signals: Vec<u64>,
+    pub(super) broadcast: bool,
+}
+
+#[derive(Default)]
+pub(super) struct CvState {
+    pub(super) waiters: Vec<Waiter>,
+    pub(super) next_epoch: u64,
+    pub(super) handle: Option<Weak<dyn Wake>>,
+}
+
+pub(super) struct ThreadState {
+    pub(super) name: String,
+    pub(super) status: Status,
+    /// loom only: the model thread, to unpark it on abandonment.
+    pub(super) loom: Option<loom::thread::Thread>,
+}
+
+pub(super) struct State {
+    pub(super) threads: Vec<ThreadState>,
+    pub(super) events: Vec<Event>,
+    pub(super) names: Vec<String>,
+    pub(super) holder: HashMap<usize, usize>,
+    pub(super) cvs: HashMap<usize, CvState>,
+    /// Per atomic or cell: the writes so far, as (value, step); step 0 is the initial value.
+    pub(super) writes: HashMap<usize, Vec<(String, usize)>>,
+    pub(super) special: Option<Special>,
+    pub(super) result: Option<String>,
+    pub(super) next_thread_name: usize,
+    /// What a thread waiting on this condition variable is really waiting
+    /// for, when a primitive built on it says so (`a permit of seats (0 free)`).
+    pub(super) wait_reason: HashMap<usize, String>,
+}
+
+/// One execution of a pattern (one schedule).
+pub(crate) struct Execution {
+    pub(crate) kind: Kind,
+    pub(super) abandoned: AtomicBool,
+    /// Set by the `dpor` scheduler when it cuts an execution short because
+    /// every runnable thread is in the sleep set: not a schedule to report.
+    pruned: AtomicBool,
+    /// Run by the `dpor` scheduler: mutex acquisitions get a scheduling point
+    /// of their own (shuttle acquires first and switches after).
+    pub(crate) dpor: AtomicBool,
+    /// Operations recorded so far (checked against the step limit).
+    pub(super) steps: AtomicUsize,
+    state: Mutex<State>,
+    /// Under shuttle: the operation each task will perform when it next runs,
+    /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
+    pub(super) pending: Mutex<HashMap<usize, Pending>>,
+    pub(super) generation: std::sync::atomic::AtomicU64,
+    /// What the `dpor` scheduler needs to treat a critical section as one step.
+    footprints: Mutex<Footprints>,
+    /// Some task reported touches not yet taken.
+    pub(super) touched: AtomicBool,
+}
+
+/// What an execution left behind.
+pub(crate) struct Finished {
+    pub(crate) threads: Vec<String>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) special: Option<Special>,
+    pub(crate) result: Option<String>,
+}
+
+impl Execution {
+    pub(crate) fn new(kind: Kind) -> Arc<Execution> {
+        Arc::new(Execution {
+            kind,
+            abandoned: AtomicBool::new(false),
+            pruned: AtomicBool::new(false),
+            dpor: AtomicBool::new(false),
+            pending: Mutex::new(HashMap::default()),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            footprints: Mutex::new(Footprints::default()),
+            touched: AtomicBool::new(false),
+            steps: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                threads: vec![ThreadState {
+                    name: "main".into(),
+                    status: Status::Running,
+                    loom: None,
+                }],
+                events: Vec::new(),
+                names: Vec::new(),
+                holder: HashMap::default(),
+                cvs: HashMap::default(),
+                writes: HashMap::default(),
+                special: None,
+                result: None,
+                next_thread_name: 1,
+                wait_reason: HashMap::default(),
+            }),
+        })
+    }
+
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn is_pruned(&self) -> bool {
+        self.pruned.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn prune(&self) {
+        self.pruned.store(true, Ordering::SeqCst);
+    }
+
+    pub(super) fn footprints(&self) -> MutexGuard<'_, Footprints> {
+        self.footprints.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The touches shuttle task `task` reported since the last call.
+    pub(crate) fn take_touches(&self, task: usize) -> Vec<(usize, Mode)> {
+        if !self.touched.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
+        let mut f = self.footprints();
+        let touches = f.touches.remove(&task).unwrap_or_default();
+        if f.touches.is_empty() {
+            self.touched.store(false, Ordering::Relaxed);
+        }
+        touches
+    }
+
+    /// What shuttle task `task`'s next step touches, given that it took
+    /// `performed = (generation, steps)` steps under its announcements.
+    pub(crate) fn pending_label(&self, task: usize, performed: Option<(u64, usize)>) -> Op {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(p) = p.get(&task) else {
+            return Op::Local;
+        };
+        let k = match performed {
+            Some((generation, k)) if generation == p.generation => k,
+            _ => 0,
+        };
+        p.label(k)
+    }
+
+    /// What the next steps of shuttle tasks `0..width` touch, given the
+    /// steps each took under its announcements (see [`Self::pending_label`]).
+    pub(crate) fn pending_labels(
+        &self,
+        width: usize,
+        performed: &[Option<(u64, usize)>],
+    ) -> Vec<Op> {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        (0..width)
+            .map(|task| {
+                let Some(p) = p.get(&task) else {
+                    return Op::Local;
+                };
+                let k = match performed.get(task).copied().flatten() {
+                    Some((generation, k)) if generation == p.generation => k,
+                    _ => 0,
+                };
+                p.label(k)
+            })
+            .collect()
+    }
+
+    /// Per shuttle task whose thread has not exited: what its next step
+    /// touches (see [`Self::pending_label`]).
+    pub(crate) fn pending_of_live_threads(
+        &self,
+        performed: &[Option<(u64, usize)>],
+    ) -> Vec<(usize, Op)> {
+        let live: Vec<(usize, usize)> = {
+            let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            p.iter().map(|(&task, p)| (task, p.tid)).collect()
+        };
+        let st = self.state();
+        let live: Vec<usize> = live
+            .into_iter()
+            .filter(|&(_, tid)| {
+                st.threads
+                    .get(tid)
+                    .is_some_and(|t| t.status != Status::Exited)
+            })
+            .map(|(task, _)| task)
+            .collect();
+        drop(st);
+        let mut out: Vec<(usize, Op)> = live
+            .into_iter()
+            .map(|task| {
+                (
+                    task,
+                    self.pending_label(task, performed.get(task).copied().flatten()),
+                )
+            })
+            .collect();
+        out.sort_by_key(|(task, _)| *task);
+        out
+    }
+
+    /// The generation of shuttle task `task`'s last announcement (0: none).
+    pub(crate) fn pending_generation(&self, task: usize) -> u64 {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.get(&task).map_or(0, |p| p.generation)
+    }
+
+    /// Does the owner of mutex `m` report every touch of the data it guards
+    /// (see [`Ctx::report_data`](super::Ctx::report_data))?
+    pub(crate) fn is_reported(&self, m: usize) -> bool {
+        self.footprints().reported.contains(&m)
+    }
+
+    /// Is object `id` a condition variable?
+    pub(crate) fn is_condvar(&self, id: usize) -> bool {
+        self.footprints().condvars.contains(&id)
+    }
+
+    /// Does every thread now waiting on condition variable `cv` wait with
+    /// mutex `m`? (Woken by a notification, such a waiter still has to take
+    /// `m` again before it can do anything.)
+    pub(crate) fn waiters_wait_with(&self, cv: usize, m: usize) -> bool {
+        let st = self.state();
+        st.cvs.get(&cv).is_none_or(|c| {
+            c.waiters.iter().all(
+                |w| matches!(st.threads[w.thread].status, Status::Cv { mutex, .. } if mutex == m),
+            )
+        })
+    }
+
+    /// Is shuttle task `task` about to acquire a mutex another thread holds?
+    /// (shuttle still lists it as runnable: the attempt would block.)
+    pub(crate) fn pending_disabled(&self, task: usize, label: &Op) -> bool {
+        if !matches!(label, Op::Touch(ts) if ts.iter().any(|(_, m)| *m == Mode::Acquire)) {
+            return false;
+        }
+        let tid = {
+            let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            match p.get(&task) {
+                Some(p) => p.tid,
+                None => return false,
+            }
+        };
+        let Op::Touch(touches) = label else {
+            return false;
+        };
+        let st = self.state();
+        touches
+            .iter()
+            .any(|(m, mode)| *mode == Mode::Acquire && st.holder.get(m).is_some_and(|h| *h != tid))
+    }
+
+    /// Make this execution current on this OS thread (the driver thread under
+    /// loom and shuttle, each spawned thread under the real backend).
+    pub(crate) fn enter(self: &Arc<Self>, tid: usize) {
+        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
+        self.set_tid(tid);
+    }
+
+    pub(super) fn set_tid(&self, tid: usize) {
+        match self.kind {
+            Kind::Real => REAL_TID.with(|t| t.set(tid)),
+            Kind::Loom => LOOM_TID.with(|t| t.set(tid)),
+            Kind::Shuttle => SHUTTLE_TID.with(|t| t.set(tid)),
+        }
+    }
+
+    pub(crate) fn leave() {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+
+    pub(crate) fn set_result(&self, r: String) {
+        self.state().result = Some(r);
+    }
+
+    pub(crate) fn finish(&self) -> Finished {
+        let mut st = self.state();
+        Finished {
+            threads: st.threads.iter().map(|t| t.name.clone()).collect(),
+            events: std::mem::take(&mut st.events),
+            special: st.special.clone(),
+            result: st.result.clone(),
+        }
+    }
+
+    /// Wake every condition variable that has waiters (used after abandonment,
+    /// and repeatedly by the real backend's watchdog).
+    pub(crate) fn wake_waiters(&self) {
+        let handles: Vec<Arc<dyn Wake>> = {
+            let st = self.state();
+            let mut ids: Vec<_> = st.cvs.keys().copied().collect();
+            ids.sort_unstable();
+            ids.iter()
+                .filter_map(|id| {
+                    let cv = &st.cvs[id];
+                    if cv.waiters.is_empty() {
+                        None
+                    } else {
+                        cv.handle.as_ref().and_then(Weak::upgrade)
+                    }
+                })
+                .collect()
+        };
+        for h in handles {
+            h.wake_all();
+        }
+        if self.kind == Kind::Loom {
+            // loom's `Condvar::wait` offers a switch *before* it enqueues the
+            // waiter, so a thread the shadow already counts as waiting may not
+            // be in loom's queue yet: the notify above misses it, it enqueues
+            // later and sleeps forever (loom then reports a deadlock of its
+            // own and stops exploring). loom's `park` keeps an unpark that
+            // arrives early, and the condvar's wait is a `park`: unparking
+            // every waiter reaches it either way.
+            let waiters: Vec<loom::thread::Thread> = {
+                let st = self.state();
+                st.threads
+                    .iter()
+                    .filter(|t| matches!(t.status, Status::Cv { .. }))
+                    .filter_map(|t| t.loom.clone())
+                    .collect()
+            };
+            for t in waiters {
+                t.unpark();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl State {
+    /// A state for unit tests: one thread per entry of `statuses` (`main`,
+    /// `t1`, …) and one object per entry of `names`; no lock held, no
+    /// condition-variable waiter, no event.
+    pub(super) fn for_test(statuses: Vec<Status>, names: &[&str]) -> State {
+        let threads: Vec<ThreadState> = statuses
+            .into_iter()
+            .enumerate()
+            .map(|(i, status)| ThreadState {
+                name: if i == 0 {
+                    "main".into()
+                } else {
+                    format!("t{i}")
+                },
+                status,
+                loom: None,
+            })
+            .collect();
+        State {
+            next_thread_name: threads.len(),
+            threads,
+            events: Vec::new(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            holder: HashMap::default(),
+            cvs: HashMap::default(),
+            writes: HashMap::default(),
+            special: None,
+            result: None,
+            wait_reason: HashMap::default(),
+        }
+    }
+}

@@ -1,0 +1,624 @@
+//! The `dpor` exploration strategy: source-set dynamic partial-order reduction
+//! with sleep sets (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial
+//! order reduction", POPL 2014, Algorithm 1), driving shuttle's runtime through
+//! its `Scheduler` trait: shuttle runs the tasks, racetrace decides the order.
+//!
+//! Each racetrace primitive announces, before the backend's scheduling point,
+//! which objects its operation touches and how ([`crate::rt::Op`]); two
+//! operations are dependent when they touch a common object in conflicting
+//! modes (see [`crate::rt::Mode`]). A step of which nothing is known would be
+//! dependent with everything (sound); a thread's first step, before its first
+//! operation, touches nothing.
+//!
+//! A critical section is one step: from the acquisition of a mutex through
+//! its release the scheduler makes no choice, as long as what the thread
+//! does in between is the mutex's own business — its data, notifications,
+//! the start of a wait on a condition variable (which releases the mutex).
+//! That is Lipton's reduction: an acquisition commutes to the right, a
+//! release to the left, and a step on data the mutex guards with every step
+//! another thread can take while the mutex is held. Anything else (another
+//! mutex, an atomic, a spawn, a join) ends the section with a scheduling
+//! point of its own, so a deadlock between two locks is still reached. A
+//! finished section is dependent with another section on the same mutex —
+//! unless the mutex belongs to a primitive that reports which parts of its
+//! data each section touches (a [`crate::sync::Queue`]: its items, its count
+//! of unfinished tasks), when sections that touch different parts commute.
+//!
+//! Exploration is stateless: every execution re-runs the program from the
+//! start, following the recorded choices down to the node being branched,
+//! then choosing freely (staying on the running thread when it can, so that
+//! witnesses have few preemptions). After each execution every race — two
+//! dependent steps of different threads, adjacent in happens-before — is
+//! reversed by adding an initial of the reversing sequence to the source set
+//! of the node where the first step was taken, unless one is already there.
+//! Only races ending in the part of the execution that is new since the
+//! last one are looked for. Sleep sets stop the exploration of an ordering
+//! already covered; such a cut execution is not a schedule and is not
+//! reported (its count is).
+//!
+//! Blocking: a race whose second thread was blocked at the first step's node
+//! cannot be reversed there; it is skipped, as the attempt that blocked is a
+//! step of its own and its race with the holder is reversed instead. The
+//! next step of a thread that never took it — an acquisition of a held
+//! mutex, or any thread's pending step when the execution ended, e.g. the
+//! wait that racetrace's deadlock detection stopped just before it blocked —
+//! is raced against the execution as Flanagan and Godefroid (POPL 2005) race
+//! every thread's next transition.
+
+mod scheduler;
+mod tasks;
+
+use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
+use std::sync::Arc;
+pub(crate) use tasks::MAX_TASKS;
+use tasks::Tasks;
+
+/// Where the scheduler finds the running execution: its threads' announced
+/// operations, reported touches, held mutexes.
+pub(crate) trait Pending {
+    fn execution(&self) -> Option<Arc<Execution>>;
+}
+
+/// A critical section run as one step: from the acquisition of `mutex` at
+/// node `node` through its release, with no scheduling choice inside.
+struct Block {
+    task: usize,
+    node: usize,
+    mutex: usize,
+    /// The release has been taken: the section ends before the next step.
+    complete: bool,
+    /// Condition variables notified inside the section.
+    notified: Vec<usize>,
+}
+
+struct Node {
+    runnable: Tasks,
+    /// Runnable for shuttle, but about to acquire a mutex that is held.
+    disabled: Tasks,
+    /// Per task id: what its next step touches (the chosen one's: what its
+    /// step touched, once taken).
+    ops: Vec<Op>,
+    chosen: usize,
+    backtrack: Tasks,
+    done: Tasks,
+    sleep: Vec<(usize, Op)>,
+    /// Preemptions on the path up to and including this node's choice.
+    preemptions: usize,
+    /// Happens-before data of this node's step, from the last analysis: its
+    /// number within its thread (from 1), its vector clock (by task id) and
+    /// its immediate predecessors.
+    idx: usize,
+    clock: Vec<usize>,
+    preds: Vec<usize>,
+    /// The mutex this node's step acquired, when it ran a critical section
+    /// (or its start) as one step.
+    section: Option<usize>,
+}
+
+impl Node {
+    /// Could `p` run here (runnable and not about to block)?
+    fn enabled(&self, p: usize) -> bool {
+        self.runnable.contains(p) && !self.disabled.contains(p)
+    }
+
+    /// What this node's step touched.
+    fn op(&self) -> &Op {
+        &self.ops[self.chosen]
+    }
+}
+
+/// The DPOR scheduler.
+pub(crate) struct Dpor {
+    pending: Arc<dyn Pending + Send + Sync>,
+    /// The running execution (fetched at every scheduling point).
+    exec: Option<Arc<Execution>>,
+    tree: Vec<Node>,
+    pos: usize,
+    started: bool,
+    /// Per thread of the running execution: the step that created it (the
+    /// step after which it first appeared among the runnable threads).
+    created: Vec<Option<usize>>,
+    /// Per thread: the generation of its last announcement and how many
+    /// steps it has taken under it.
+    performed: Vec<Option<(u64, usize)>>,
+    /// At most this many preemptions per execution.
+    bound: Option<usize>,
+    /// Nodes from this one on were not analysed with their current step.
+    fresh: usize,
+    /// The critical section being run as one step, if any.
+    block: Option<Block>,
+    /// Per thread: the node whose step it is running (reported touches are
+    /// added to that step's footprint).
+    acct: Vec<usize>,
+    /// The thread that took the last step.
+    last_ran: Option<usize>,
+    /// The program started more than [`MAX_TASKS`] threads.
+    too_many: bool,
+}
+
+impl Dpor {
+    pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>, bound: Option<usize>) -> Dpor {
+        Dpor {
+            pending,
+            exec: None,
+            tree: Vec::new(),
+            pos: 0,
+            started: false,
+            created: Vec::new(),
+            performed: Vec::new(),
+            bound,
+            fresh: 0,
+            block: None,
+            acct: Vec::new(),
+            last_ran: None,
+            too_many: false,
+        }
+    }
+
+    /// Forget the running execution's bookkeeping before the next one.
+    fn reset_execution(&mut self) {
+        self.pos = 0;
+        self.created.clear();
+        self.performed.clear();
+        self.block = None;
+        self.acct.clear();
+        self.last_ran = None;
+    }
+
+    /// Add the touches the last thread to run reported to its step's footprint.
+    fn absorb(&mut self) {
+        let Some(t) = self.last_ran else { return };
+        let Some(exec) = &self.exec else { return };
+        let touches = exec.take_touches(t);
+        if touches.is_empty() {
+            return;
+        }
+        if let Some(op) = self
+            .acct
+            .get(t)
+            .and_then(|&i| self.tree.get_mut(i))
+            .and_then(|node| node.ops.get_mut(t))
+        {
+            merge(op, &touches);
+        }
+    }
+
+    /// `task` takes the step of node `i`, labelled `label`: account for it
+    /// there, and run it to its release if it acquires a mutex.
+    fn begin(&mut self, task: usize, i: usize, label: Op) {
+        set(&mut self.acct, task, i);
+        self.last_ran = Some(task);
+        self.tree[i].section = None;
+        if let Some(m) = acquisition(&label) {
+            // A `try_lock` another thread is about to make sees whether the
+            // mutex is held: the release no longer moves left past it, and
+            // the section's steps need scheduling points of their own.
+            // (The node's entries for other threads may hold what they did
+            // when explored from here before: their next steps are asked.)
+            let release = Op::Touch(vec![(m, Mode::Release)]);
+            let observed = self.tree[i]
+                .runnable
+                .iter()
+                .any(|u| u != task && self.label(u).dependent(&release));
+            if !observed {
+                self.tree[i].section = Some(m);
+                self.block = Some(Block {
+                    task,
+                    node: i,
+                    mutex: m,
+                    complete: false,
+                    notified: Vec::new(),
+                });
+            }
+        }
+        self.tree[i].ops[task] = label;
+    }
+
+    /// Inside a critical section: take its next step without a scheduling
+    /// choice if it stays inside (touches only the section's condition
+    /// variables and its mutex's data, or releases the mutex); otherwise
+    /// close the section. Returns the thread to run, if it goes on.
+    ///
+    /// Sound by Lipton's reduction: an acquisition moves right, a release
+    /// left, and a step on data the mutex guards commutes with every step of
+    /// another thread that can run while the mutex is held. The section ends
+    /// at anything else (another mutex, an atomic, a spawn, a join), which
+    /// gets its own scheduling point, so a deadlock between two locks is
+    /// still reached.
+    fn continue_block(&mut self, ids: Tasks) -> Option<usize> {
+        let b = self.block.as_ref()?;
+        let (t, m) = (b.task, b.mutex);
+        let inside = !b.complete && ids.contains(t) && {
+            let label = self.label(t);
+            match self.stays_inside(&label, m, &b.notified) {
+                Some((releases, notifies)) => {
+                    let node = b.node;
+                    if let Some(b) = self.block.as_mut() {
+                        b.notified.extend(notifies);
+                    }
+                    if let Some(op) = self.tree.get_mut(node).and_then(|n| n.ops.get_mut(t)) {
+                        if let Op::Touch(ts) = &label {
+                            merge(op, ts);
+                        }
+                    }
+                    if releases {
+                        self.block.as_mut().expect("a block").complete = true;
+                    }
+                    true
+                }
+                None => false,
+            }
+        };
+        if inside {
+            self.step_taken(t);
+            self.last_ran = Some(t);
+            Some(t)
+        } else {
+            self.finish_block();
+            None
+        }
+    }
+
+    /// Does a step labelled `label` stay inside a critical section on `m`
+    /// that has notified the condition variables `notified`? If so: does it
+    /// release `m`, and which condition variables does it notify.
+    ///
+    /// A notification stays inside only if every thread it can wake waits
+    /// with `m` (and so cannot act before the section ends), and only once
+    /// per condition variable: a thread that starts waiting between two
+    /// notifications is woken by the second only.
+    fn stays_inside(&self, label: &Op, m: usize, notified: &[usize]) -> Option<(bool, Vec<usize>)> {
+        let Op::Touch(ts) = label else {
+            return Some((false, Vec::new()));
+        };
+        let exec = self.exec.as_ref()?;
+        let mut releases = false;
+        let mut notifies = Vec::new();
+        for &(x, mode) in ts {
+            if x >= THREAD_OBJECT && mode == Mode::Read {
+                continue; // the thread's own object
+            }
+            if x == m && mode == Mode::Release {
+                releases = true;
+            } else if !exec.is_condvar(x) {
+                return None;
+            } else if mode == Mode::Write {
+                if notified.contains(&x) || !exec.waiters_wait_with(x, m) {
+                    return None;
+                }
+                notifies.push(x);
+            }
+        }
+        Some((releases, notifies))
+    }
+
+    /// Close the running critical section. A completed one is dependent with
+    /// another section on the same mutex only through what both touch when
+    /// the mutex's owner reports its touches (a queue), and always otherwise
+    /// (the guarded data is not watched); it stays dependent with a thread
+    /// that holds the mutex across steps. Like an acquisition, it is
+    /// independent of a release: it cannot start while the mutex is held,
+    /// and a release-to-section edge would hide the race between the
+    /// section and the previous holder's acquisition.
+    fn finish_block(&mut self) {
+        let Some(b) = self.block.take() else { return };
+        if !b.complete {
+            return;
+        }
+        let mode = if self.exec.as_ref().is_some_and(|e| e.is_reported(b.mutex)) {
+            Mode::Section
+        } else {
+            Mode::Acquire
+        };
+        if let Some(Op::Touch(ts)) = self
+            .tree
+            .get_mut(b.node)
+            .and_then(|n| n.ops.get_mut(b.task))
+        {
+            ts.retain(|(x, _)| *x != b.mutex);
+            ts.push((b.mutex, mode));
+        }
+    }
+
+    /// Preemptions on the path to node `i` if it chose `p`: one more than its
+    /// parent's when the thread that took the previous step could go on.
+    fn preemptions_if(&self, i: usize, p: usize) -> usize {
+        let Some(parent) = i.checked_sub(1).map(|j| &self.tree[j]) else {
+            return 0;
+        };
+        let prev = parent.chosen;
+        parent.preemptions + usize::from(prev != p && self.tree[i].enabled(prev))
+    }
+
+    /// Does choosing `p` at node `i` stay within the preemption bound?
+    fn within_bound(&self, i: usize, p: usize) -> bool {
+        self.bound.is_none_or(|k| self.preemptions_if(i, p) <= k)
+    }
+
+    /// Add the race reversals of the execution just finished.
+    ///
+    /// Incremental: the nodes before `fresh` took the same steps in an
+    /// execution already analysed, so their happens-before data is kept and
+    /// only races whose second step is at `fresh` or later are new.
+    fn analyse(&mut self) {
+        let n = self.pos.min(self.tree.len());
+        if n == 0 {
+            return;
+        }
+        let start = self.fresh.min(n);
+        let width = self.tree[..n].iter().map(|t| t.chosen).max().unwrap_or(0) + 1;
+        // Happens-before data of the new steps.
+        let mut count = vec![0usize; width];
+        let mut last_of: Vec<Option<usize>> = vec![None; width];
+        for k in 0..n {
+            let p = self.tree[k].chosen;
+            count[p] += 1;
+            if k >= start {
+                let op_k = self.tree[k].op();
+                // Immediate predecessors: the thread's previous step (or the
+                // step that spawned it) and, per other thread, its last step
+                // dependent with this one.
+                let mut preds = Vec::new();
+                match last_of[p] {
+                    Some(j) => preds.push(j),
+                    None => {
+                        if let Some(c) = self.created.get(p).copied().flatten()
+                            && c < k
+                        {
+                            preds.push(c);
+                        }
+                    }
+                }
+                let mut found = vec![false; width];
+                found[p] = true;
+                let mut left = (0..width)
+                    .filter(|&q| last_of[q].is_some() && q != p)
+                    .count();
+                for j in (0..k).rev() {
+                    if left == 0 {
+                        break;
+                    }
+                    let q = self.tree[j].chosen;
+                    if found[q] {
+                        continue;
+                    }
+                    if self.tree[j].op().dependent(op_k) {
+                        found[q] = true;
+                        left -= 1;
+                        preds.push(j);
+                    }
+                }
+                let mut clock = vec![0usize; width];
+                for &j in &preds {
+                    for (c, v) in clock.iter_mut().zip(&self.tree[j].clock) {
+                        *c = (*c).max(*v);
+                    }
+                }
+                clock[p] = count[p];
+                let node = &mut self.tree[k];
+                node.idx = count[p];
+                node.clock = clock;
+                node.preds = preds;
+            }
+            last_of[p] = Some(k);
+        }
+        let tree = &self.tree;
+        let hb = |a: usize, b: usize| {
+            tree[b].clock.get(tree[a].chosen).copied().unwrap_or(0) >= tree[a].idx
+        };
+        let mut additions: Vec<(usize, Vec<usize>)> = Vec::new();
+        // Races with a pending acquisition that was disabled (its mutex held):
+        // the thread never got to execute it while the holder held the lock,
+        // so reverse it with the holder's acquisition (Flanagan and Godefroid,
+        // POPL 2005: the race check for every thread's next transition).
+        // The same check for the next step of every thread still alive when
+        // the execution ended (a deadlock is found before the blocking step
+        // is taken, so that step is in no node).
+        // The threads whose first step in `v` (node indices, in order) follows
+        // no other step of `v`: one of them must run first to reverse a race.
+        let first_threads = |v: &[usize]| -> Vec<usize> {
+            let mut seen = Tasks::default();
+            let mut initials = Tasks::default();
+            for (a, &m) in v.iter().enumerate() {
+                let q = tree[m].chosen;
+                if !seen.contains(q) {
+                    seen.insert(q);
+                    if !v[..a].iter().any(|&e| hb(e, m)) {
+                        initials.insert(q);
+                    }
+                }
+            }
+            initials.iter().collect()
+        };
+        // What to add to node j's backtrack set for a reversal that must
+        // start with one of `initials`: nothing if one is there already or
+        // asleep there (an earlier branch covers it), else the first that
+        // can run at j; if every one of them is about to take a mutex held
+        // at j, every thread that can run there, since any of them may be
+        // the one to let it go first (Flanagan and Godefroid).
+        let branch = |j: usize, initials: &[usize]| -> Option<Vec<usize>> {
+            let node = &tree[j];
+            if initials
+                .iter()
+                .any(|&q| node.backtrack.contains(q) || node.sleep.iter().any(|(t, _)| *t == q))
+            {
+                return None;
+            }
+            Some(match initials.iter().find(|&&q| node.enabled(q)) {
+                Some(&q) => vec![q],
+                None => node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
+            })
+        };
+        let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
+            let j = (0..upto).rev().find(|&j| {
+                tree[j].chosen != p
+                    && tree[j].op().dependent(op_p)
+                    && !last.is_some_and(|l| hb(j, l))
+            })?;
+            // As for any race: v = the steps after j that do not follow it,
+            // then p's next step (which follows p's last step and whatever
+            // in v it depends on); some first thread of v must run at j.
+            let v: Vec<usize> = ((j + 1)..upto).filter(|&m| !hb(j, m)).collect();
+            let mut initials = first_threads(&v);
+            let p_first = !v.iter().any(|&e| {
+                tree[e].chosen == p
+                    || last.is_some_and(|l| hb(e, l))
+                    || tree[e].op().dependent(op_p)
+            });
+            if p_first {
+                initials.push(p);
+                initials.sort_unstable();
+            }
+            Some((j, branch(j, &initials)?))
+        };
+        let mut last_before: Vec<Option<usize>> = vec![None; width];
+        for s_ in 0..n {
+            if s_ >= start {
+                for p in tree[s_].disabled.iter() {
+                    let last = last_before.get(p).copied().flatten();
+                    additions.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
+                }
+                // A critical section run as one step: its footprint also
+                // holds what it did after the acquisition, whose conflicts
+                // (a notification against a wait's start, a release against
+                // a try_lock) can order it after an earlier step of the
+                // thread that held the mutex before and hide the race
+                // between the two acquisitions. Race the acquisition alone,
+                // as the thread's next step before the section.
+                if let Some(m) = tree[s_].section {
+                    let p = tree[s_].chosen;
+                    let last = last_before.get(p).copied().flatten();
+                    let acquire = Op::Touch(vec![(m, Mode::Acquire)]);
+                    additions.extend(race_with_next(p, &acquire, s_, last));
+                }
+            }
+            last_before[tree[s_].chosen] = Some(s_);
+        }
+        if let Some(e) = &self.exec
+            && !e.is_pruned()
+        {
+            for (p, op_p) in e.pending_of_live_threads(&self.performed) {
+                let last = last_before.get(p).copied().flatten();
+                additions.extend(race_with_next(p, &op_p, n, last));
+            }
+        }
+        // A step that takes another thread off the runnable list (a signal
+        // consumed by one of several woken waiters, a mutex taken by one of
+        // several woken lockers) disabled that thread's next step, which
+        // therefore never appears in this execution to race with it: run
+        // that thread at this node instead.
+        for s_ in start..n.saturating_sub(1) {
+            let node = &tree[s_];
+            let gone: Vec<usize> = node
+                .runnable
+                .iter()
+                .filter(|&t| {
+                    t != node.chosen
+                        && !node.disabled.contains(t)
+                        && !tree[s_ + 1].runnable.contains(t)
+                        && !node.sleep.iter().any(|(z, _)| *z == t)
+                })
+                .collect();
+            if !gone.is_empty() {
+                additions.push((s_, gone));
+            }
+        }
+        for k in start..n {
+            let preds = &tree[k].preds;
+            for &j in preds {
+                if tree[j].chosen == tree[k].chosen || !tree[j].op().dependent(tree[k].op()) {
+                    continue;
+                }
+                // A race only if no other predecessor of k already follows j.
+                if preds.iter().any(|&m| m != j && hb(j, m)) {
+                    continue;
+                }
+                // v = the events after j that do not follow j, then k.
+                let mut v: Vec<usize> = ((j + 1)..k).filter(|&m| !hb(j, m)).collect();
+                v.push(k);
+                let initials = first_threads(&v);
+                let added = |p: &usize| additions.iter().any(|(at, ps)| *at == j && ps.contains(p));
+                if initials.iter().any(added) {
+                    continue;
+                }
+                additions.extend(branch(j, &initials).map(|ps| (j, ps)));
+            }
+        }
+        for (j, ps) in additions {
+            for p in ps {
+                self.tree[j].backtrack.insert(p);
+            }
+        }
+    }
+
+    /// What `task`'s next step touches: the label of its next step under
+    /// its last announcement.
+    fn label(&self, task: usize) -> Op {
+        match &self.exec {
+            Some(e) => e.pending_label(task, self.performed.get(task).copied().flatten()),
+            None => Op::Local,
+        }
+    }
+
+    /// Count a step of `task` under its last announcement.
+    fn step_taken(&mut self, task: usize) {
+        let generation = self.exec.as_ref().map_or(0, |e| e.pending_generation(task));
+        if self.performed.len() <= task {
+            self.performed.resize(task + 1, None);
+        }
+        let e = self.performed[task].get_or_insert((generation, 0));
+        if e.0 != generation {
+            *e = (generation, 0);
+        }
+        e.1 += 1;
+    }
+
+    fn sleep_for_child(parent: &Node) -> Vec<(usize, Op)> {
+        let p = parent.chosen;
+        let op_p = &parent.ops[p];
+        let mut base: Vec<(usize, Op)> = parent.sleep.clone();
+        for d in parent.done.iter() {
+            if d != p && !base.iter().any(|(t, _)| *t == d) {
+                base.push((d, parent.ops[d].clone()));
+            }
+        }
+        base.retain(|(_, op)| !op.dependent(op_p));
+        base
+    }
+}
+
+/// The mutex a step labelled `label` acquires, if that is all it does.
+fn acquisition(label: &Op) -> Option<usize> {
+    let Op::Touch(ts) = label else { return None };
+    let mut acquired = None;
+    for &(x, mode) in ts {
+        match mode {
+            Mode::Acquire if acquired.is_none() => acquired = Some(x),
+            Mode::Read if x >= THREAD_OBJECT => {}
+            _ => return None,
+        }
+    }
+    acquired
+}
+
+/// Set `v[i] = x`, growing `v` as needed.
+fn set(v: &mut Vec<usize>, i: usize, x: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, usize::MAX);
+    }
+    v[i] = x;
+}
+
+/// Add `touches` to a step's footprint.
+fn merge(op: &mut Op, touches: &[(usize, Mode)]) {
+    match op {
+        Op::Local => *op = Op::Touch(touches.to_vec()),
+        Op::Touch(ts) => {
+            for t in touches {
+                if !ts.contains(t) {
+                    ts.push(*t);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The DPOR scheduler as a shuttle [`Scheduler`]: where to branch, and which thread runs next.
+
+use super::{Dpor, MAX_TASKS, Node, Tasks};
+use crate::rt::{Mode, Op};
+use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
+
+impl Scheduler for Dpor {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        // Between executions, a panic stops the exploration and is reported
+        // as the reason it is not exhaustive.
+        assert!(
+            !self.too_many,
+            "dpor explores programs of at most {MAX_TASKS} threads; this one started more (use shuttle-pct, shuttle-random or fuzz)"
+        );
+        if !self.started {
+            self.started = true;
+            self.reset_execution();
+            return Some(Schedule::new(0));
+        }
+        self.absorb();
+        self.finish_block();
+        self.analyse();
+        // Branch at the deepest node with an unexplored, awake source.
+        let len = self.pos.min(self.tree.len());
+        self.tree.truncate(len);
+        while let Some(node) = self.tree.last() {
+            let i = self.tree.len() - 1;
+            let asleep: Tasks = node.sleep.iter().map(|(t, _)| *t).collect();
+            let next = node.backtrack.iter().find(|&p| {
+                !node.done.contains(p)
+                    && !asleep.contains(p)
+                    && node.enabled(p)
+                    && self.within_bound(i, p)
+            });
+            match next {
+                Some(p) => {
+                    let preemptions = self.preemptions_if(i, p);
+                    let node = self.tree.last_mut().expect("a node");
+                    node.done.insert(p);
+                    node.chosen = p;
+                    node.preemptions = preemptions;
+                    self.fresh = i;
+                    self.reset_execution();
+                    return Some(Schedule::new(0));
+                }
+                None => {
+                    self.tree.pop();
+                }
+            }
+        }
+        None
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
+        self.exec = self.pending.execution();
+        if self.too_many || runnable.iter().any(|t| usize::from(t.id()) >= MAX_TASKS) {
+            // Finish this execution as it comes; the next one is not started.
+            self.too_many = true;
+            return runnable.first().map(|t| t.id());
+        }
+        let ids: Tasks = runnable.iter().map(|t| usize::from(t.id())).collect();
+        let width = 128 - ids.0.leading_zeros() as usize;
+        if self.created.len() < width {
+            self.created.resize(width, None);
+        }
+        for t in ids.iter() {
+            self.created[t].get_or_insert(self.pos.wrapping_sub(1));
+        }
+        self.absorb();
+        if let Some(t) = self.continue_block(ids) {
+            return Some(t.into());
+        }
+        if self.pos < self.tree.len() {
+            // Replaying the prefix: the program is deterministic, so the same
+            // threads are runnable.
+            let c = self.tree[self.pos].chosen;
+            if !ids.contains(c) {
+                return None;
+            }
+            let label = self.label(c);
+            self.step_taken(c);
+            self.begin(c, self.pos, label);
+            self.pos += 1;
+            return Some(c.into());
+        }
+        let ops: Vec<Op> = match &self.exec {
+            Some(e) => e.pending_labels(width, &self.performed),
+            None => vec![Op::Local; width],
+        };
+        let sleep = match self.tree.last() {
+            Some(parent) => Dpor::sleep_for_child(parent),
+            None => Vec::new(),
+        };
+        // A thread about to start a wait still holds the mutex the wait
+        // releases (racetrace's shadow state already counts it free).
+        let releasing: Vec<(usize, usize)> = ids
+            .iter()
+            .filter_map(|u| match &ops[u] {
+                Op::Touch(ts) if ts.iter().any(|(_, mode)| *mode == Mode::Join) => ts
+                    .iter()
+                    .find(|(_, mode)| *mode == Mode::Release)
+                    .map(|&(m, _)| (u, m)),
+                _ => None,
+            })
+            .collect();
+        let disabled: Tasks = ids
+            .iter()
+            .filter(|&t| {
+                let Op::Touch(ts) = &ops[t] else { return false };
+                ts.iter().any(|&(m, mode)| {
+                    mode == Mode::Acquire && releasing.iter().any(|&(u, r)| u != t && r == m)
+                }) || self
+                    .exec
+                    .as_ref()
+                    .is_some_and(|e| e.pending_disabled(t, &ops[t]))
+            })
+            .collect();
+        let awake: Vec<usize> = ids
+            .iter()
+            .filter(|t| !sleep.iter().any(|(s, _)| s == t))
+            .collect();
+        let enabled: Vec<usize> = awake
+            .iter()
+            .copied()
+            .filter(|&t| !disabled.contains(t))
+            .collect();
+        let chosen = match current.map(usize::from) {
+            Some(c) if enabled.contains(&c) => c,
+            // Nothing can run but attempts that will block: let one block
+            // (racetrace's deadlock detection then sees the state).
+            _ => match enabled.first().or(awake.first()) {
+                Some(&t) => t,
+                None => {
+                    // Every runnable thread sleeps: this ordering is covered.
+                    if let Some(e) = &self.exec {
+                        e.prune();
+                    }
+                    return None;
+                }
+            },
+        };
+        let label = ops[chosen].clone();
+        self.step_taken(chosen);
+        self.tree.push(Node {
+            preemptions: 0,
+            idx: 0,
+            clock: Vec::new(),
+            preds: Vec::new(),
+            section: None,
+            disabled,
+            runnable: ids,
+            ops,
+            chosen,
+            backtrack: Tasks::of(chosen),
+            done: Tasks::of(chosen),
+            sleep,
+        });
+        let i = self.tree.len() - 1;
+        self.tree[i].preemptions = self.preemptions_if(i, chosen);
+        self.begin(chosen, i, label);
+        self.pos += 1;
+        Some(chosen.into())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,311 @@
+//! Interleaving traces: what each thread did, in which order, and what it saw.
+//!
+//! A [`Trace`] is recorded by racetrace's primitives during one execution: one
+//! [`Event`] per operation, with the object it touched, the kind of access, the
+//! value read or written and, for a read, which write it read from. Traces are
+//! deterministic: they hold no addresses, timings or OS thread ids, so the same
+//! schedule always gives the same bytes. [`Trace::render`] draws one column per
+//! thread; the JSON form is the serde representation of [`Trace`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// The kind of access an event makes to its object. Exploration strategies use
+/// it to tell which operations conflict: two events conflict when they touch
+/// the same object and at least one of them is not a [`Access::Read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// A load of an atomic or a read of a plain cell.
+    Read,
+    /// A store to an atomic or a write of a plain cell.
+    Write,
+    /// An atomic read-modify-write (`fetch_add`, `swap`, `compare_exchange`).
+    ReadModifyWrite,
+    /// A mutex acquisition (also a successful `try_lock`).
+    Lock,
+    /// A failed `try_lock`: the mutex was held.
+    TryLockFailed,
+    /// A mutex release.
+    Unlock,
+    /// A condition-variable wait began: the mutex is released and the thread sleeps.
+    Wait,
+    /// A condition-variable wait returned, with the mutex re-acquired.
+    Wake,
+    /// `notify_one` or `notify_all`.
+    Notify,
+    /// The operation cannot proceed yet: the thread blocks (lock held, join of
+    /// a running thread). The matching completion follows as its own event.
+    Block,
+    /// A thread was spawned.
+    Spawn,
+    /// A join returned.
+    Join,
+    /// The thread's function returned (or unwound).
+    Exit,
+}
+
+/// One operation on a racetrace primitive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// 1-based position in the execution.
+    pub step: usize,
+    /// Index of the thread that ran it: 0 is `main`, then in spawn order.
+    pub thread: usize,
+    /// Stable identity of the object touched, unique within the execution.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub object: Option<usize>,
+    /// The object's name as the pattern gave it (`counter`, `lock`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// What kind of access this is.
+    pub access: Access,
+    /// The operation, e.g. `load`, `store`, `fetch_add`, `lock`, `join`.
+    pub op: String,
+    /// The value read (loads), written (stores) or produced (read-modify-writes).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<String>,
+    /// For read-modify-writes: the value before the operation.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub old: Option<String>,
+    /// For reads: the step of the write this read saw (`Some(0)` is the initial value).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reads_from: Option<usize>,
+    /// True when the read saw a write other than the latest one in trace
+    /// order. loom explores the C++ memory model, where this is allowed
+    /// (even for `SeqCst` in some cases, loom issue #180).
+    #[serde(skip_serializing_if = "is_false", default)]
+    pub stale: bool,
+    /// Free text: who holds a lock, which waiter a notify woke, …
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+    /// Set when this event preempted another thread that could have run on:
+    /// the index of that thread.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub preempted: Option<usize>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What one blocked thread waits for when an execution deadlocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedThread {
+    /// The blocked thread's index.
+    pub thread: usize,
+    /// What it waits for, in words (`lock fork1`, `condvar not_empty`, `join t2`).
+    pub waits_for: String,
+    /// The thread that must act to release it, when there is exactly one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub held_by: Option<usize>,
+    /// The names of the locks it holds.
+    pub holds: Vec<String>,
+}
+
+/// The state of every thread when an execution deadlocked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlock {
+    /// Every unfinished thread and what it waits for.
+    pub blocked: Vec<BlockedThread>,
+    /// The wait-for cycle, as thread indices, when there is one (a thread
+    /// waiting for itself is a cycle of one).
+    pub cycle: Vec<usize>,
+}
+
+/// One recorded execution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// First line of the rendering: pattern, parameters, backend, schedule.
+    pub title: String,
+    /// Thread names by index (`main`, `t1`, …).
+    pub threads: Vec<String>,
+    /// The events in execution order.
+    pub events: Vec<Event>,
+    /// The outcome of the execution (`2`, `deadlock`, `data-race`, `panic: …`).
+    pub outcome: String,
+    /// Whether the spec allows that outcome.
+    pub allowed: bool,
+    /// The spec's words for the outcome (`lost update (expected 4)`).
+    pub verdict: String,
+    /// Number of preemptions (events marked [`Event::preempted`]).
+    pub preemptions: usize,
+    /// The wait-for report, when the execution deadlocked.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deadlock: Option<Deadlock>,
+    /// The panic message or data-race report that ended the execution.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
+}
+
+impl Trace {
+    /// The name of thread `i`.
+    pub fn thread_name(&self, i: usize) -> &str {
+        self.threads.get(i).map(String::as_str).unwrap_or("?")
+    }
+
+    /// Render the trace as text, one column per thread.
+    pub fn render(&self) -> String {
+        let n = self.threads.len().max(1);
+        let cells: Vec<String> = self.events.iter().map(|e| self.cell(e)).collect();
+        let mut width = vec![0usize; n];
+        for (i, name) in self.threads.iter().enumerate() {
+            width[i] = name.chars().count();
+        }
+        for (e, c) in self.events.iter().zip(&cells) {
+            if e.thread < n {
+                width[e.thread] = width[e.thread].max(c.chars().count());
+            }
+        }
+        let step_w = self.events.len().to_string().len().max(4);
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.title);
+        let mut line = format!(" {:>step_w$} ", "step");
+        for (i, name) in self.threads.iter().enumerate() {
+            let _ = write!(line, "| {} ", pad(name, width[i]));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+        for (e, c) in self.events.iter().zip(&cells) {
+            let mut line = format!(" {:>step_w$} ", e.step);
+            for (i, w) in width.iter().enumerate() {
+                let text = if i == e.thread { c.as_str() } else { "" };
+                let _ = write!(line, "| {} ", pad(text, *w));
+            }
+            if let Some(p) = e.preempted {
+                let _ = write!(line, "  ← preempts {}", self.thread_name(p));
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        if let Some(d) = &self.deadlock {
+            let _ = writeln!(out, " wait-for:");
+            for b in &d.blocked {
+                let holds = if b.holds.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    b.holds.join(", ")
+                };
+                let by = match b.held_by {
+                    Some(h) if b.waits_for.starts_with("lock") => {
+                        format!(" (held by {})", self.thread_name(h))
+                    }
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "   {} holds {}, waits for {}{}",
+                    self.thread_name(b.thread),
+                    holds,
+                    b.waits_for,
+                    by
+                );
+            }
+            if d.cycle.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "   no cycle: every unfinished thread is blocked, and none can wake another"
+                );
+            } else {
+                let mut names: Vec<&str> = d.cycle.iter().map(|&t| self.thread_name(t)).collect();
+                names.push(self.thread_name(d.cycle[0]));
+                let own = if d.cycle.len() == 1 {
+                    " (waits for itself)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "   cycle: {}{own}", names.join(" → "));
+            }
+        }
+        if let Some(d) = &self.detail {
+            let _ = writeln!(out, " detail: {d}");
+        }
+        let tag = if self.allowed { "allowed" } else { "FORBIDDEN" };
+        let _ = writeln!(
+            out,
+            " outcome: {} — {}: {} · {} preemption{}",
+            self.outcome,
+            tag,
+            self.verdict,
+            self.preemptions,
+            if self.preemptions == 1 { "" } else { "s" }
+        );
+        out
+    }
+
+    /// One event as the text trace shows it (also the label of its mark in
+    /// the diagrams).
+    pub fn cell(&self, e: &Event) -> String {
+        let name = e.name.as_deref().unwrap_or("");
+        let mut s = match e.access {
+            Access::Read => match &e.value {
+                Some(v) => format!("{} {name} → {v}", e.op),
+                None => format!("{} {name}", e.op),
+            },
+            Access::Write => format!("{} {name} ← {}", e.op, e.value.as_deref().unwrap_or("?")),
+            Access::ReadModifyWrite => format!(
+                "{} {name} {} → {}",
+                e.op,
+                e.old.as_deref().unwrap_or("?"),
+                e.value.as_deref().unwrap_or("?")
+            ),
+            Access::Spawn | Access::Join => {
+                format!("{} {}", e.op, e.value.as_deref().unwrap_or(""))
+            }
+            Access::Block if e.object.is_none() => {
+                format!("{} {}", e.op, e.value.as_deref().unwrap_or(""))
+            }
+            Access::Exit => e.op.clone(),
+            Access::Lock | Access::Unlock if e.value.is_some() => {
+                format!("{} {name} = {}", e.op, e.value.as_deref().unwrap_or(""))
+            }
+            _ => format!("{} {name}", e.op),
+        };
+        if e.stale {
+            // Not the latest write in trace order: the memory model (loom's)
+            // let the read see an older one.
+            let from = e.reads_from.unwrap_or(0);
+            if from == 0 {
+                s.push_str(" (reads the initial value, not the latest write)");
+            } else {
+                let _ = write!(s, " (reads step {from}'s write, not the latest)");
+            }
+        }
+        if let Some(n) = &e.note {
+            let _ = write!(s, " ({n})");
+        }
+        s.trim_end().to_string()
+    }
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(n)));
+    out
+}
+
+/// Mark preemptions: a switch from thread A to thread B where A was neither
+/// blocked nor finished, i.e. A could have run on. Computed from the recorded
+/// order alone, so it means the same under every backend. Returns the count.
+pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
+    // A thread is "parked" after a Block or Wait event until its next event,
+    // and gone after its Exit event.
+    let mut parked: Vec<bool> = Vec::new();
+    let mut count = 0;
+    let mut prev: Option<usize> = None;
+    for e in events.iter_mut() {
+        if parked.len() <= e.thread {
+            parked.resize(e.thread + 1, false);
+        }
+        e.preempted = None;
+        if let Some(p) = prev
+            && p != e.thread
+            && !parked.get(p).copied().unwrap_or(true)
+        {
+            e.preempted = Some(p);
+            count += 1;
+        }
+        parked[e.thread] = matches!(e.access, Access::Block | Access::Wait | Access::Exit);
+        prev = Some(e.thread);
+    }
+    count
+}
