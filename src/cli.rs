@@ -193,10 +193,7 @@ impl RunArgs {
             }
         }
         if let Some(s) = self.seed {
-            if !matches!(
-                backend,
-                Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
-            ) {
+            if !backend.seeded() {
                 return Err(Error(format!(
                     "--seed applies to shuttle-random, shuttle-pct and fuzz, not {backend}"
                 )));

@@ -22,7 +22,7 @@ pub fn explore(
     explore_with(pattern, variant, params, config, None)
 }
 
-/// As [`explore`](fn@explore), on shuttle with the given scheduler (for [`crate::harness`]).
+/// As [`explore`](fn@crate::explore), on shuttle with the given scheduler (for [`crate::harness`]).
 pub fn explore_with(
     pattern: &'static Pattern,
     variant: &'static Variant,

@@ -12,11 +12,9 @@
 //!   each single access is made under a std mutex. The read-then-write race
 //!   remains; what is lost is only the possibility of torn values.
 
-use crate::rt::{self, Abandon, Ctx, Kind, ObjKind};
+use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// An unsynchronised variable holding a `Copy` value.
 pub struct RaceCell<T> {
@@ -60,18 +58,12 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
 
     /// Give the cell the name traces show for it.
     pub fn named(self, name: &str) -> Self {
-        if let Some(c) = self.ctx() {
-            c.rename(self.id, name);
-        }
+        rt::rename(self.id, name);
         self
     }
 
     fn ctx(&self) -> Option<Ctx> {
-        if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        }
+        rt::tracked(self.id)
     }
 
     /// Read the value.

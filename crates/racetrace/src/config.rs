@@ -77,15 +77,48 @@ impl Backend {
         matches!(self, Backend::Loom | Backend::ShuttleDfs | Backend::Dpor)
     }
 
+    /// The runtime this backend runs the program on.
+    pub fn runtime(self) -> Runtime {
+        match self {
+            Backend::Real => Runtime::Real,
+            Backend::Loom => Runtime::Loom,
+            _ => Runtime::Shuttle,
+        }
+    }
+
+    /// How it chooses schedules.
+    pub fn strategy(self) -> Strategy {
+        match self {
+            Backend::Real => Strategy::Stress,
+            Backend::Loom => Strategy::LoomDpor,
+            Backend::ShuttleDfs => Strategy::Dfs,
+            Backend::ShuttleRandom => Strategy::Random,
+            Backend::ShuttlePct => Strategy::Pct,
+            Backend::Dpor => Strategy::Dpor,
+            Backend::Fuzz => Strategy::Bytes,
+        }
+    }
+
     /// Does this backend run on shuttle's runtime?
     pub fn on_shuttle(self) -> bool {
+        self.runtime() == Runtime::Shuttle
+    }
+
+    /// Does this backend sample schedules (a number of runs, not a search
+    /// that ends)? Real runs, random, PCT and fuzz do.
+    pub fn sampled(self) -> bool {
         matches!(
-            self,
-            Backend::ShuttleDfs
-                | Backend::ShuttleRandom
-                | Backend::ShuttlePct
-                | Backend::Dpor
-                | Backend::Fuzz
+            self.strategy(),
+            Strategy::Stress | Strategy::Random | Strategy::Pct | Strategy::Bytes
+        )
+    }
+
+    /// Does [`Config::seed`] choose this backend's schedules? Random, PCT
+    /// and fuzz are seeded.
+    pub fn seeded(self) -> bool {
+        matches!(
+            self.strategy(),
+            Strategy::Random | Strategy::Pct | Strategy::Bytes
         )
     }
 
@@ -109,6 +142,36 @@ impl FromStr for Backend {
             .find(|b| b.name() == s)
             .ok_or_else(|| Error::UnknownBackend(s.to_string()))
     }
+}
+
+/// Where a [`Backend`] runs the program: the first of its two choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Runtime {
+    /// OS threads (std, crossbeam, tokio, real processes).
+    Real,
+    /// loom's model of threads and the C++ memory model.
+    Loom,
+    /// shuttle's model of threads (every atomic sequentially consistent).
+    Shuttle,
+}
+
+/// How a [`Backend`] chooses schedules: the second of its two choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Run repeatedly; the OS schedules.
+    Stress,
+    /// loom's own exhaustive search (DPOR, optional preemption bound).
+    LoomDpor,
+    /// Depth-first over every schedule, no reduction.
+    Dfs,
+    /// Uniformly random choices, seeded.
+    Random,
+    /// Probabilistic concurrency testing, seeded.
+    Pct,
+    /// racetrace's source-set DPOR with sleep sets.
+    Dpor,
+    /// Choices from bytes (a seeded PRNG, or libFuzzer).
+    Bytes,
 }
 
 /// Exactly one schedule, to run again.
@@ -348,6 +411,35 @@ impl Config {
             (Some(t), b) => Err(Error::BadOption(format!(
                 "schedule '{t}' cannot be replayed on backend {b}"
             ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_backend_either_searches_exhaustively_or_samples() {
+        for b in Backend::ALL {
+            assert_ne!(b.exhaustive(), b.sampled(), "{b}");
+        }
+    }
+
+    #[test]
+    fn a_seeded_backend_samples_on_shuttle() {
+        for b in Backend::ALL.into_iter().filter(|b| b.seeded()) {
+            assert!(b.sampled() && b.on_shuttle(), "{b}");
+        }
+    }
+
+    #[test]
+    fn runtime_and_strategy_name_each_backend_once() {
+        let mut seen = std::collections::HashSet::new();
+        for b in Backend::ALL {
+            assert!(seen.insert((b.runtime(), b.strategy())), "{b}");
+            assert_eq!(b.on_shuttle(), b.runtime() == Runtime::Shuttle);
+            assert_eq!(b.replayable(), b.runtime() != Runtime::Real);
         }
     }
 }

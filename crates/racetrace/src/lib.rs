@@ -123,7 +123,7 @@ pub mod task;
 pub mod thread;
 pub mod trace;
 
-pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken};
+pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strategy};
 pub use error::Error;
 pub use explore::{OutcomeRow, Report, Witness};
 pub use trace::Trace;

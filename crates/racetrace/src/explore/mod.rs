@@ -36,10 +36,7 @@ pub fn run_with(
 ) -> Report {
     rt::install_panic_hook();
     let _quiet = rt::panics::Quiet::new();
-    let sampling = matches!(
-        config.backend,
-        Backend::Real | Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
-    );
+    let sampling = config.backend.sampled();
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
     let only = match &config.replay {
         Some(ReplayToken::Loom(k)) => Some(*k),
@@ -107,11 +104,7 @@ pub fn run_with(
         params: BTreeMap::new(),
         backend: config.backend,
         preemption_bound: config.preemption_bound,
-        seed: matches!(
-            config.backend,
-            Backend::ShuttleRandom | Backend::ShuttlePct | Backend::Fuzz
-        )
-        .then_some(config.seed),
+        seed: config.backend.seeded().then_some(config.seed),
         schedules: a.index,
         pruned: a.pruned,
         complete,

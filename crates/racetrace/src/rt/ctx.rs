@@ -17,6 +17,45 @@ shuttle::thread_local! {
     pub(super) static SHUTTLE_TID: Cell<usize> = Cell::new(0);
 }
 
+// Beside the thread-locals they set (so that execution.rs need not import
+// this file, which imports it).
+impl Execution {
+    /// Make this execution current on this OS thread (the driver thread under
+    /// loom and shuttle, each spawned thread under the real backend).
+    pub(crate) fn enter(self: &Arc<Self>, tid: usize) {
+        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
+        self.set_tid(tid);
+    }
+
+    pub(super) fn set_tid(&self, tid: usize) {
+        match self.kind {
+            Kind::Real => REAL_TID.with(|t| t.set(tid)),
+            Kind::Loom => LOOM_TID.with(|t| t.set(tid)),
+            Kind::Shuttle => SHUTTLE_TID.with(|t| t.set(tid)),
+        }
+    }
+
+    pub(crate) fn leave() {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+/// The id of a primitive made outside any execution: it records nothing.
+pub(crate) const UNTRACKED: usize = usize::MAX;
+
+/// The context in which primitive `id` records its operations: none for an
+/// untracked one (made outside an execution), else the current one.
+pub(crate) fn tracked(id: usize) -> Option<Ctx> {
+    if id == UNTRACKED { None } else { ctx() }
+}
+
+/// Name primitive `id` in traces (no effect on an untracked one).
+pub(crate) fn rename(id: usize, name: &str) {
+    if let Some(c) = tracked(id) {
+        c.rename(id, name);
+    }
+}
+
 /// The current execution and racetrace thread, if any.
 #[derive(Clone)]
 pub(crate) struct Ctx {

@@ -1,6 +1,5 @@
 //! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
 
-use super::ctx::{CURRENT, LOOM_TID, REAL_TID, SHUTTLE_TID};
 use super::footprint::{Footprints, Mode, Op, Pending};
 use super::ids::HashMap;
 use crate::trace::{Deadlock, Event};
@@ -302,25 +301,6 @@ impl Execution {
         touches
             .iter()
             .any(|(m, mode)| *mode == Mode::Acquire && st.holder.get(m).is_some_and(|h| *h != tid))
-    }
-
-    /// Make this execution current on this OS thread (the driver thread under
-    /// loom and shuttle, each spawned thread under the real backend).
-    pub(crate) fn enter(self: &Arc<Self>, tid: usize) {
-        CURRENT.with(|c| *c.borrow_mut() = Some(self.clone()));
-        self.set_tid(tid);
-    }
-
-    pub(super) fn set_tid(&self, tid: usize) {
-        match self.kind {
-            Kind::Real => REAL_TID.with(|t| t.set(tid)),
-            Kind::Loom => LOOM_TID.with(|t| t.set(tid)),
-            Kind::Shuttle => SHUTTLE_TID.with(|t| t.set(tid)),
-        }
-    }
-
-    pub(crate) fn leave() {
-        CURRENT.with(|c| *c.borrow_mut() = None);
     }
 
     pub(crate) fn set_result(&self, r: String) {

@@ -33,7 +33,9 @@ mod ids;
 pub(crate) mod panics;
 mod shadow;
 
-pub(crate) use ctx::{Ctx, ObjKind, check_abandoned, ctx, kind, thread_key};
+pub(crate) use ctx::{
+    Ctx, ObjKind, UNTRACKED, check_abandoned, ctx, kind, rename, thread_key, tracked,
+};
 pub(crate) use execution::{Abandon, Execution, Kind, Special, Wake};
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
 pub(crate) use panics::install_panic_hook;

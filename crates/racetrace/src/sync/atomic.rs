@@ -8,10 +8,8 @@
 
 pub use std::sync::atomic::Ordering;
 
-use crate::rt::{self, Ctx, Kind, ObjKind};
+use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
 use std::fmt;
-
-const UNTRACKED: usize = usize::MAX;
 
 macro_rules! atomic_int {
     ($(#[$doc:meta])* $name:ident, $t:ty) => {
@@ -60,14 +58,12 @@ macro_rules! atomic_int {
 
             /// Give the atomic the name traces show for it.
             pub fn named(self, name: &str) -> Self {
-                if let Some(c) = self.ctx() {
-                    c.rename(self.id, name);
-                }
+                rt::rename(self.id, name);
                 self
             }
 
             fn ctx(&self) -> Option<Ctx> {
-                if self.id == UNTRACKED { None } else { rt::ctx() }
+                rt::tracked(self.id)
             }
 
             fn pre(&self, writes: bool) -> Option<Ctx> {
@@ -232,18 +228,12 @@ impl AtomicBool {
 
     /// Give the atomic the name traces show for it.
     pub fn named(self, name: &str) -> Self {
-        if let Some(c) = self.ctx() {
-            c.rename(self.id, name);
-        }
+        rt::rename(self.id, name);
         self
     }
 
     fn ctx(&self) -> Option<Ctx> {
-        if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        }
+        rt::tracked(self.id)
     }
 
     fn pre(&self, writes: bool) -> Option<Ctx> {

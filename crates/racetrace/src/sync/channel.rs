@@ -12,14 +12,12 @@
 //! therefore out of reach.
 
 use super::queue::{Empty, Full, Queue};
-use crate::rt::{self, Ctx, Kind, ObjKind};
+use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
 use crate::trace::Access;
 use crossbeam::channel::{self as cb, SendTimeoutError, TryRecvError, TrySendError};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-
-const UNTRACKED: usize = usize::MAX;
 
 /// How long a blocked real-thread `send` or `recv` sleeps in crossbeam before
 /// it checks whether its execution was abandoned.

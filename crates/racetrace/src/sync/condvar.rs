@@ -3,11 +3,9 @@
 //! choose which waiter a `notify_one` wakes (both are followed in the trace).
 
 use super::mutex::{GuardImpl, MutexGuard};
-use crate::rt::{self, Kind, ObjKind, Wake};
+use crate::rt::{self, Kind, ObjKind, UNTRACKED, Wake};
 use std::fmt;
 use std::sync::{Arc, PoisonError, Weak};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// A condition variable, as `std::sync::Condvar` without poisoning.
 pub struct Condvar {
@@ -135,11 +133,7 @@ impl Condvar {
     }
 
     fn notify(&self, all: bool) {
-        let ctx = if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        };
+        let ctx = rt::tracked(self.id);
         if let Some(c) = &ctx {
             rt::check_abandoned(&c.exec);
             c.announce(&[(self.id, true)]);

@@ -1,12 +1,10 @@
 //! A mutual-exclusion lock on every backend: std's, loom's or shuttle's mutex
 //! underneath, without poisoning (as tokio's std adapter does).
 
-use crate::rt::{self, Abandon, Ctx, Kind, ObjKind};
+use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{PoisonError, TryLockError};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// A mutex, as `std::sync::Mutex` without poisoning.
 pub struct Mutex<T> {
@@ -80,18 +78,12 @@ impl<T> Mutex<T> {
 
     /// Give the mutex the name traces show for it.
     pub fn named(self, name: &str) -> Self {
-        if let Some(c) = self.ctx() {
-            c.rename(self.id, name);
-        }
+        rt::rename(self.id, name);
         self
     }
 
     fn ctx(&self) -> Option<Ctx> {
-        if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        }
+        rt::tracked(self.id)
     }
 
     /// Acquire the lock, blocking until it is free.

@@ -11,11 +11,9 @@
 
 use super::condvar::Condvar;
 use super::mutex::Mutex;
-use crate::rt::{self, ObjKind};
+use crate::rt::{self, ObjKind, UNTRACKED};
 use crate::trace::Access;
 use std::collections::VecDeque;
-
-const UNTRACKED: usize = usize::MAX;
 
 /// Frame header: the body's length, 4 bytes little-endian.
 pub(crate) const HEADER: usize = 4;

@@ -6,12 +6,10 @@
 
 use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
-use crate::rt::{self, Ctx, Mode, ObjKind};
+use crate::rt::{self, Ctx, Mode, ObjKind, UNTRACKED};
 use crate::trace::Access;
 use std::collections::VecDeque;
 use std::fmt;
-
-const UNTRACKED: usize = usize::MAX;
 
 /// The parts of a queue's state its operations touch, for `dpor`: a `get`
 /// and a `task_done` touch different parts, so their critical sections
@@ -129,9 +127,7 @@ impl<T: fmt::Debug> Queue<T> {
     /// condition variables `name.not_empty`, `name.not_full` and
     /// `name.all_tasks_done`.
     pub fn named(self, name: &str) -> Self {
-        if let Some(c) = self.ctx() {
-            c.rename(self.id, name);
-        }
+        rt::rename(self.id, name);
         Queue {
             id: self.id,
             capacity: self.capacity,
@@ -143,11 +139,7 @@ impl<T: fmt::Debug> Queue<T> {
     }
 
     fn ctx(&self) -> Option<Ctx> {
-        if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        }
+        rt::tracked(self.id)
     }
 
     /// Report to `dpor` which parts of the state the running critical

@@ -7,11 +7,9 @@
 
 use super::condvar::Condvar;
 use super::mutex::Mutex;
-use crate::rt;
+use crate::rt::{self, UNTRACKED};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// A counting semaphore. Traces show its lock as `NAME` and the condition
 /// variable a thread waits on for a permit as `NAME.permit`.

@@ -5,7 +5,7 @@
 //! waiting task parked by the executor.
 
 use super::executor::park;
-use crate::rt::{self, ObjKind};
+use crate::rt::{self, ObjKind, UNTRACKED};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -14,8 +14,6 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Mutex as StdMutex;
 use std::task::{Context, Poll, Waker};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// An async mutex. Traces show it by its name (`mutexN` unless
 /// [`Mutex::named`]).
@@ -93,11 +91,7 @@ impl<T> Mutex<T> {
     }
 
     fn ctx(&self) -> Option<rt::Ctx> {
-        if self.id == UNTRACKED {
-            None
-        } else {
-            rt::ctx()
-        }
+        rt::tracked(self.id)
     }
 
     /// Model only: give the lock to the first waiter, or free it.

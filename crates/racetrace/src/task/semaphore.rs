@@ -6,7 +6,7 @@
 //! after (`acquire seats 2 → 1`).
 
 use super::executor::park;
-use crate::rt::{self, ObjKind};
+use crate::rt::{self, ObjKind, UNTRACKED};
 use crate::trace::Access;
 use std::collections::VecDeque;
 use std::fmt;
@@ -14,8 +14,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex as StdMutex;
 use std::task::{Context, Poll, Waker};
-
-const UNTRACKED: usize = usize::MAX;
 
 /// An async counting semaphore.
 pub struct Semaphore {
