@@ -6,8 +6,9 @@
 //!
 //! Run: `cargo run --example bank`
 
-use racetrace::sync::{Arc, Mutex};
-use racetrace::{Backend, Config, thread};
+use racetrace::traced::sync::{Arc, Mutex};
+use racetrace::{Backend, Config};
+use racetrace::traced::thread;
 
 /// The user's code, written against racetrace's primitives.
 struct Account {

@@ -5,9 +5,10 @@
 //! The deadlock is a two-lock program written here (the lock-order patterns
 //! live elsewhere), explored with `racetrace::explore`.
 
-use racetrace::sync::{Arc, Mutex};
+use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::trace::{Access, BlockedThread, Deadlock, Event, Trace};
-use racetrace::{Backend, Config, thread};
+use racetrace::{Backend, Config};
+use racetrace::traced::thread;
 use racetrace_patterns as patterns;
 use racetrace_report::diagram::{self, Link, LinkKind};
 use std::path::PathBuf;

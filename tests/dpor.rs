@@ -264,9 +264,9 @@ fn dpor_with_a_preemption_bound_reaches_the_oracles_bounded_outcomes() {
 // these; shuttle's DFS, which reduces nothing, must finish on it and reach
 // exactly the same outcomes.
 
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::sync::{Arc, Condvar, Mutex, Queue};
-use racetrace::thread;
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Condvar, Mutex, Queue};
+use racetrace::traced::thread;
 
 fn same_outcomes_as_dfs(name: &str, program: fn() -> String) -> Report {
     let run = |b: Backend| {

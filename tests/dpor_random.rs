@@ -27,9 +27,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{
     Config as PropConfig, FileFailurePersistence, RngSeed, TestCaseError, TestRunner,
 };
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::sync::{Arc, Condvar, Mutex, MutexGuard, Queue};
-use racetrace::{Backend, Config, thread};
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Condvar, Mutex, MutexGuard, Queue};
+use racetrace::{Backend, Config};
+use racetrace::traced::thread;
 
 /// Programs whose DFS takes more schedules than this are skipped. Kept low
 /// for memory as well as time: every execution that ends in a deadlock

@@ -299,7 +299,7 @@ fn submit_starts_a_new_worker_when_the_idle_one_is_already_claimed() {
         || {
             let pool = ThreadPool::new(2);
             pool.submit(|| ()).result().unwrap();
-            let gate = Arc::new(racetrace::sync::Semaphore::new(0).named("gate"));
+            let gate = Arc::new(racetrace::traced::sync::Semaphore::new(0).named("gate"));
             let g = gate.clone();
             let b = pool.submit(move || g.acquire());
             let c = pool.submit(move || gate.release());

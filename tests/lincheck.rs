@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, FileFailurePersistence};
 use racetrace::lincheck::{self, Call, FifoQueue, History, NotLinearizable, Op, Ret};
-use racetrace::sync::Queue;
+use racetrace::traced::sync::Queue;
 use racetrace::{Backend, Config};
 use racetrace_patterns::fixtures::SplitTryGetQueue;
 use std::collections::VecDeque;

@@ -4,8 +4,9 @@
 //! loom's own branch-limit panic — and exploration carries on.
 
 use racetrace::config::MAX_STEPS;
-use racetrace::sync::{Arc, Mutex};
-use racetrace::{Backend, Config, Report, thread};
+use racetrace::traced::sync::{Arc, Mutex};
+use racetrace::{Backend, Config, Report};
+use racetrace::traced::thread;
 
 /// An unbounded try-lock-backoff that can never succeed: `main` holds `b`
 /// and joins the worker, which spins "lock a, try b, release, yield" for
@@ -68,7 +69,7 @@ fn an_endless_backoff_ends_with_step_limit_not_deadlock() {
 /// that spin are both reported, each with its own outcome.
 #[test]
 fn exploration_carries_on_after_a_step_limit() {
-    use racetrace::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use racetrace::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
     fn maybe_spin() -> String {
         let go = Arc::new(AtomicBool::new(false).named("go"));
         let stop = Arc::new(AtomicBool::new(false).named("stop"));

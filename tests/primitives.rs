@@ -2,10 +2,11 @@
 //! thread stuck on one takes part in deadlock detection, and that the
 //! wait-for report says what it waits for.
 
-use racetrace::cell::RaceCell;
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::sync::{Arc, Mutex, ReentrantMutex, Semaphore};
-use racetrace::{Backend, Config, Report, thread};
+use racetrace::traced::cell::RaceCell;
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Mutex, ReentrantMutex, Semaphore};
+use racetrace::{Backend, Config, Report};
+use racetrace::traced::thread;
 use std::collections::BTreeSet;
 
 const EXHAUSTIVE: [Backend; 2] = [Backend::Loom, Backend::ShuttleDfs];

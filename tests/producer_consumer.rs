@@ -9,7 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, FileFailurePersistence};
-use racetrace::sync::{Channel, Empty, Queue, TaskDoneError};
+use racetrace::traced::sync::{Channel, Empty, Queue, TaskDoneError};
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns::{self as patterns, Params};
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};

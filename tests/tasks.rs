@@ -3,8 +3,8 @@
 //! the bound, a task waiting for itself is a reported deadlock, a panicking
 //! task is a JoinError, and tasks left running are cancelled by block_on.
 
-use racetrace::cell::RaceCell;
-use racetrace::sync::Arc;
+use racetrace::traced::cell::RaceCell;
+use racetrace::traced::sync::Arc;
 use racetrace::{Backend, Config, task};
 
 /// N tasks each take a permit, count themselves in, yield, count out. The

@@ -1,9 +1,10 @@
 //! The library API on code that is not one of the built-in patterns: what a
 //! user gating their own concurrent code in `cargo test` would write.
 
-use racetrace::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use racetrace::sync::{Arc, Condvar, Mutex};
-use racetrace::{Backend, Config, thread};
+use racetrace::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Condvar, Mutex};
+use racetrace::{Backend, Config};
+use racetrace::traced::thread;
 
 /// A one-shot "ready" flag handed from one thread to another.
 fn handoff(check_flag: bool) {

@@ -15,7 +15,7 @@
 // is_full, 5 task_done (channel: capacity), 6 drain with try_get until empty,
 // 7 join when nothing is unfinished (channel: try_recv).
 
-use racetrace::sync::{Channel, Empty, Queue, TaskDoneError};
+use racetrace::traced::sync::{Channel, Empty, Queue, TaskDoneError};
 use std::collections::VecDeque;
 
 /// The primitive under test, behind one interface.

@@ -7,8 +7,8 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::cell::RaceCell;
-use racetrace::sync::Arc;
+use racetrace::traced::cell::RaceCell;
+use racetrace::traced::sync::Arc;
 use racetrace::task;
 
 pub(crate) const PARAMS: &[ParamSpec] = &[

@@ -7,7 +7,7 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Mutex};
+use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::task::{self, JoinHandle};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;

@@ -8,8 +8,8 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Mutex, MutexGuard};
-use racetrace::thread;
+use racetrace::traced::sync::{Arc, Mutex, MutexGuard};
+use racetrace::traced::thread;
 
 /// Opening balances, and what each thread moves.
 const OPENING: (i64, i64) = (100, 100);

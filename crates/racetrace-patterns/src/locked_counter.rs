@@ -8,9 +8,9 @@ use crate::pattern::{Job, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use crate::unsafe_counter::PARAMS;
 use racetrace::Backend;
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::sync::{Arc, Mutex};
-use racetrace::thread;
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Mutex};
+use racetrace::traced::thread;
 
 const SPEC: Spec = Spec {
     property: "counter = threads × ops",

@@ -7,8 +7,8 @@
 use crate::pattern::{Job, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Condvar, Mutex};
-use racetrace::thread;
+use racetrace::traced::sync::{Arc, Condvar, Mutex};
+use racetrace::traced::thread;
 
 const MESSAGE: u32 = 42;
 

@@ -7,8 +7,8 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Mutex, Semaphore};
-use racetrace::thread;
+use racetrace::traced::sync::{Arc, Mutex, Semaphore};
+use racetrace::traced::thread;
 
 const PARAMS: &[ParamSpec] = &[ParamSpec {
     name: "philosophers",

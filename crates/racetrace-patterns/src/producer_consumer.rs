@@ -8,8 +8,8 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Channel, Condvar, Mutex, Queue};
-use racetrace::thread::{self, JoinHandle};
+use racetrace::traced::sync::{Arc, Channel, Condvar, Mutex, Queue};
+use racetrace::traced::thread::{self, JoinHandle};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 

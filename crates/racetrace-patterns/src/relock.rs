@@ -8,8 +8,8 @@
 use crate::pattern::{Job, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::{Arc, Mutex, ReentrantMutex};
-use racetrace::thread;
+use racetrace::traced::sync::{Arc, Mutex, ReentrantMutex};
+use racetrace::traced::thread;
 use std::cell::Cell;
 
 /// Threads calling `increment_twice`.

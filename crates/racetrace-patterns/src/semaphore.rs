@@ -7,9 +7,9 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::sync::{Arc, Semaphore};
-use racetrace::thread;
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::sync::{Arc, Semaphore};
+use racetrace::traced::thread;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {

@@ -8,7 +8,7 @@ use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
 use racetrace::executor::{JobError, ThreadPool};
-use racetrace::sync::{Arc, Mutex};
+use racetrace::traced::sync::{Arc, Mutex};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {

@@ -8,10 +8,10 @@ use crate::count;
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::cell::RaceCell;
-use racetrace::sync::Arc;
-use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use racetrace::thread;
+use racetrace::traced::cell::RaceCell;
+use racetrace::traced::sync::Arc;
+use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::traced::thread;
 
 pub(crate) const PARAMS: &[ParamSpec] = &[
     ParamSpec {

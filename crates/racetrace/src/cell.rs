@@ -1,144 +1,136 @@
-//! [`RaceCell`]: a plain, unsynchronised variable — what Python's `counter`
-//! is to two threads. Each `get` and `set` is one step, so a read-then-write
-//! can be split by another thread.
+//! `UnsafeCell` with loom's closure API, checked: every access is a step
+//! of the explored thread and a line in the trace (`with cell1`,
+//! `with_mut cell1`).
 //!
-//! Per backend:
-//! * loom: a `loom::cell::UnsafeCell`; loom's causality checker reports two
-//!   unordered accesses as a data race, which becomes the outcome `data-race`.
-//! * shuttle: shuttle has no data-race detector; each access is preceded by a
-//!   scheduling point (`shuttle::thread::sleep(ZERO)`, which is a plain context
-//!   switch in shuttle), so the race shows as its effect: a lost update.
-//! * real threads: a truly racy `+= 1` would be undefined behaviour in Rust, so
-//!   each single access is made under a std mutex. The read-then-write race
-//!   remains; what is lost is only the possibility of torn values.
+//! Per runtime:
+//! * loom: `loom::cell::UnsafeCell`, whose causality checker reports two
+//!   unordered accesses (one a write) as the outcome `data-race`.
+//! * shuttle, dpor, fuzz: `std::cell::UnsafeCell` behind a scheduling point;
+//!   shuttle has no data-race detector, so a race shows by its effects
+//!   (a lost update), not as `data-race`.
+//! * real threads: `std::cell::UnsafeCell`, as in production: the program's
+//!   own synchronisation is all there is.
+//!
+//! Without the `model` feature this is a `#[repr(transparent)]` wrapper of
+//! `std::cell::UnsafeCell` (the same API, at std's cost).
 
 use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
+use crate::trace::Access;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// An unsynchronised variable holding a `Copy` value.
-pub struct RaceCell<T> {
+pub use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
+
+/// `std::cell::UnsafeCell` with closure access: [`with`](Self::with) lends
+/// a `*const T`, [`with_mut`](Self::with_mut) a `*mut T`.
+pub struct UnsafeCell<T> {
     id: usize,
     inner: Impl<T>,
 }
 
 enum Impl<T> {
-    Std(std::sync::Mutex<T>),
+    Std(std::cell::UnsafeCell<T>),
     Loom(loom::cell::UnsafeCell<T>),
-    Shuttle(std::cell::UnsafeCell<T>),
 }
 
-// SAFETY: the Std arm is a mutex. The Loom arm is only touched through loom's
-// `with`/`with_mut`, which serialise model threads (loom runs one at a time on
-// one OS thread) and report unordered accesses as data races. The Shuttle arm
-// is only touched inside a shuttle execution, whose tasks all run on one OS
-// thread, one at a time.
-unsafe impl<T: Send> Sync for RaceCell<T> {}
-
-impl<T: Copy + fmt::Display> RaceCell<T> {
-    /// A new cell holding `value`, named `cellN` in traces.
-    pub fn new(value: T) -> Self {
+impl<T> UnsafeCell<T> {
+    /// A cell holding `value`, named `cellN` in traces.
+    pub fn new(value: T) -> UnsafeCell<T> {
         let ctx = rt::ctx();
         let kind = ctx.as_ref().map(|c| c.exec.kind).unwrap_or(Kind::Real);
         let inner = match kind {
-            Kind::Real => Impl::Std(std::sync::Mutex::new(value)),
             Kind::Loom => Impl::Loom(loom::cell::UnsafeCell::new(value)),
-            Kind::Shuttle => Impl::Shuttle(std::cell::UnsafeCell::new(value)),
+            Kind::Real | Kind::Shuttle => Impl::Std(std::cell::UnsafeCell::new(value)),
         };
         let id = match &ctx {
-            Some(c) => {
-                let id = c.register(ObjKind::Cell, None);
-                c.init_value(id, value.to_string());
-                id
-            }
+            Some(c) => c.register(ObjKind::Cell, None),
             None => UNTRACKED,
         };
-        RaceCell { id, inner }
+        UnsafeCell { id, inner }
     }
 
-    /// Give the cell the name traces show for it.
-    pub fn named(self, name: &str) -> Self {
-        rt::rename(self.id, name);
-        self
-    }
-
-    fn ctx(&self) -> Option<Ctx> {
-        rt::tracked(self.id)
-    }
-
-    /// Read the value.
-    pub fn get(&self) -> T {
-        let ctx = self.ctx();
-        if let Some(c) = &ctx {
-            rt::check_abandoned(&c.exec);
-            c.announce(&[(self.id, false)]);
+    /// The value, consuming the cell.
+    pub fn into_inner(self) -> T {
+        match self.inner {
+            Impl::Std(c) => c.into_inner(),
+            Impl::Loom(c) => c.into_inner(),
         }
-        let v = match &self.inner {
-            Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()),
-            Impl::Loom(cell) => {
-                // SAFETY: loom checks this access against every other one.
-                let r = catch_unwind(AssertUnwindSafe(|| cell.with(|p| unsafe { *p })));
-                match r {
-                    Ok(v) => v,
-                    Err(p) => race(ctx.as_ref(), "read", p),
-                }
-            }
-            Impl::Shuttle(cell) => {
-                shuttle::thread::sleep(std::time::Duration::ZERO);
-                // SAFETY: shuttle runs one task at a time on one OS thread.
-                unsafe { *cell.get() }
-            }
+    }
+
+    /// The value, through a unique borrow (nothing can race it).
+    pub fn get_mut(&mut self) -> &mut T {
+        match &mut self.inner {
+            Impl::Std(c) => c.get_mut(),
+            // SAFETY: `&mut self` excludes every other access.
+            Impl::Loom(c) => c.with_mut(|p| unsafe { &mut *p }),
+        }
+    }
+
+    /// Read access: `f` gets a pointer to the value.
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        let ctx = self.before(false);
+        let r = match &self.inner {
+            Impl::Std(c) => f(c.get()),
+            Impl::Loom(c) => checked(ctx.as_ref(), "with", || c.with(f)),
         };
-        if let Some(c) = &ctx {
-            c.read(self.id, "read", v.to_string());
-        }
-        v
+        self.after(ctx, Access::Read, "with");
+        r
     }
 
-    /// Write a value.
-    pub fn set(&self, value: T) {
-        let ctx = self.ctx();
-        if let Some(c) = &ctx {
-            rt::check_abandoned(&c.exec);
-            c.announce(&[(self.id, true)]);
+    /// Write access: `f` gets a mutable pointer to the value.
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        let ctx = self.before(true);
+        let r = match &self.inner {
+            Impl::Std(c) => f(c.get()),
+            Impl::Loom(c) => checked(ctx.as_ref(), "with_mut", || c.with_mut(f)),
+        };
+        self.after(ctx, Access::Write, "with_mut");
+        r
+    }
+
+    fn before(&self, write: bool) -> Option<Ctx> {
+        let ctx = rt::tracked(self.id)?;
+        rt::check_abandoned(&ctx.exec);
+        ctx.announce(&[(self.id, write)]);
+        if ctx.exec.kind == Kind::Shuttle {
+            // A scheduling point before the access, as for every operation.
+            shuttle::thread::sleep(std::time::Duration::ZERO);
         }
-        match &self.inner {
-            Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()) = value,
-            Impl::Loom(cell) => {
-                // SAFETY: loom checks this access against every other one.
-                let r = catch_unwind(AssertUnwindSafe(|| {
-                    cell.with_mut(|p| unsafe { *p = value })
-                }));
-                if let Err(p) = r {
-                    race(ctx.as_ref(), "write", p);
-                }
-            }
-            Impl::Shuttle(cell) => {
-                shuttle::thread::sleep(std::time::Duration::ZERO);
-                // SAFETY: shuttle runs one task at a time on one OS thread.
-                unsafe { *cell.get() = value }
-            }
-        }
-        if let Some(c) = &ctx {
-            c.write(self.id, "write", value.to_string());
+        Some(ctx)
+    }
+
+    fn after(&self, ctx: Option<Ctx>, access: Access, op: &str) {
+        if let Some(c) = ctx {
+            c.op(self.id, access, op, None, None, None);
         }
     }
 }
 
-fn race(ctx: Option<&Ctx>, what: &str, payload: Box<dyn std::any::Any + Send>) -> ! {
-    match ctx {
-        Some(c) => {
-            let msg = rt::panics::message(payload.as_ref());
-            let first = msg.lines().next().unwrap_or("").to_string();
-            c.data_race(format!("{what}: {first}"));
-            std::panic::resume_unwind(Box::new(Abandon))
-        }
-        None => std::panic::resume_unwind(payload),
+/// Run a loom access; a data race loom reports becomes the outcome.
+fn checked<R>(ctx: Option<&Ctx>, what: &str, f: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => match ctx {
+            // loom's race report; any other panic is the program's own.
+            Some(c) if rt::panics::message(p.as_ref()).contains("Causality violation") => {
+                let msg = rt::panics::message(p.as_ref());
+                let first = msg.lines().next().unwrap_or("").to_string();
+                c.data_race(format!("{what}: {first}"));
+                std::panic::resume_unwind(Box::new(Abandon))
+            }
+            _ => std::panic::resume_unwind(p),
+        },
     }
 }
 
-impl<T> fmt::Debug for RaceCell<T> {
+impl<T: Default> Default for UnsafeCell<T> {
+    fn default() -> UnsafeCell<T> {
+        UnsafeCell::new(T::default())
+    }
+}
+
+impl<T> fmt::Debug for UnsafeCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RaceCell").finish_non_exhaustive()
+        f.debug_struct("UnsafeCell").finish_non_exhaustive()
     }
 }

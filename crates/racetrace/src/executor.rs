@@ -4,7 +4,7 @@
 //! [`ThreadPool::shutdown`] stops the workers (waiting for them or not).
 //!
 //! It is built only from racetrace's own primitives — worker threads from
-//! [`crate::thread::spawn`], a job queue in a [`Mutex`] with a [`Condvar`],
+//! [`crate::traced::thread::spawn`], a job queue in a [`Mutex`] with a [`Condvar`],
 //! one mutex and condition variable per future — so it runs on real threads
 //! and under every exploring backend, its steps appear in traces, and a
 //! thread stuck on a future takes part in deadlock detection. Count its
@@ -28,8 +28,8 @@
 //! ```
 
 use crate::rt::{self, Abandon};
-use crate::sync::{Arc, Condvar, Mutex};
-use crate::thread::{self, JoinHandle};
+use crate::traced::sync::{Arc, Condvar, Mutex};
+use crate::traced::thread::{self, JoinHandle};
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};

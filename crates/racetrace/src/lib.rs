@@ -109,79 +109,51 @@
 
 #![deny(missing_docs)]
 
+// The std-shaped facade. Without the `model` feature these are std's own
+// modules re-exported (and a zero-cost `UnsafeCell` wrapper): production
+// code pays nothing. With it they are the checked types.
+#[cfg_attr(not(feature = "model"), path = "production/cell.rs")]
 pub mod cell;
-pub mod config;
-mod error;
-pub mod executor;
-pub mod explore;
-pub mod lincheck;
-pub mod process;
-mod rt;
-pub mod strategy;
+#[cfg_attr(not(feature = "model"), path = "production/hint.rs")]
+pub mod hint;
+#[cfg_attr(not(feature = "model"), path = "production/sync.rs")]
 pub mod sync;
-pub mod task;
+#[cfg_attr(not(feature = "model"), path = "production/thread.rs")]
 pub mod thread;
+
+// Everything else exists under `model` only.
+#[cfg(feature = "model")]
+pub mod config;
+#[cfg(feature = "model")]
+mod error;
+#[cfg(feature = "model")]
+pub mod executor;
+#[cfg(feature = "model")]
+pub mod explore;
+#[cfg(feature = "model")]
+pub mod lincheck;
+#[cfg(feature = "model")]
+pub mod process;
+#[cfg(feature = "model")]
+mod rt;
+#[cfg(feature = "model")]
+pub mod strategy;
+#[cfg(feature = "model")]
+pub mod task;
+#[cfg(feature = "model")]
 pub mod trace;
+#[cfg(feature = "model")]
+pub mod traced;
 
+#[cfg(feature = "model")]
+mod entry;
+#[cfg(feature = "model")]
 pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strategy};
+#[cfg(feature = "model")]
+pub use entry::{check, explore, explore_outcomes};
+#[cfg(feature = "model")]
 pub use error::Error;
+#[cfg(feature = "model")]
 pub use explore::{OutcomeRow, Report, Witness};
+#[cfg(feature = "model")]
 pub use trace::Trace;
-
-use std::sync::Arc;
-
-/// Explore `f` under `config`. The outcome of a schedule is `ok`, or the
-/// panic, deadlock or data race that ended it; only `ok` is allowed.
-pub fn explore<F>(config: &Config, f: F) -> Report
-where
-    F: Fn() + Send + Sync + 'static,
-{
-    explore_outcomes(
-        config,
-        "program",
-        move || {
-            f();
-            "ok".to_string()
-        },
-        |o| o == "ok",
-    )
-}
-
-/// Explore `f` under `config`, collecting the outcome each schedule returns;
-/// `allowed` says which outcomes the spec allows.
-pub fn explore_outcomes<F, A>(config: &Config, label: &str, f: F, allowed: A) -> Report
-where
-    F: Fn() -> String + Send + Sync + 'static,
-    A: Fn(&str) -> bool + Send + Sync + 'static,
-{
-    let judge: explore::Judge = Arc::new(move |o: &str| {
-        let ok = allowed(o);
-        (
-            ok,
-            if ok {
-                "allowed".to_string()
-            } else {
-                "forbidden".to_string()
-            },
-        )
-    });
-    explore::run(label.to_string(), Arc::new(f), judge, config)
-}
-
-/// Explore `f` with the configuration from the environment
-/// ([`Config::from_env`]) and panic with the witness trace if any schedule
-/// panics, deadlocks or races.
-#[track_caller]
-pub fn check<F>(f: F)
-where
-    F: Fn() + Send + Sync + 'static,
-{
-    let config = match Config::from_env() {
-        Ok(c) => c,
-        Err(e) => panic!("racetrace: {e}"),
-    };
-    if let Err(e) = config.validate() {
-        panic!("racetrace: {e}");
-    }
-    explore(&config, f).assert_ok();
-}

@@ -14,7 +14,7 @@
 //! A deliberately broken queue to try it on lives with the built-in
 //! patterns (`racetrace_patterns::fixtures::SplitTryGetQueue`).
 
-use crate::sync::{Arc, Empty, Full, Queue};
+use crate::traced::sync::{Arc, Empty, Full, Queue};
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::hash::Hash;
@@ -395,7 +395,7 @@ where
         .enumerate()
         .map(|(i, calls)| {
             let (rec, q, calls) = (rec.clone(), q.clone(), calls.clone());
-            crate::thread::spawn(move || {
+            crate::traced::thread::spawn(move || {
                 for c in calls {
                     rec.run(&*q, i + 1, c);
                 }

@@ -36,7 +36,7 @@ pub(super) fn run_loom(acc: &Shared, body: &Body, config: &Config) -> Option<Str
             };
             exec.enter(0);
             let b = b2.clone();
-            if let Some(r) = crate::thread::run_thread(exec.clone(), 0, move || b()) {
+            if let Some(r) = crate::traced::thread::run_thread(exec.clone(), 0, move || b()) {
                 exec.set_result(r);
             }
         })

@@ -22,7 +22,7 @@ pub(super) fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<Str
         let e2 = exec.clone();
         let b = body.clone();
         std::thread::spawn(move || {
-            let r = crate::thread::run_thread(e2.clone(), 0, move || b());
+            let r = crate::traced::thread::run_thread(e2.clone(), 0, move || b());
             if let Some(r) = r {
                 e2.set_result(r);
             }

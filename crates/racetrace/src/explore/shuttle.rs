@@ -190,7 +190,7 @@ fn shuttle_loop(
                 }
                 exec.enter(0);
                 let b = b2.clone();
-                if let Some(r) = crate::thread::run_thread(exec.clone(), 0, move || b()) {
+                if let Some(r) = crate::traced::thread::run_thread(exec.clone(), 0, move || b()) {
                     exec.set_result(r);
                 }
             })

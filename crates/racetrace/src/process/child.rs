@@ -67,7 +67,7 @@ impl ProcessBuilder {
                 pipes: self.pipes,
             };
             let run = w.run;
-            let h = crate::thread::spawn(move || run(&env));
+            let h = crate::traced::thread::spawn(move || run(&env));
             Ok(Process {
                 name,
                 task,
@@ -88,7 +88,7 @@ pub struct Process {
 
 enum Inner {
     Os(Arc<os::ChildSlot>),
-    Model(Option<crate::thread::JoinHandle<Result<(), ProcessError>>>),
+    Model(Option<crate::traced::thread::JoinHandle<Result<(), ProcessError>>>),
 }
 
 impl fmt::Debug for Process {

@@ -22,7 +22,7 @@ const TICK_MS: i32 = 20;
 const PIPE_BUF: usize = 4096;
 /// The largest frame accepted; a longer header is a malformed frame.
 pub(crate) const MAX_FRAME: usize = 1 << 30;
-pub(crate) const HEADER: usize = crate::sync::pipe::HEADER;
+pub(crate) const HEADER: usize = crate::traced::sync::pipe::HEADER;
 
 pub(crate) fn exe_override() -> &'static Mutex<Option<std::path::PathBuf>> {
     static EXE: OnceLock<Mutex<Option<std::path::PathBuf>>> = OnceLock::new();

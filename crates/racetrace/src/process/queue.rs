@@ -3,7 +3,7 @@
 use super::error::ProcessError;
 use super::os::{self, HEADER};
 use crate::rt::{self, Kind};
-use crate::sync::pipe::ModelPipe;
+use crate::traced::sync::pipe::ModelPipe;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;

@@ -85,7 +85,7 @@ impl Ctx {
     }
 
     /// Under `dpor`: mutex `m` guards data that its owner (a racetrace
-    /// primitive such as [`crate::sync::Queue`]) touches only through
+    /// primitive such as [`crate::traced::sync::Queue`]) touches only through
     /// operations that it reports with [`Ctx::touch`]. A critical section on
     /// such a mutex is then dependent only with sections that touch the same
     /// parts, not with every section on the mutex.

@@ -1,154 +1,174 @@
-//! A condition variable on every backend. Notifications and wake-ups are
-//! recorded; loom wakes waiters first-in first-out, shuttle lets the scheduler
-//! choose which waiter a `notify_one` wakes (both are followed in the trace).
+//! `std::sync::Condvar` on racetrace's traced condition variable.
+//!
+//! `wait_timeout` under the checkers: time is not modelled, so a timeout
+//! may fire at any moment of the wait. It is modelled by a timer thread
+//! (one per call) that, when the scheduler runs it, wakes every waiter
+//! unless this wait already ended; the checkers explore both orders —
+//! "woken by a notification" and "timed out" — as they explore any race.
+//! The timer is a spawned thread in the trace (and counts against loom's
+//! four spawned threads). The others' extra wake-up is a spurious one,
+//! which std allows and correct code tolerates. On real threads the timer
+//! sleeps the duration first.
 
-use super::mutex::{GuardImpl, MutexGuard};
-use crate::rt::{self, Kind, ObjKind, UNTRACKED, Wake};
+use super::mutex::MutexGuard;
+use crate::traced::sync as traced;
+use crate::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::fmt;
-use std::sync::{Arc, PoisonError, Weak};
+use std::sync::{Arc, LockResult, PoisonError};
+use std::time::Duration;
 
-/// A condition variable, as `std::sync::Condvar` without poisoning.
+/// A condition variable with `std::sync::Condvar`'s API.
+#[derive(Default)]
 pub struct Condvar {
-    pub(crate) id: usize,
-    inner: Arc<Impl>,
+    inner: Arc<traced::Condvar>,
 }
 
-enum Impl {
-    Std(std::sync::Condvar),
-    Loom(loom::sync::Condvar),
-    Shuttle(shuttle::sync::Condvar),
-}
+/// Whether a timed wait ended by timing out, as `std::sync::WaitTimeoutResult`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
 
-impl Wake for Impl {
-    fn wake_all(&self) {
-        match self {
-            Impl::Std(c) => c.notify_all(),
-            Impl::Loom(c) => c.notify_all(),
-            Impl::Shuttle(c) => c.notify_all(),
-        }
+impl WaitTimeoutResult {
+    /// True when the wait ended because its time ran out.
+    pub fn timed_out(&self) -> bool {
+        self.0
     }
 }
 
-impl Default for Condvar {
-    fn default() -> Self {
-        Condvar::new()
+impl Condvar {
+    /// A new condition variable.
+    pub fn new() -> Condvar {
+        Condvar::default()
+    }
+
+    /// Release the guard's lock, sleep until notified, re-acquire the lock.
+    /// (A wake-up may be spurious: wait in a loop, or use [`Self::wait_while`].)
+    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        let g = guard.inner.take().expect("guard in use");
+        guard.inner = Some(self.inner.wait(g));
+        relocked(guard)
+    }
+
+    /// Wait while `condition` holds.
+    pub fn wait_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        mut condition: F,
+    ) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let mut poisoned = false;
+        while condition(&mut *guard) {
+            guard = match self.wait(guard) {
+                Ok(g) => g,
+                Err(p) => {
+                    poisoned = true;
+                    p.into_inner()
+                }
+            };
+        }
+        if poisoned {
+            Err(PoisonError::new(guard))
+        } else {
+            Ok(guard)
+        }
+    }
+
+    /// As [`Self::wait`], giving up after `dur` (see the module docs for how
+    /// the checkers explore the timeout).
+    pub fn wait_timeout<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        dur: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let ended = Arc::new(AtomicBool::new(false).named("wait.ended"));
+        let fired = Arc::new(AtomicBool::new(false).named("wait.timed-out"));
+        let timer = {
+            let (ended, fired, cv) = (ended.clone(), fired.clone(), self.inner.clone());
+            crate::traced::thread::spawn(move || {
+                if crate::traced::thread::on_real_threads() {
+                    std::thread::sleep(dur);
+                }
+                if !ended.load(SeqCst) {
+                    fired.store(true, SeqCst);
+                    cv.notify_all();
+                }
+            })
+        };
+        let g = guard.inner.take().expect("guard in use");
+        guard.inner = Some(self.inner.wait(g));
+        ended.store(true, SeqCst);
+        let timed_out = WaitTimeoutResult(fired.load(SeqCst));
+        // Under the checkers the timer always ends (it never blocks); on real
+        // threads it may still be asleep: leave it, as it holds nothing.
+        if !crate::traced::thread::on_real_threads() {
+            let _ = timer.join();
+        }
+        match relocked(guard) {
+            Ok(g) => Ok((g, timed_out)),
+            Err(p) => Err(PoisonError::new((p.into_inner(), timed_out))),
+        }
+    }
+
+    /// As [`Self::wait_while`], giving up after `dur`: timed out when the
+    /// condition still holds once the time has run out.
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        dur: Duration,
+        mut condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let start = std::time::Instant::now();
+        let mut poisoned = false;
+        let mut timed_out = false;
+        while condition(&mut *guard) {
+            if timed_out {
+                break;
+            }
+            let left = dur.saturating_sub(start.elapsed());
+            let (g, t) = match self.wait_timeout(guard, left) {
+                Ok(r) => r,
+                Err(p) => {
+                    poisoned = true;
+                    p.into_inner()
+                }
+            };
+            guard = g;
+            timed_out = t.timed_out();
+        }
+        let r = (guard, WaitTimeoutResult(timed_out));
+        if poisoned {
+            Err(PoisonError::new(r))
+        } else {
+            Ok(r)
+        }
+    }
+
+    /// Wake one waiter, if any.
+    pub fn notify_one(&self) {
+        self.inner.notify_one();
+    }
+
+    /// Wake every waiter.
+    pub fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}
+
+/// The guard back from a wait, `Err` if the lock was poisoned meanwhile.
+fn relocked<T>(guard: MutexGuard<'_, T>) -> LockResult<MutexGuard<'_, T>> {
+    if guard.lock.is_poisoned() {
+        Err(PoisonError::new(guard))
+    } else {
+        Ok(guard)
     }
 }
 
 impl fmt::Debug for Condvar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condvar").finish_non_exhaustive()
-    }
-}
-
-impl Condvar {
-    /// A new condition variable, named `condvarN` in traces.
-    pub fn new() -> Self {
-        let ctx = rt::ctx();
-        let kind = ctx.as_ref().map(|c| c.exec.kind).unwrap_or(Kind::Real);
-        let inner = Arc::new(match kind {
-            Kind::Real => Impl::Std(std::sync::Condvar::new()),
-            Kind::Loom => Impl::Loom(loom::sync::Condvar::new()),
-            Kind::Shuttle => Impl::Shuttle(shuttle::sync::Condvar::new()),
-        });
-        let id = match &ctx {
-            Some(c) => {
-                let id = c.register(ObjKind::Condvar, None);
-                let weak: Weak<dyn Wake> = Arc::downgrade(&(inner.clone() as Arc<dyn Wake>));
-                c.register_condvar(id, weak);
-                id
-            }
-            None => UNTRACKED,
-        };
-        Condvar { id, inner }
-    }
-
-    /// Give the condition variable the name traces show for it.
-    pub fn named(self, name: &str) -> Self {
-        if self.id != UNTRACKED
-            && let Some(c) = rt::ctx()
-        {
-            c.rename(self.id, name);
-        }
-        self
-    }
-
-    /// Release the guard's lock, sleep until notified, re-acquire the lock.
-    pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        let ctx = if self.id == UNTRACKED {
-            None
-        } else {
-            guard.ctx.clone()
-        };
-        let m = guard.mutex.id;
-        if let Some(c) = &ctx {
-            c.announce_wait(self.id, m);
-            c.wait_begin(self.id, m);
-        }
-        let g = guard.inner.take().expect("guard in use");
-        let g = match (&*self.inner, g) {
-            (Impl::Std(cv), GuardImpl::Std(g)) => {
-                GuardImpl::Std(cv.wait(g).unwrap_or_else(PoisonError::into_inner))
-            }
-            (Impl::Loom(cv), GuardImpl::Loom(g)) => {
-                GuardImpl::Loom(cv.wait(g).unwrap_or_else(PoisonError::into_inner))
-            }
-            (Impl::Shuttle(cv), GuardImpl::Shuttle(g)) => {
-                GuardImpl::Shuttle(cv.wait(g).unwrap_or_else(PoisonError::into_inner))
-            }
-            _ => panic!(
-                "racetrace: a Condvar and a Mutex created under different backends were used together"
-            ),
-        };
-        guard.inner = Some(g);
-        if let Some(c) = &ctx {
-            c.wait_end(self.id, m);
-        }
-        guard
-    }
-
-    /// Wait while `condition` holds (the `while` loop every wait belongs in).
-    pub fn wait_while<'a, T, F>(
-        &self,
-        mut guard: MutexGuard<'a, T>,
-        mut condition: F,
-    ) -> MutexGuard<'a, T>
-    where
-        F: FnMut(&mut T) -> bool,
-    {
-        while condition(&mut *guard) {
-            guard = self.wait(guard);
-        }
-        guard
-    }
-
-    /// Wake one waiter, if any.
-    pub fn notify_one(&self) {
-        self.notify(false)
-    }
-
-    /// Wake every waiter.
-    pub fn notify_all(&self) {
-        self.notify(true)
-    }
-
-    fn notify(&self, all: bool) {
-        let ctx = rt::tracked(self.id);
-        if let Some(c) = &ctx {
-            rt::check_abandoned(&c.exec);
-            c.announce(&[(self.id, true)]);
-        }
-        match (&*self.inner, all) {
-            (Impl::Std(c), false) => c.notify_one(),
-            (Impl::Std(c), true) => c.notify_all(),
-            (Impl::Loom(c), false) => c.notify_one(),
-            (Impl::Loom(c), true) => c.notify_all(),
-            (Impl::Shuttle(c), false) => c.notify_one(),
-            (Impl::Shuttle(c), true) => c.notify_all(),
-        }
-        // Recorded after: the backends switch only before an operation.
-        if let Some(c) = &ctx {
-            c.notify(self.id, all);
-        }
     }
 }

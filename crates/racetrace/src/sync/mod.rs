@@ -1,26 +1,24 @@
-//! Synchronisation primitives that run on every backend, mirroring `std::sync`.
+//! `std::sync`'s API, checked. Code written against these types compiles
+//! unchanged against `std::sync`, and does, when racetrace is built without
+//! the `model` feature (production): this module then *is* `std::sync`.
 //!
-//! Each operation is recorded in the execution's trace. Poisoning is removed:
-//! a panic is an outcome of its own, so `lock` returns the guard directly.
+//! Under `model` each type is built on racetrace's traced primitives
+//! ([`crate::traced::sync`]): every lock, wait, notification and atomic
+//! operation is a scheduling point the checkers explore and a line in the
+//! trace, deadlocks are reported with their wait-for cycle, and a panic
+//! while a guard is held poisons the lock as std does.
+//!
+//! What differs from std under `model`: constructors are not `const` (a
+//! checked lock registers itself with the running execution), so a
+//! `static` lock needs `LazyLock`/`OnceLock`; `Arc` and `Weak` are std's own
+//! (reference counts are not what racetrace checks, and loom's modelled
+//! `Arc` triples the executions).
 
-mod channel;
 mod condvar;
 mod mutex;
-pub(crate) mod pipe;
-mod queue;
-mod reentrant;
-mod semaphore;
 
 pub mod atomic;
 
-pub use channel::Channel;
-pub use condvar::Condvar;
+pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
-pub use queue::{Empty, Full, Queue, TaskDoneError};
-pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
-pub use semaphore::Semaphore;
-
-/// `std::sync::Arc`, re-exported. Reference counting is not what racetrace
-/// checks, and loom's modelled `Arc` adds a branch per count change (about 3×
-/// the executions on the 2×1 counter), so patterns share state with std's.
-pub use std::sync::Arc;
+pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};

@@ -1,214 +1,136 @@
-//! A mutual-exclusion lock on every backend: std's, loom's or shuttle's mutex
-//! underneath, without poisoning (as tokio's std adapter does).
+//! `std::sync::Mutex` on racetrace's traced mutex, with std's poisoning.
 
-use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
+use crate::traced::sync as traced;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{PoisonError, TryLockError};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-/// A mutex, as `std::sync::Mutex` without poisoning.
+/// A mutual-exclusion lock with `std::sync::Mutex`'s API.
 pub struct Mutex<T> {
-    pub(crate) id: usize,
-    inner: Impl<T>,
-    show: Option<fn(&T) -> String>,
+    pub(super) inner: traced::Mutex<T>,
+    // Set and read only while the lock is held (or through `&mut self`), so
+    // the lock orders it: no scheduling point of its own is needed.
+    poisoned: AtomicBool,
 }
 
-fn debug_string<T: fmt::Debug>(v: &T) -> String {
-    format!("{v:?}")
-}
-
-enum Impl<T> {
-    Std(std::sync::Mutex<T>),
-    Loom(loom::sync::Mutex<T>),
-    Shuttle(shuttle::sync::Mutex<T>),
-}
-
-/// Holds the lock until dropped.
+/// Holds the lock until dropped, as `std::sync::MutexGuard`.
 pub struct MutexGuard<'a, T> {
-    pub(crate) mutex: &'a Mutex<T>,
-    pub(crate) inner: Option<GuardImpl<'a, T>>,
-    pub(crate) ctx: Option<Ctx>,
-}
-
-pub(crate) enum GuardImpl<'a, T> {
-    Std(std::sync::MutexGuard<'a, T>),
-    Loom(loom::sync::MutexGuard<'a, T>),
-    Shuttle(shuttle::sync::MutexGuard<'a, T>),
+    // `None` only while a condition variable wait holds the lock's guard.
+    pub(super) inner: Option<traced::MutexGuard<'a, T>>,
+    pub(super) lock: &'a Mutex<T>,
+    panicking: bool,
 }
 
 impl<T> Mutex<T> {
-    /// A new unlocked mutex holding `value`, named `mutexN` in traces.
-    pub fn new(value: T) -> Self {
-        let (id, kind) = match rt::ctx() {
-            Some(c) => (c.register(ObjKind::Mutex, None), c.exec.kind),
-            None => (UNTRACKED, rt::kind()),
-        };
-        let inner = match kind {
-            Kind::Real => Impl::Std(std::sync::Mutex::new(value)),
-            Kind::Loom => Impl::Loom(loom::sync::Mutex::new(value)),
-            Kind::Shuttle => Impl::Shuttle(shuttle::sync::Mutex::new(value)),
-        };
+    /// A new unlocked mutex holding `value`.
+    pub fn new(value: T) -> Mutex<T> {
         Mutex {
-            id,
-            inner,
-            show: None,
+            inner: traced::Mutex::new(value),
+            poisoned: AtomicBool::new(false),
         }
     }
 
-    /// Record the protected value in the trace at every lock and unlock
-    /// (`lock balance = 100`, `unlock balance = 30`).
-    pub fn show_values(mut self) -> Self
-    where
-        T: fmt::Debug,
-    {
-        self.show = Some(debug_string::<T>);
-        self
-    }
-
-    /// Promise that the data this mutex guards is touched only by operations
-    /// that report their touches ([`Ctx::touch`]): lets `dpor` tell apart
-    /// critical sections that touch different parts (a queue's items and its
-    /// task count). For racetrace's own primitives only.
-    pub(crate) fn reported(self) -> Self {
-        if let Some(c) = self.ctx() {
-            c.report_data(self.id);
-        }
-        self
-    }
-
-    /// Give the mutex the name traces show for it.
-    pub fn named(self, name: &str) -> Self {
-        rt::rename(self.id, name);
-        self
-    }
-
-    fn ctx(&self) -> Option<Ctx> {
-        rt::tracked(self.id)
-    }
-
-    /// Acquire the lock, blocking until it is free.
-    pub fn lock(&self) -> MutexGuard<'_, T> {
-        let ctx = self.ctx();
-        if let Some(c) = &ctx {
-            rt::check_abandoned(&c.exec);
-            c.announce_modes(vec![(self.id, rt::Mode::Acquire)]);
-            c.switch_point_before_lock(self.id);
-            c.lock_begin(self.id);
-        }
-        let g = match &self.inner {
-            Impl::Std(m) => GuardImpl::Std(m.lock().unwrap_or_else(PoisonError::into_inner)),
-            Impl::Loom(m) => GuardImpl::Loom(m.lock().unwrap_or_else(PoisonError::into_inner)),
-            Impl::Shuttle(m) => {
-                GuardImpl::Shuttle(m.lock().unwrap_or_else(PoisonError::into_inner))
-            }
-        };
-        if let Some(c) = &ctx {
-            let value = self.show.map(|f| f(guard_ref(&g)));
-            c.lock_end(self.id, value);
-            if c.exec.is_abandoned() && !std::thread::panicking() {
-                drop(g);
-                std::panic::resume_unwind(Box::new(Abandon));
-            }
-        }
-        MutexGuard {
-            mutex: self,
-            inner: Some(g),
-            ctx,
-        }
+    /// Acquire the lock, blocking until it is free. `Err` (holding the
+    /// guard) when a thread panicked while holding it.
+    pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        let g = self.inner.lock();
+        self.guard(g)
     }
 
     /// Acquire the lock if it is free right now.
-    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let ctx = self.ctx();
-        if let Some(c) = &ctx {
-            rt::check_abandoned(&c.exec);
-            c.announce(&[(self.id, true)]);
-            c.switch_point();
+    pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        match self.inner.try_lock() {
+            None => Err(TryLockError::WouldBlock),
+            Some(g) => self.guard(g).map_err(TryLockError::from),
         }
-        let g = match &self.inner {
-            Impl::Std(m) => match m.try_lock() {
-                Ok(g) => Some(GuardImpl::Std(g)),
-                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Std(p.into_inner())),
-                Err(TryLockError::WouldBlock) => None,
-            },
-            Impl::Loom(m) => match m.try_lock() {
-                Ok(g) => Some(GuardImpl::Loom(g)),
-                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Loom(p.into_inner())),
-                Err(TryLockError::WouldBlock) => None,
-            },
-            Impl::Shuttle(m) => match m.try_lock() {
-                Ok(g) => Some(GuardImpl::Shuttle(g)),
-                Err(TryLockError::Poisoned(p)) => Some(GuardImpl::Shuttle(p.into_inner())),
-                Err(TryLockError::WouldBlock) => None,
-            },
-        };
-        if let Some(c) = &ctx {
-            let value = self.show.and_then(|f| g.as_ref().map(|g| f(guard_ref(g))));
-            c.try_lock(self.id, g.is_some(), value);
-        }
-        g.map(|g| MutexGuard {
-            mutex: self,
+    }
+
+    pub(super) fn guard<'a>(&'a self, g: traced::MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        let guard = MutexGuard {
             inner: Some(g),
-            ctx,
-        })
+            lock: self,
+            panicking: std::thread::panicking(),
+        };
+        if self.poisoned.load(Relaxed) {
+            Err(PoisonError::new(guard))
+        } else {
+            Ok(guard)
+        }
+    }
+
+    /// Did a thread panic while holding the lock?
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Relaxed)
+    }
+
+    /// Forget that a thread panicked while holding the lock.
+    pub fn clear_poison(&self) {
+        self.poisoned.store(false, Relaxed);
+    }
+
+    /// The value, consuming the mutex.
+    pub fn into_inner(self) -> LockResult<T> {
+        let poisoned = self.poisoned.load(Relaxed);
+        let v = self.inner.into_inner();
+        if poisoned {
+            Err(PoisonError::new(v))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// The value, through a unique borrow.
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        let poisoned = self.poisoned.load(Relaxed);
+        let v = self.inner.get_mut();
+        if poisoned {
+            Err(PoisonError::new(v))
+        } else {
+            Ok(v)
+        }
     }
 }
 
 impl<T: Default> Default for Mutex<T> {
-    fn default() -> Self {
+    fn default() -> Mutex<T> {
         Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Mutex<T> {
+        Mutex::new(value)
     }
 }
 
 impl<T> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mutex").finish_non_exhaustive()
-    }
-}
-
-fn guard_ref<'g, T>(g: &'g GuardImpl<'_, T>) -> &'g T {
-    match g {
-        GuardImpl::Std(g) => g,
-        GuardImpl::Loom(g) => g,
-        GuardImpl::Shuttle(g) => g,
+        f.debug_struct("Mutex")
+            .field("poisoned", &self.is_poisoned())
+            .finish_non_exhaustive()
     }
 }
 
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        guard_ref(self.inner.as_ref().expect("guard in use by a condvar wait"))
+        self.inner.as_ref().expect("guard in use by a condvar wait")
     }
 }
 
 impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        match self.inner.as_mut().expect("guard in use by a condvar wait") {
-            GuardImpl::Std(g) => g,
-            GuardImpl::Loom(g) => g,
-            GuardImpl::Shuttle(g) => g,
-        }
+        self.inner.as_mut().expect("guard in use by a condvar wait")
     }
 }
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        if let Some(g) = self.inner.take() {
-            let value = match (&self.ctx, self.mutex.show) {
-                (Some(_), Some(f)) => Some(f(guard_ref(&g))),
-                _ => None,
-            };
-            if let Some(c) = &self.ctx {
-                c.announce_modes(vec![(self.mutex.id, rt::Mode::Release)]);
-            }
-            drop(g);
-            // Recorded after the release: loom and shuttle switch threads only
-            // before an operation. (On real threads another thread's `lock`
-            // may be recorded first; the shadow state stays safe for deadlock
-            // detection, as this thread is still running.)
-            if let Some(c) = &self.ctx {
-                c.unlock(self.mutex.id, value);
-            }
+        // std's rule: a guard dropped by a panic that began after it was
+        // taken poisons the lock. The flag is set before the lock is freed.
+        if !self.panicking && std::thread::panicking() {
+            self.lock.poisoned.store(true, Relaxed);
         }
     }
 }

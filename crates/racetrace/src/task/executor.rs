@@ -3,7 +3,7 @@
 //! cooperative executor inside a model (see the module docs).
 
 use crate::rt::{self, Abandon, Ctx, Execution, ObjKind};
-use crate::sync::{Condvar, Mutex as Baton, MutexGuard as BatonGuard};
+use crate::traced::sync::{Condvar, Mutex as Baton, MutexGuard as BatonGuard};
 use crate::trace::Access;
 use std::cell::Cell;
 use std::fmt;
@@ -33,7 +33,7 @@ struct Loop {
     started: StdMutex<Vec<Arc<Task>>>,
     /// Every task's thread, with its "finished" flag, to join the unfinished
     /// ones at shutdown.
-    threads: StdMutex<Vec<(Arc<AtomicBool>, crate::thread::JoinHandle<()>)>>,
+    threads: StdMutex<Vec<(Arc<AtomicBool>, crate::traced::thread::JoinHandle<()>)>>,
 }
 
 /// A running task of the model executor (the root future is one too).
@@ -339,7 +339,7 @@ where
     }));
     let finished = Arc::new(AtomicBool::new(false));
     let (lp2, slot2, fin2) = (lp.clone(), slot.clone(), finished.clone());
-    let h = crate::thread::spawn(move || run_task(lp2, slot2, fin2, fut));
+    let h = crate::traced::thread::spawn(move || run_task(lp2, slot2, fin2, fut));
     let tid = h.tid();
     let name = match (rt::ctx(), tid) {
         (Some(c), Some(t)) => c.thread_name(t),

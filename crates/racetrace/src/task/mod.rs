@@ -16,7 +16,7 @@
 //!   tokio's *current-thread* runtime with a `LocalSet`, the asyncio
 //!   analogue (one OS thread, a FIFO ready queue). tokio's multi-thread
 //!   runtime is not used anywhere: it runs tasks in parallel on a thread
-//!   pool, which is what racetrace's [`crate::thread`] patterns already model,
+//!   pool, which is what racetrace's [`crate::traced::thread`] patterns already model,
 //!   and it would turn the "no await, no switch" rule of asyncio into a data
 //!   race. Under `Backend::Real` each poll of a task is recorded (`lock loop`
 //!   … `unlock loop`) with the task's own name, so traces name tasks `t1`,

@@ -21,7 +21,7 @@
 //! point of its own, so a deadlock between two locks is still reached. A
 //! finished section is dependent with another section on the same mutex —
 //! unless the mutex belongs to a primitive that reports which parts of its
-//! data each section touches (a [`crate::sync::Queue`]: its items, its count
+//! data each section touches (a [`crate::traced::sync::Queue`]: its items, its count
 //! of unfinished tasks), when sections that touch different parts commute.
 //!
 //! Exploration is stateless: every execution re-runs the program from the

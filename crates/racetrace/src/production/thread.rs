@@ -1,0 +1,4 @@
+//! `std::thread`, re-exported: without the `model` feature racetrace's
+//! facade *is* std.
+
+pub use std::thread::*;
