@@ -1,39 +1,62 @@
 //! # racetrace
 //!
-//! Write a concurrent program once against racetrace's primitives
-//! ([`thread`], [`sync`], [`cell`]); run it on real threads, or explore its
-//! schedules exhaustively under loom or shuttle, chosen at run time; get every
-//! race and deadlock back as a readable, replayable [`Trace`].
+//! Write concurrent code against racetrace's std-shaped facade ([`sync`],
+//! [`thread`], [`cell`], [`hint`]: std's API); ship it on std's own types;
+//! check the very same code under `cargo test` by running it on real
+//! threads or exploring its schedules exhaustively (racetrace's DPOR, loom,
+//! shuttle), chosen at run time; get every race and deadlock back as a
+//! readable, replayable trace.
+//!
+//! ## Two builds from one dependency
+//!
+//! ```toml
+//! [dependencies]
+//! racetrace = "0.1"                                       # std's types
+//! [dev-dependencies]
+//! racetrace = { version = "0.1", features = ["model"] }   # checked types
+//! ```
+//!
+//! Without the `model` feature the facade is std re-exported (plus a
+//! `#[repr(transparent)]` `UnsafeCell` with loom's closure API) and racetrace
+//! has no dependency: production pays nothing. With `model` (what tests
+//! get, through the dev-dependency) the facade is checked and everything
+//! below exists. `docs/your-code.md` is the walk-through.
 //!
 //! ## Writing a check
 //!
 //! ```
+//! # #[cfg(feature = "model")] {
 //! use racetrace::sync::{Arc, Mutex};
 //! use racetrace::{Backend, Config, thread};
 //!
-//! // Code under test, written against racetrace's primitives.
-//! fn transfer_twice() -> usize {
-//!     let balance = Arc::new(Mutex::new(0usize).named("balance"));
+//! // Code under test, written against std's API through racetrace's paths.
+//! fn deposit_twice() -> usize {
+//!     let balance = Arc::new(Mutex::new(0usize));
 //!     let hs: Vec<_> = (0..2)
 //!         .map(|_| {
 //!             let b = balance.clone();
-//!             thread::spawn(move || *b.lock() += 50)
+//!             thread::spawn(move || *b.lock().unwrap() += 50)
 //!         })
 //!         .collect();
 //!     for h in hs {
 //!         h.join().unwrap();
 //!     }
-//!     let total = *balance.lock();
+//!     let total = *balance.lock().unwrap();
 //!     total
 //! }
 //!
-//! // Explore every schedule under loom: any panic or deadlock is a violation.
-//! let report = racetrace::explore(&Config::new(Backend::Loom), || {
-//!     assert_eq!(transfer_twice(), 100);
+//! // Explore every schedule: any panic or deadlock is a violation.
+//! let report = racetrace::explore(&Config::new(Backend::Dpor), || {
+//!     assert_eq!(deposit_twice(), 100);
 //! });
 //! assert!(report.complete);
 //! report.assert_ok(); // panics with the witness trace if a schedule failed
+//! # }
 //! ```
+//!
+//! [`traced`] holds racetrace's own primitives, with racetrace's API
+//! (objects named in traces, values shown at each lock, Python's `Queue`,
+//! a `Semaphore`, an `RLock`): the built-in patterns are written with them.
 //!
 //! [`executor::ThreadPool`] (Python's `ThreadPoolExecutor`: `submit`, `map`,
 //! `shutdown`) is built from these primitives, so code using it is checked
@@ -96,8 +119,8 @@
 //!   replayed, and a run that hangs is reported after a time-out.
 //! * Only operations on racetrace primitives are scheduling points and appear
 //!   in traces.
-//! * [`sync::Channel`] is crossbeam's bounded channel on real threads and a
-//!   modelled one (a [`sync::Queue`]) under loom and shuttle; a real-thread
+//! * [`traced::sync::Channel`] is crossbeam's bounded channel on real threads and a
+//!   modelled one (a [`traced::sync::Queue`]) under loom and shuttle; a real-thread
 //!   deadlock through the channel alone ends only with the run's time-out.
 //!   [`lincheck`] checks recorded queue histories for linearizability.
 //! * [`process`] runs workers as real OS processes (Linux) when run for real,

@@ -1,7 +1,7 @@
 //! What the facade costs in production: racetrace's `sync`, `cell` and
 //! `thread` types against std's, built as a user's release binary builds
 //! them (racetrace without features). Run:
-//! `cargo run --release -p checked-app --bin overhead`
+//! `cargo run --release -p checked-app --features overhead --bin overhead`
 //!
 //! The sizes are checked at compile time: this binary does not build if any
 //! facade type is larger than std's.
