@@ -268,7 +268,7 @@ fn truncate(s: &str) -> String {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
-    /// The backend. Defaults to `RACETRACE_BACKEND`, else `loom`.
+    /// The backend. Defaults to `RACETRACE_BACKEND`, else `dpor`.
     pub backend: Backend,
     /// Stop after this many schedules. For `shuttle-random`, `shuttle-pct`,
     /// `fuzz` and `real` this is the number to run (default 1000); for the exhaustive
@@ -341,7 +341,7 @@ impl Config {
                 Err(_) => Ok(None),
             }
         }
-        let mut c = Config::default();
+        let mut c = Config::new(Backend::Dpor);
         if let Ok(b) = std::env::var(ENV_BACKEND) {
             c.backend = b.parse().map_err(|_| Error::BadEnv {
                 var: ENV_BACKEND,
@@ -352,7 +352,10 @@ impl Config {
         c.max_duration = var::<f64>(ENV_MAX_SECONDS)?.map(Duration::from_secs_f64);
         c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
         c.seed = var(ENV_SEED)?.unwrap_or(0);
-        if let Ok(r) = std::env::var(ENV_REPLAY) {
+        // `NAME=TOKEN` is for the check named NAME (see `harness`), not here.
+        if let Ok(r) = std::env::var(ENV_REPLAY)
+            && !r.contains('=')
+        {
             c.replay = Some(r.parse().map_err(|_| Error::BadEnv {
                 var: ENV_REPLAY,
                 value: r,

@@ -11,15 +11,41 @@ pub fn explore<F>(config: &Config, f: F) -> Report
 where
     F: Fn() + Send + Sync + 'static,
 {
-    explore_outcomes(
-        config,
-        "program",
-        move || {
-            f();
-            "ok".to_string()
-        },
-        |o| o == "ok",
-    )
+    explore_labelled(config, "program", f)
+}
+
+/// As [`explore`], the report labelled `label` (a test's name).
+pub(crate) fn explore_labelled<F>(config: &Config, label: &str, f: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let judge: explore::Judge = Arc::new(|o: &str| {
+        let ok = o == "ok";
+        (
+            ok,
+            if ok {
+                "ok".to_string()
+            } else {
+                violation_words(o)
+            },
+        )
+    });
+    let body: explore::Body = Arc::new(move || {
+        f();
+        "ok".to_string()
+    });
+    explore::run(label.to_string(), body, judge, config)
+}
+
+/// What a violation of a closure explored by [`explore`] is, in words.
+fn violation_words(outcome: &str) -> String {
+    match outcome {
+        "deadlock" => "deadlock: no thread can run".into(),
+        "data-race" => "data race: two unordered accesses, one a write".into(),
+        explore::STEP_LIMIT => "the step limit ended a thread that never stopped".into(),
+        o if o.starts_with("panic: ") => "a thread panicked".into(),
+        _ => "the program failed".into(),
+    }
 }
 
 /// Explore `f` under `config`, collecting the outcome each schedule returns;
@@ -44,19 +70,21 @@ where
 }
 
 /// Explore `f` with the configuration from the environment
-/// ([`Config::from_env`]) and panic with the witness trace if any schedule
-/// panics, deadlocks or races.
+/// ([`Config::from_env`]: `dpor` unless `RACETRACE_BACKEND` says otherwise)
+/// and fail the test as [`crate::harness::Check::run`] does: with the
+/// witness trace if any schedule panics, deadlocks or races, and when the
+/// exploration was incomplete.
 #[track_caller]
 pub fn check<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
-    let config = match Config::from_env() {
+    let mut config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => panic!("racetrace: {e}"),
     };
-    if let Err(e) = config.validate() {
-        panic!("racetrace: {e}");
+    if config.max_duration.is_none() {
+        config.max_duration = Some(crate::harness::DEFAULT_BUDGET);
     }
-    explore(&config, f).assert_ok();
+    crate::harness::check_with(&config, f);
 }

@@ -171,9 +171,15 @@ pub mod traced;
 #[cfg(feature = "model")]
 mod entry;
 #[cfg(feature = "model")]
+pub mod harness;
+#[cfg(feature = "model")]
 pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strategy};
 #[cfg(feature = "model")]
 pub use entry::{check, explore, explore_outcomes};
+#[cfg(feature = "model")]
+pub use harness::{Check, check_with};
+#[cfg(feature = "model")]
+pub use racetrace_macros::test;
 #[cfg(feature = "model")]
 pub use error::Error;
 #[cfg(feature = "model")]

@@ -56,6 +56,9 @@ pub(super) fn run_loom(acc: &Shared, body: &Body, config: &Config) -> Option<Str
             let msg = rt::panics::message(p.as_ref());
             a.pending_failure = Some(msg.clone());
             a.finish_current(None);
+            if a.cannot_explore.is_some() {
+                return None;
+            }
             Some(msg.lines().next().unwrap_or("").to_string())
         }
     }

@@ -63,6 +63,7 @@ pub fn run_with(
         deadline: config.max_duration.map(|d| start + d),
         stop_first: config.stop_at_first_violation,
         only,
+        cannot_explore: None,
     }));
     let engine_error = match config.backend {
         Backend::Real => real::run_real(&acc, &body, config),
@@ -74,6 +75,7 @@ pub fn run_with(
     if config.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
     }
+    let cannot_explore = a.cannot_explore.clone();
     let mut bound = a.stop.clone();
     if sampling
         && bound
@@ -84,6 +86,9 @@ pub fn run_with(
     }
     if let Some(e) = engine_error {
         bound = Some(format!("the backend stopped: {e}"));
+    }
+    if let Some(why) = &cannot_explore {
+        bound = Some(format!("cannot explore: {why}"));
     }
     let complete = config.backend.exhaustive() && bound.is_none() && config.replay.is_none();
     let mut outcomes: Vec<OutcomeRow> = std::mem::take(&mut a.rows)
@@ -110,6 +115,7 @@ pub fn run_with(
         complete,
         bound,
         outcomes,
+        cannot_explore,
         elapsed: start.elapsed(),
     }
 }

@@ -63,6 +63,11 @@ pub struct Report {
     pub bound: Option<String>,
     /// Every distinct outcome, numbers first in numeric order.
     pub outcomes: Vec<OutcomeRow>,
+    /// Set when a limit of the backend (not the program) made exploration
+    /// impossible, e.g. loom's four spawned threads: why. No outcome is
+    /// blamed on the program then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cannot_explore: Option<String>,
     /// Wall-clock time of the exploration (not deterministic; never in snapshots).
     #[serde(with = "secs")]
     pub elapsed: Duration,

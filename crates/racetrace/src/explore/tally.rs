@@ -33,6 +33,8 @@ pub(super) struct Tally {
     pub(super) deadline: Option<Instant>,
     pub(super) stop_first: bool,
     pub(super) only: Option<u64>,
+    /// A limit of the backend, not the program, ended exploration: why.
+    pub(super) cannot_explore: Option<String>,
 }
 
 pub(super) type Shared = Arc<Mutex<Tally>>;
@@ -53,8 +55,14 @@ impl Tally {
             return;
         }
         let fin = exec.finish();
-        self.index += 1;
         let failure = self.pending_failure.take();
+        if let Some(why) = backend_limit(&fin.special, failure.as_deref()) {
+            // The backend's limit, not the program's bug: record nothing.
+            self.cannot_explore = Some(why);
+            self.stop = Some("cannot explore".into());
+            return;
+        }
+        self.index += 1;
         if let Some(k) = self.only
             && self.index != k
         {
@@ -183,4 +191,25 @@ fn panic_outcome(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or("").trim();
     let short: String = first.chars().take(80).collect();
     format!("panic: {short}")
+}
+
+/// The panic loom 0.7 raises when a program spawns a fifth thread (loom's
+/// `MAX_THREADS` is 5, `main` included).
+const LOOM_THREAD_LIMIT: &str = "self.threads.len() < self.max()";
+
+/// Did the execution end on one of the backend's own limits? Then why, in
+/// words for the user.
+fn backend_limit(special: &Option<Special>, failure: Option<&str>) -> Option<String> {
+    let msg = match (special, failure) {
+        (Some(Special::Panic(m)), _) => m.as_str(),
+        (None, Some(m)) => m,
+        _ => return None,
+    };
+    msg.contains(LOOM_THREAD_LIMIT).then(|| {
+        format!(
+            "loom models at most {} spawned threads ({} with main) and this program spawns more; explore it with dpor or a shuttle backend",
+            crate::LOOM_MAX_THREADS - 1,
+            crate::LOOM_MAX_THREADS
+        )
+    })
 }

@@ -43,10 +43,21 @@ impl Execution {
 /// The id of a primitive made outside any execution: it records nothing.
 pub(crate) const UNTRACKED: usize = usize::MAX;
 
-/// The context in which primitive `id` records its operations: none for an
-/// untracked one (made outside an execution), else the current one.
+/// The context in which primitive `id` records its operations: the current
+/// one, or none outside any execution. A primitive made outside the
+/// explored closure (untracked) but used inside it would be invisible to the
+/// checkers — its operations no scheduling points, its races unexplored —
+/// so that use panics, saying so.
+#[track_caller]
 pub(crate) fn tracked(id: usize) -> Option<Ctx> {
-    if id == UNTRACKED { None } else { ctx() }
+    let c = ctx()?;
+    if id == UNTRACKED {
+        panic!(
+            "racetrace: a primitive created outside the explored closure is used inside it; \
+             the checkers cannot see its operations. Create it inside the closure."
+        );
+    }
+    Some(c)
 }
 
 /// Name primitive `id` in traces (no effect on an untracked one).

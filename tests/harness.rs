@@ -1,0 +1,146 @@
+//! The test harness for users' code: `#[racetrace::test]`, `Check` and
+//! `check_with` — no silent passes, limits reported as limits, expected
+//! failures, per-test replay.
+
+use racetrace::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use racetrace::sync::{Arc, Mutex};
+use racetrace::{Backend, Check, Config, thread};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Two unsynchronised increments of an atomic through load + store: the
+/// lost update is reachable.
+fn lost_update() {
+    let n = Arc::new(AtomicUsize::new(0));
+    let n2 = n.clone();
+    let t = thread::spawn(move || {
+        let v = n2.load(SeqCst);
+        n2.store(v + 1, SeqCst);
+    });
+    let v = n.load(SeqCst);
+    n.store(v + 1, SeqCst);
+    t.join().unwrap();
+    assert_eq!(n.load(SeqCst), 2, "lost update");
+}
+
+/// Two increments under a mutex: always 2.
+fn locked_increments() {
+    let n = Arc::new(Mutex::new(0));
+    let n2 = n.clone();
+    let t = thread::spawn(move || *n2.lock().unwrap() += 1);
+    *n.lock().unwrap() += 1;
+    t.join().unwrap();
+    assert_eq!(*n.lock().unwrap(), 2);
+}
+
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let p = catch_unwind(AssertUnwindSafe(f)).expect_err("the check should have failed");
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[racetrace::test]
+fn a_correct_program_passes_a_complete_check() {
+    locked_increments();
+}
+
+#[racetrace::test(expect = "panic")]
+fn an_expected_failure_passes_when_the_bug_is_found() {
+    lost_update();
+}
+
+#[racetrace::test(backend = "loom", preemption_bound = 1, allow_incomplete)]
+fn a_bounded_check_passes_when_incompleteness_is_accepted() {
+    locked_increments();
+}
+
+#[test]
+fn an_incomplete_exploration_fails_the_check_and_says_what_was_left() {
+    let msg = panic_message(|| {
+        Check::new("capped").max_schedules(1).run(locked_increments);
+    });
+    assert!(msg.contains("left unexplored"), "{msg}");
+    assert!(msg.contains("capped"), "{msg}");
+}
+
+#[test]
+fn a_violation_fails_with_the_trace_and_a_replay_command_for_this_test() {
+    let msg = panic_message(|| {
+        Check::new("lost_update_check").run(lost_update);
+    });
+    assert!(
+        msg.contains("forbidden outcome 'panic: ") && msg.contains("lost update"),
+        "{msg}"
+    );
+    assert!(msg.contains(" step |"), "the witness trace: {msg}");
+    assert!(
+        msg.contains("RACETRACE_REPLAY='lost_update_check=shuttle/"),
+        "{msg}"
+    );
+    assert!(msg.contains("cargo test lost_update_check"), "{msg}");
+}
+
+#[test]
+fn an_expected_failure_that_never_happens_fails_the_check() {
+    let msg = panic_message(|| {
+        Check::new("no_deadlock_here")
+            .expect("deadlock")
+            .run(locked_increments);
+    });
+    assert!(msg.contains("expected 'deadlock'"), "{msg}");
+    assert!(msg.contains("no violation"), "{msg}");
+}
+
+#[test]
+fn loom_with_five_spawned_threads_cannot_explore_and_blames_nothing_on_the_program() {
+    let five = || {
+        let hs: Vec<_> = (0..5).map(|_| thread::spawn(|| ())).collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+    };
+    let msg = panic_message(|| {
+        Check::new("five_threads").backend(Backend::Loom).run(five);
+    });
+    assert!(msg.contains("cannot explore under loom"), "{msg}");
+    assert!(msg.contains("at most 4 spawned threads"), "{msg}");
+    // The report says so too, with no outcome blamed on the program.
+    let r = racetrace::explore(&Config::new(Backend::Loom), five);
+    assert!(r.cannot_explore.is_some());
+    assert!(!r.complete);
+    assert!(r.outcomes.is_empty(), "{:?}", r.outcome_set());
+    // dpor explores the same program completely.
+    Check::new("five_threads_dpor").run(five);
+}
+
+#[test]
+fn a_primitive_made_outside_the_closure_and_used_inside_panics_saying_so() {
+    let outside = Arc::new(Mutex::new(0));
+    let msg = panic_message(|| {
+        let o = outside.clone();
+        Check::new("outside").run(move || {
+            *o.lock().unwrap() += 1;
+        });
+    });
+    assert!(
+        msg.contains("created outside the explored closure"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn check_with_runs_the_given_configuration() {
+    let config = Config::new(Backend::ShuttleDfs);
+    racetrace::check_with(&config, locked_increments);
+    let msg = panic_message(|| racetrace::check_with(&config, lost_update));
+    assert!(msg.contains("under shuttle-dfs"), "{msg}");
+}
+
+#[test]
+fn a_test_name_labels_the_report() {
+    let r = Check::new("labelled").run(locked_increments);
+    assert_eq!(r.label, "labelled");
+    assert!(r.complete);
+}
