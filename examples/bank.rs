@@ -7,8 +7,8 @@
 //! Run: `cargo run --example bank`
 
 use racetrace::traced::sync::{Arc, Mutex};
-use racetrace::{Backend, Config};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config};
 
 /// The user's code, written against racetrace's primitives.
 struct Account {

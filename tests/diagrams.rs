@@ -5,10 +5,10 @@
 //! The deadlock is a two-lock program written here (the lock-order patterns
 //! live elsewhere), explored with `racetrace::explore`.
 
-use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::trace::{Access, BlockedThread, Deadlock, Event, Trace};
-use racetrace::{Backend, Config};
+use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config};
 use racetrace_patterns as patterns;
 use racetrace_report::diagram::{self, Link, LinkKind};
 use std::path::PathBuf;
@@ -184,6 +184,7 @@ fn ev(step: usize, thread: usize, access: Access, op: &str) -> Event {
         stale: false,
         note: None,
         preempted: None,
+        location: None,
     }
 }
 

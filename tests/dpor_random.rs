@@ -29,8 +29,8 @@ use proptest::test_runner::{
 };
 use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use racetrace::traced::sync::{Arc, Condvar, Mutex, MutexGuard, Queue};
-use racetrace::{Backend, Config};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config};
 
 /// Programs whose DFS takes more schedules than this are skipped. Kept low
 /// for memory as well as time: every execution that ends in a deadlock

@@ -5,8 +5,8 @@
 
 use racetrace::config::MAX_STEPS;
 use racetrace::traced::sync::{Arc, Mutex};
-use racetrace::{Backend, Config, Report};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config, Report};
 
 /// An unbounded try-lock-backoff that can never succeed: `main` holds `b`
 /// and joins the worker, which spins "lock a, try b, release, yield" for

@@ -5,8 +5,8 @@
 use racetrace::traced::cell::RaceCell;
 use racetrace::traced::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use racetrace::traced::sync::{Arc, Mutex, ReentrantMutex, Semaphore};
-use racetrace::{Backend, Config, Report};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config, Report};
 use std::collections::BTreeSet;
 
 const EXHAUSTIVE: [Backend; 2] = [Backend::Loom, Backend::ShuttleDfs];

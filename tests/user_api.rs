@@ -3,8 +3,8 @@
 
 use racetrace::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use racetrace::traced::sync::{Arc, Condvar, Mutex};
-use racetrace::{Backend, Config};
 use racetrace::traced::thread;
+use racetrace::{Backend, Config};
 
 /// A one-shot "ready" flag handed from one thread to another.
 fn handoff(check_flag: bool) {

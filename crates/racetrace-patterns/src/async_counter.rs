@@ -7,9 +7,9 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
+use racetrace::task;
 use racetrace::traced::cell::RaceCell;
 use racetrace::traced::sync::Arc;
-use racetrace::task;
 
 pub(crate) const PARAMS: &[ParamSpec] = &[
     ParamSpec {

@@ -7,8 +7,8 @@
 use crate::pattern::{Job, ParamSpec, Params, Pattern, Variant};
 use crate::spec::{Expect, Spec};
 use racetrace::Backend;
-use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::task::{self, JoinHandle};
+use racetrace::traced::sync::{Arc, Mutex};
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;

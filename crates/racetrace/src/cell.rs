@@ -67,8 +67,10 @@ impl<T> UnsafeCell<T> {
     }
 
     /// Read access: `f` gets a pointer to the value.
+    #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        let ctx = self.before(false);
+        let loc = std::panic::Location::caller();
+        let ctx = self.before(false, loc);
         let r = match &self.inner {
             Impl::Std(c) => f(c.get()),
             Impl::Loom(c) => checked(ctx.as_ref(), "with", || c.with(f)),
@@ -78,8 +80,10 @@ impl<T> UnsafeCell<T> {
     }
 
     /// Write access: `f` gets a mutable pointer to the value.
+    #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        let ctx = self.before(true);
+        let loc = std::panic::Location::caller();
+        let ctx = self.before(true, loc);
         let r = match &self.inner {
             Impl::Std(c) => f(c.get()),
             Impl::Loom(c) => checked(ctx.as_ref(), "with_mut", || c.with_mut(f)),
@@ -88,8 +92,9 @@ impl<T> UnsafeCell<T> {
         r
     }
 
-    fn before(&self, write: bool) -> Option<Ctx> {
+    fn before(&self, write: bool, loc: &'static std::panic::Location<'static>) -> Option<Ctx> {
         let ctx = rt::tracked(self.id)?;
+        ctx.set_location(Some(loc));
         rt::check_abandoned(&ctx.exec);
         ctx.announce(&[(self.id, write)]);
         if ctx.exec.kind == Kind::Shuttle {
@@ -102,6 +107,7 @@ impl<T> UnsafeCell<T> {
     fn after(&self, ctx: Option<Ctx>, access: Access, op: &str) {
         if let Some(c) = ctx {
             c.op(self.id, access, op, None, None, None);
+            c.set_location(None);
         }
     }
 }

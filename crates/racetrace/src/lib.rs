@@ -177,12 +177,12 @@ pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strate
 #[cfg(feature = "model")]
 pub use entry::{check, explore, explore_outcomes};
 #[cfg(feature = "model")]
-pub use harness::{Check, check_with};
-#[cfg(feature = "model")]
-pub use racetrace_macros::test;
-#[cfg(feature = "model")]
 pub use error::Error;
 #[cfg(feature = "model")]
 pub use explore::{OutcomeRow, Report, Witness};
+#[cfg(feature = "model")]
+pub use harness::{Check, check_with};
+#[cfg(feature = "model")]
+pub use racetrace_macros::test;
 #[cfg(feature = "model")]
 pub use trace::Trace;

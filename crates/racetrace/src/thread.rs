@@ -17,7 +17,10 @@ impl<T> JoinHandle<T> {
     /// payload (the panic message, as a `String`).
     pub fn join(self) -> Result<T> {
         self.0.join().map_err(|e| -> Box<dyn std::any::Any + Send> {
-            Box::new(e.message.unwrap_or_else(|| "the thread did not finish".into()))
+            Box::new(
+                e.message
+                    .unwrap_or_else(|| "the thread did not finish".into()),
+            )
         })
     }
 }

@@ -83,6 +83,10 @@ pub struct Event {
     /// the index of that thread.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub preempted: Option<usize>,
+    /// Where in the program the operation was called (`src/bank.rs:41`),
+    /// for operations of the std-shaped facade (`racetrace::sync`, …).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -160,9 +164,15 @@ impl Trace {
         let step_w = self.events.len().to_string().len().max(4);
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.title);
+        // Source locations, when the program's operations have them (the
+        // facade's do), in a last column.
+        let located = self.events.iter().any(|e| e.location.is_some());
         let mut line = format!(" {:>step_w$} ", "step");
         for (i, name) in self.threads.iter().enumerate() {
             let _ = write!(line, "| {} ", pad(name, width[i]));
+        }
+        if located {
+            let _ = write!(line, "| at");
         }
         let _ = writeln!(out, "{}", line.trim_end());
         for (e, c) in self.events.iter().zip(&cells) {
@@ -170,6 +180,9 @@ impl Trace {
             for (i, w) in width.iter().enumerate() {
                 let text = if i == e.thread { c.as_str() } else { "" };
                 let _ = write!(line, "| {} ", pad(text, *w));
+            }
+            if located {
+                let _ = write!(line, "| {}", e.location.as_deref().unwrap_or(""));
             }
             if let Some(p) = e.preempted {
                 let _ = write!(line, "  ← preempts {}", self.thread_name(p));

@@ -50,7 +50,11 @@ impl Bank {
         let (first, second) = if from < to { (from, to) } else { (to, from) };
         let mut a = self.accounts[first].lock().unwrap();
         let mut b = self.accounts[second].lock().unwrap();
-        let (src, dst) = if from < to { (&mut *a, &mut *b) } else { (&mut *b, &mut *a) };
+        let (src, dst) = if from < to {
+            (&mut *a, &mut *b)
+        } else {
+            (&mut *b, &mut *a)
+        };
         *src -= amount;
         *dst += amount;
     }

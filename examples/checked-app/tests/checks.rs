@@ -182,3 +182,29 @@ fn a_once_cell_that_publishes_its_flag_first_races_on_its_value() {
     assert!(outcomes(&r).contains("data-race"), "{:?}", outcomes(&r));
 }
 
+// The same checks as attribute tests: the body is the explored program.
+
+#[racetrace::test]
+fn two_withdrawals_in_one_critical_section_each_never_overdraw() {
+    let bank = Arc::new(Bank::new(&[100]));
+    let b2 = bank.clone();
+    let t = thread::spawn(move || b2.withdraw(0, 70));
+    bank.withdraw(0, 70);
+    t.join().unwrap();
+    assert!(bank.balance(0) >= 0, "overdrawn: {}", bank.balance(0));
+}
+
+#[racetrace::test(expect = "panic")]
+fn two_check_then_act_withdrawals_can_overdraw() {
+    let bank = Arc::new(Bank::new(&[100]));
+    let b2 = bank.clone();
+    let t = thread::spawn(move || b2.withdraw_naive(0, 70));
+    bank.withdraw_naive(0, 70);
+    t.join().unwrap();
+    assert!(bank.balance(0) >= 0, "overdrawn: {}", bank.balance(0));
+}
+
+#[racetrace::test(expect = "deadlock")]
+fn opposite_naive_transfers_deadlock() {
+    opposite_transfers(true);
+}

@@ -67,6 +67,25 @@ pub(crate) fn rename(id: usize, name: &str) {
     }
 }
 
+/// Run `f` (a facade operation called from `loc`) with its events recorded
+/// at `loc`.
+pub(crate) fn at<R>(loc: &'static std::panic::Location<'static>, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<Ctx>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if let Some(c) = &self.0 {
+                c.set_location(None);
+            }
+        }
+    }
+    let c = ctx();
+    if let Some(c) = &c {
+        c.set_location(Some(loc));
+    }
+    let _reset = Reset(c);
+    f()
+}
+
 /// The current execution and racetrace thread, if any.
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -166,8 +185,21 @@ impl Ctx {
             stale: false,
             note: None,
             preempted: None,
+            location: st
+                .threads
+                .get(self.tid)
+                .and_then(|t| t.location)
+                .map(|l| format!("{}:{}", l.file(), l.line())),
         });
         step
+    }
+
+    /// Record this thread's next events as called from `loc` (or from
+    /// nowhere in particular, with `None`).
+    pub(crate) fn set_location(&self, loc: Option<&'static std::panic::Location<'static>>) {
+        if let Some(t) = self.exec.state().threads.get_mut(self.tid) {
+            t.location = loc;
+        }
     }
 
     /// The event just recorded, to annotate; `None` once the execution is

@@ -69,6 +69,9 @@ pub(super) struct ThreadState {
     pub(super) status: Status,
     /// loom only: the model thread, to unpark it on abandonment.
     pub(super) loom: Option<loom::thread::Thread>,
+    /// The source location of the facade operation this thread is in, if
+    /// any: its events are recorded with it.
+    pub(super) location: Option<&'static std::panic::Location<'static>>,
 }
 
 pub(super) struct State {
@@ -135,6 +138,7 @@ impl Execution {
                     name: "main".into(),
                     status: Status::Running,
                     loom: None,
+                    location: None,
                 }],
                 events: Vec::new(),
                 names: Vec::new(),
@@ -378,6 +382,7 @@ impl State {
                 },
                 status,
                 loom: None,
+                location: None,
             })
             .collect();
         State {

@@ -34,7 +34,7 @@ pub(crate) mod panics;
 mod shadow;
 
 pub(crate) use ctx::{
-    Ctx, ObjKind, UNTRACKED, check_abandoned, ctx, kind, rename, thread_key, tracked,
+    Ctx, ObjKind, UNTRACKED, at, check_abandoned, ctx, kind, rename, thread_key, tracked,
 };
 pub(crate) use execution::{Abandon, Execution, Kind, Special, Wake};
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};

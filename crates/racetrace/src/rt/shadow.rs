@@ -18,6 +18,7 @@ impl Ctx {
             name: name.clone(),
             status: Status::Running,
             loom: None,
+            location: None,
         });
         self.record(&mut st, Access::Spawn, "spawn", None, Some(name));
         child
@@ -35,7 +36,16 @@ impl Ctx {
     pub(crate) fn exit_thread(&self, panic: Option<String>) {
         let mut st = self.exec.state();
         st.threads[self.tid].status = Status::Exited;
-        self.record(&mut st, Access::Exit, "exit", None, None);
+        let op = match &panic {
+            // The thread that panicked is marked where it did, with why.
+            Some(msg) => {
+                let first = msg.lines().next().unwrap_or("").trim();
+                let short: String = first.chars().take(60).collect();
+                format!("panics: {short}")
+            }
+            None => "exit".to_string(),
+        };
+        self.record(&mut st, Access::Exit, &op, None, None);
         if let Some(msg) = panic {
             if st.special.is_none() {
                 st.special = Some(Special::Panic(msg));

@@ -11,9 +11,11 @@
 //! sleeps the duration first.
 
 use super::mutex::MutexGuard;
+use crate::rt;
 use crate::traced::sync as traced;
 use crate::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::fmt;
+use std::panic::Location;
 use std::sync::{Arc, LockResult, PoisonError};
 use std::time::Duration;
 
@@ -42,13 +44,15 @@ impl Condvar {
 
     /// Release the guard's lock, sleep until notified, re-acquire the lock.
     /// (A wake-up may be spurious: wait in a loop, or use [`Self::wait_while`].)
+    #[track_caller]
     pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let g = guard.inner.take().expect("guard in use");
-        guard.inner = Some(self.inner.wait(g));
+        guard.inner = Some(rt::at(Location::caller(), || self.inner.wait(g)));
         relocked(guard)
     }
 
     /// Wait while `condition` holds.
+    #[track_caller]
     pub fn wait_while<'a, T, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -76,6 +80,7 @@ impl Condvar {
 
     /// As [`Self::wait`], giving up after `dur` (see the module docs for how
     /// the checkers explore the timeout).
+    #[track_caller]
     pub fn wait_timeout<'a, T>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -96,7 +101,7 @@ impl Condvar {
             })
         };
         let g = guard.inner.take().expect("guard in use");
-        guard.inner = Some(self.inner.wait(g));
+        guard.inner = Some(rt::at(Location::caller(), || self.inner.wait(g)));
         ended.store(true, SeqCst);
         let timed_out = WaitTimeoutResult(fired.load(SeqCst));
         // Under the checkers the timer always ends (it never blocks); on real
@@ -112,6 +117,7 @@ impl Condvar {
 
     /// As [`Self::wait_while`], giving up after `dur`: timed out when the
     /// condition still holds once the time has run out.
+    #[track_caller]
     pub fn wait_timeout_while<'a, T, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -148,13 +154,15 @@ impl Condvar {
     }
 
     /// Wake one waiter, if any.
+    #[track_caller]
     pub fn notify_one(&self) {
-        self.inner.notify_one();
+        rt::at(Location::caller(), || self.inner.notify_one());
     }
 
     /// Wake every waiter.
+    #[track_caller]
     pub fn notify_all(&self) {
-        self.inner.notify_all();
+        rt::at(Location::caller(), || self.inner.notify_all());
     }
 }
 

@@ -1,8 +1,10 @@
 //! `std::sync::Mutex` on racetrace's traced mutex, with std's poisoning.
 
+use crate::rt;
 use crate::traced::sync as traced;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
@@ -33,20 +35,25 @@ impl<T> Mutex<T> {
 
     /// Acquire the lock, blocking until it is free. `Err` (holding the
     /// guard) when a thread panicked while holding it.
+    #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let g = self.inner.lock();
+        let g = rt::at(Location::caller(), || self.inner.lock());
         self.guard(g)
     }
 
     /// Acquire the lock if it is free right now.
+    #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
+        match rt::at(Location::caller(), || self.inner.try_lock()) {
             None => Err(TryLockError::WouldBlock),
             Some(g) => self.guard(g).map_err(TryLockError::from),
         }
     }
 
-    pub(super) fn guard<'a>(&'a self, g: traced::MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+    pub(super) fn guard<'a>(
+        &'a self,
+        g: traced::MutexGuard<'a, T>,
+    ) -> LockResult<MutexGuard<'a, T>> {
         let guard = MutexGuard {
             inner: Some(g),
             lock: self,

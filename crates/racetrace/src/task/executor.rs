@@ -3,8 +3,8 @@
 //! cooperative executor inside a model (see the module docs).
 
 use crate::rt::{self, Abandon, Ctx, Execution, ObjKind};
-use crate::traced::sync::{Condvar, Mutex as Baton, MutexGuard as BatonGuard};
 use crate::trace::Access;
+use crate::traced::sync::{Condvar, Mutex as Baton, MutexGuard as BatonGuard};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;

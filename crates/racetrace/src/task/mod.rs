@@ -41,7 +41,7 @@
 //! Timers and I/O do not exist in a model.
 //!
 //! ```
-//! use racetrace::cell::RaceCell;
+//! use racetrace::traced::cell::RaceCell;
 //! use racetrace::sync::Arc;
 //! use racetrace::{Backend, Config, task};
 //!

@@ -44,9 +44,15 @@ fn row(what: &str, ours: f64, std: f64) {
 
 fn main() {
     const N: u64 = 2_000_000;
-    println!("{:<28} {:>8} {:>8} {:>7}", "operation (ns/op)", "facade", "std", "ratio");
+    println!(
+        "{:<28} {:>8} {:>8} {:>7}",
+        "operation (ns/op)", "facade", "std", "ratio"
+    );
 
-    let (a, b) = (racetrace::sync::Mutex::new(0u64), std::sync::Mutex::new(0u64));
+    let (a, b) = (
+        racetrace::sync::Mutex::new(0u64),
+        std::sync::Mutex::new(0u64),
+    );
     row(
         "Mutex lock+unlock",
         per_call(N, || *black_box(&a).lock().unwrap() += 1),
