@@ -42,7 +42,8 @@ fn explore(backend: Backend, f: fn() -> String) -> Report {
 fn an_endless_backoff_ends_with_step_limit_not_deadlock() {
     // (Not shuttle-pct: main blocks in `join` at once, so no schedule ever
     // has two runnable threads, and PCT refuses a second execution.)
-    for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Real] {
+    // dpor and shuttle-dfs see the spin for what it is: a livelock (below).
+    for b in [Backend::Loom, Backend::Real] {
         let r = explore(b, hopeless_backoff);
         assert_eq!(r.outcome_set(), ["step limit"], "{b}: {}", r.render_table());
         assert!(
@@ -61,6 +62,26 @@ fn an_endless_backoff_ends_with_step_limit_not_deadlock() {
             .map(|e| e.op.as_str())
             .collect();
         assert!(tail.contains(&"try_lock"), "{tail:?}");
+    }
+}
+
+/// Under dpor and the shuttle backends a yield means "I wait for another
+/// thread": a worker that yields with nobody else able to run, iteration
+/// after iteration, is a livelock — reported as such, after a few
+/// iterations, not after the step limit.
+#[test]
+fn an_endless_backoff_is_a_livelock_under_dpor_and_shuttle() {
+    for b in [Backend::Dpor, Backend::ShuttleDfs] {
+        let r = explore(b, hopeless_backoff);
+        assert_eq!(r.outcome_set(), ["livelock"], "{b}: {}", r.render_table());
+        assert!(r.complete, "{b}");
+        let w = r.outcomes[0].witness.as_ref().unwrap();
+        assert!(w.trace.deadlock.is_none());
+        assert!(w.trace.events.len() < 100, "{b}: ended early, not at the step limit");
+        let detail = w.trace.detail.as_deref().unwrap_or("");
+        assert!(detail.contains("t1 spins"), "{detail}");
+        let tries = w.trace.events.iter().filter(|e| e.op == "try_lock").count();
+        assert_eq!(tries as u32, racetrace::explore::ISOLATED_SPINS, "{b}");
     }
 }
 
@@ -87,11 +108,15 @@ fn exploration_carries_on_after_a_step_limit() {
         go.store(true, SeqCst);
         "done".into()
     }
-    for b in [Backend::Loom, Backend::ShuttleDfs] {
+    for (b, endless) in [
+        (Backend::Loom, "step limit"),
+        (Backend::ShuttleDfs, "livelock"),
+        (Backend::Dpor, "livelock"),
+    ] {
         let r = explore(b, maybe_spin);
         assert_eq!(
             r.outcome_set(),
-            ["done", "step limit"],
+            ["done", endless],
             "{b}: {}",
             r.render_table()
         );

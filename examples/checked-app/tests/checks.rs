@@ -164,14 +164,41 @@ fn once_run(flaw: once::Flaw) -> String {
     format!("{} {}", show(a), show(b))
 }
 
-// The loser spins; loom treats a spin_loop as waiting for another thread,
-// so its exploration is finite (dpor and shuttle-dfs do not yet: see
-// docs/your-code.md).
+// The loser spins. Every checker treats a spin_loop as "wait until another
+// thread has taken a step", so the exploration is finite.
 #[test]
 fn a_spinning_once_cell_hands_everyone_the_winners_value() {
-    let r = explore(Backend::Loom, || once_run(once::Flaw::None));
-    assert!(r.complete);
-    assert_eq!(outcomes(&r), set(&["7 7", "8 8"]));
+    for backend in [Backend::Dpor, Backend::ShuttleDfs, Backend::Loom] {
+        let r = explore(backend, || once_run(once::Flaw::None));
+        assert!(r.complete, "{backend}");
+        assert_eq!(outcomes(&r), set(&["7 7", "8 8"]), "{backend}");
+    }
+}
+
+#[test]
+fn a_once_cell_that_publishes_its_flag_first_can_be_read_empty() {
+    for backend in [Backend::Dpor, Backend::ShuttleDfs] {
+        let r = explore(backend, || once_run(once::Flaw::FlagFirst));
+        assert!(r.complete, "{backend}");
+        let got = outcomes(&r);
+        assert!(got.iter().any(|o| o.contains("None")), "{backend}: {got:?}");
+    }
+}
+
+// A spin that nothing can end: the flag is never set.
+#[test]
+fn a_spin_on_a_flag_nobody_sets_is_a_livelock_not_a_step_limit() {
+    for backend in [Backend::Dpor, Backend::ShuttleDfs] {
+        let r = explore(backend, || {
+            let flag = racetrace::sync::atomic::AtomicBool::new(false);
+            while !flag.load(racetrace::sync::atomic::Ordering::Acquire) {
+                racetrace::hint::spin_loop();
+            }
+            "done".to_string()
+        });
+        assert!(r.complete, "{backend}");
+        assert_eq!(outcomes(&r), set(&["livelock"]), "{backend}");
+    }
 }
 
 // loom sees the read of the value and its write unordered by any

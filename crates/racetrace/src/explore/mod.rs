@@ -10,7 +10,7 @@ mod report;
 mod shuttle;
 mod tally;
 
-pub use program::{Body, Judge, STEP_LIMIT};
+pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, STEP_LIMIT};
 pub use report::{OutcomeRow, Report, Witness};
 
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken};

@@ -6,6 +6,17 @@ use std::sync::Arc;
 /// operations (or at a backend's own step limit).
 pub const STEP_LIMIT: &str = "step limit";
 
+/// The outcome of an execution in which every thread that could run was
+/// spinning (`yield_now`, `hint::spin_loop`) with no other thread left to
+/// change what they wait for (dpor and the shuttle backends).
+pub const LIVELOCK: &str = "livelock";
+
+/// How many times in a row a thread may yield with no other thread taking a
+/// step in between, when nothing else can run, before the execution is a
+/// [`LIVELOCK`]. (A spin bounded by fewer tries is not reported; a longer
+/// bounded one, with nothing else able to run, is.)
+pub const ISOLATED_SPINS: u32 = 3;
+
 /// The program to explore: returns its outcome as a short string.
 pub type Body = Arc<dyn Fn() -> String + Send + Sync>;
 /// Judges an outcome: allowed?, and the spec's words for it.

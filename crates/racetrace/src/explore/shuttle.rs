@@ -17,6 +17,73 @@ struct Recording {
     acc: Shared,
     steps: Vec<Step>,
     started: bool,
+    /// Spin-loop bookkeeping; see [`Spins`].
+    spins: Spins,
+}
+
+use super::program::ISOLATED_SPINS;
+
+/// A yield (`yield_now`, `hint::spin_loop`) means "I wait for another
+/// thread" (loom's meaning). A thread that yields after an iteration in
+/// which no other thread took a step would see the same state again, so it
+/// is not offered to the scheduler until another thread has taken a step.
+/// This keeps a spin loop that another thread ends finite; when only such
+/// spinners can run, they are let run again, and after [`ISOLATED_SPINS`]
+/// isolated yields in a row the execution ends as a `livelock`.
+#[derive(Default)]
+struct Spins {
+    /// Threads held back, by shuttle task id.
+    held: Vec<shuttle::scheduler::TaskId>,
+    /// Per task: has another task taken a step since its last yield?
+    seen_others: Vec<bool>,
+    /// Per task: yields in a row with no other task's step in between.
+    isolated: Vec<u32>,
+}
+
+impl Spins {
+    fn slot<T: Default + Clone>(v: &mut Vec<T>, t: shuttle::scheduler::TaskId) -> &mut T {
+        let i = usize::from(t);
+        if v.len() <= i {
+            v.resize(i + 1, T::default());
+        }
+        &mut v[i]
+    }
+
+    /// Task `t` yielded.
+    fn yielded(&mut self, t: shuttle::scheduler::TaskId) {
+        let seen = std::mem::take(Self::slot(&mut self.seen_others, t));
+        if seen {
+            *Self::slot(&mut self.isolated, t) = 0;
+        } else {
+            *Self::slot(&mut self.isolated, t) += 1;
+            if !self.held.contains(&t) {
+                self.held.push(t);
+            }
+        }
+    }
+
+    /// Task `t` takes the next step.
+    fn chosen(&mut self, t: shuttle::scheduler::TaskId) {
+        self.held.clear();
+        for (i, s) in self.seen_others.iter_mut().enumerate() {
+            if i != usize::from(t) {
+                *s = true;
+            }
+        }
+        // Tasks not seen yet have seen this step too.
+        let n = usize::from(t) + 1;
+        if self.seen_others.len() < n {
+            self.seen_others.resize(n, true);
+            self.seen_others[usize::from(t)] = false;
+        }
+    }
+
+    /// Only held spinners can run: are they livelocked?
+    fn livelocked(&self) -> bool {
+        self.held
+            .iter()
+            .all(|t| self.isolated.get(usize::from(*t)).is_some_and(|n| *n >= ISOLATED_SPINS))
+    }
 }
 
 impl shuttle::scheduler::Scheduler for Recording {
@@ -28,6 +95,7 @@ impl shuttle::scheduler::Scheduler for Recording {
         }
         self.started = true;
         self.steps.clear();
+        self.spins = Spins::default();
         if a.should_stop() {
             return None;
         }
@@ -48,10 +116,49 @@ impl shuttle::scheduler::Scheduler for Recording {
         {
             return None;
         }
+        if is_yielding && let Some(c) = current {
+            self.spins.yielded(c);
+        }
+        let mut offered: Vec<&shuttle::scheduler::Task> = runnable
+            .iter()
+            .filter(|t| !self.spins.held.contains(&t.id()))
+            .copied()
+            .collect();
+        if offered.is_empty() && !self.spins.livelocked() {
+            // Only spinners can run, and not yet for long: let them.
+            self.spins.held.clear();
+            offered = runnable.to_vec();
+        }
+        if offered.is_empty() {
+            if let Some(exec) = lock(&self.acc).current.clone() {
+                let names = exec.thread_names();
+                let who: Vec<String> = self
+                    .spins
+                    .held
+                    .iter()
+                    .map(|t| {
+                        names
+                            .get(usize::from(*t))
+                            .cloned()
+                            .unwrap_or_else(|| format!("task {}", usize::from(*t)))
+                    })
+                    .collect();
+                exec.end_livelocked(format!(
+                    "{} spin{} (yield_now/spin_loop) and no other thread can run to change what {} wait{} for",
+                    who.join(", "),
+                    if who.len() == 1 { "s" } else { "" },
+                    if who.len() == 1 { "it" } else { "they" },
+                    if who.len() == 1 { "s" } else { "" },
+                ));
+            }
+            return None;
+        }
         let t = self
             .inner
             .borrow_mut()
-            .next_task(runnable, current, is_yielding)?;
+            .next_task(&offered, current, is_yielding)?;
+        // A thread takes a step: the spinners may see a change.
+        self.spins.chosen(t);
         self.steps.push(Step::Task(usize::from(t)));
         Some(t)
     }
@@ -178,6 +285,7 @@ fn shuttle_loop(
             acc: acc.clone(),
             steps: Vec::new(),
             started: false,
+            spins: Spins::default(),
         };
         let a2 = acc.clone();
         let b2 = body.clone();

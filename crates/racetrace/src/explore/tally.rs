@@ -1,6 +1,6 @@
 //! The tally the engines share: each finished execution absorbed into its outcome's row.
 
-use super::program::{Judge, STEP_LIMIT};
+use super::program::{Judge, LIVELOCK, STEP_LIMIT};
 use super::report::Witness;
 use crate::config::{Backend, ReplayToken};
 use crate::rt::{Execution, Kind, Special};
@@ -79,6 +79,7 @@ impl Tally {
                 )),
             ),
             (Some(Special::Panic(m)), _) => (panic_outcome(&m), None, Some(one_line(&m))),
+            (Some(Special::Livelock(m)), _) => (LIVELOCK.to_string(), None, Some(m)),
             // The backends' own step limits, should one be reached first.
             (None, Some(m))
                 if m.contains("exceeded max_steps") || m.contains("maximum number of branches") =>

@@ -32,6 +32,9 @@ pub(crate) enum Special {
     StepLimit(usize),
     Panic(String),
     DataRace(String),
+    /// Every thread that could run was spinning (it yielded, and no other
+    /// thread has run since): none will ever see a change.
+    Livelock(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,6 +158,24 @@ impl Execution {
 
     pub(super) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// End the execution as a livelock: every thread that could run is
+    /// spinning (`what` says which). Called by the scheduler, between steps.
+    pub(crate) fn end_livelocked(&self, what: String) {
+        {
+            let mut st = self.state();
+            if st.special.is_none() {
+                st.special = Some(Special::Livelock(what));
+            }
+        }
+        self.abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake_waiters();
+    }
+
+    /// The names of threads, by racetrace thread id.
+    pub(crate) fn thread_names(&self) -> Vec<String> {
+        self.state().threads.iter().map(|t| t.name.clone()).collect()
     }
 
     pub(crate) fn is_abandoned(&self) -> bool {
