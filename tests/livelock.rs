@@ -77,7 +77,10 @@ fn an_endless_backoff_is_a_livelock_under_dpor_and_shuttle() {
         assert!(r.complete, "{b}");
         let w = r.outcomes[0].witness.as_ref().unwrap();
         assert!(w.trace.deadlock.is_none());
-        assert!(w.trace.events.len() < 100, "{b}: ended early, not at the step limit");
+        assert!(
+            w.trace.events.len() < 100,
+            "{b}: ended early, not at the step limit"
+        );
         let detail = w.trace.detail.as_deref().unwrap_or("");
         assert!(detail.contains("t1 spins"), "{detail}");
         let tries = w.trace.events.iter().filter(|e| e.op == "try_lock").count();

@@ -37,7 +37,9 @@ pub mod unsafe_counter;
 pub use error::Error;
 pub use params::Params;
 pub use pattern::{Job, ParamSpec, Pattern, Variant};
-pub use run::{CheckRow, check_pattern, check_pattern_reports, explore, explore_with};
+pub use run::{
+    CheckRow, check_pattern, check_pattern_reports, check_patterns, explore, explore_with,
+};
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {

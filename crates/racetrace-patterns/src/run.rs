@@ -99,6 +99,138 @@ pub fn check_pattern_reports(
     check_jobs(pattern, false, each)
 }
 
+/// Run every default job of every variant of `patterns` on up to `jobs`
+/// threads, handing each row to `each` in the same order as a sequential
+/// run would (pattern, variant, job), as soon as it and every row before it
+/// are done. Explorations share nothing, so they run side by side (the
+/// model runs stay single-threaded inside); the real-thread runs, whose
+/// watchdog times them, run afterwards, one at a time, on an otherwise idle
+/// process. With `gate`, as [`check_pattern`]; without, as
+/// [`check_pattern_reports`].
+pub fn check_patterns(
+    patterns: &[&'static Pattern],
+    jobs: usize,
+    gate: bool,
+    each: &mut dyn FnMut(CheckRow, Report),
+) -> Result<(), Error> {
+    let mut units = Vec::new();
+    for p in patterns {
+        let params = p.params(&[])?;
+        for v in p.variants {
+            for job in v.jobs {
+                units.push((*p, v, job, params.clone()));
+            }
+        }
+    }
+    let n = units.len();
+    let results: Vec<std::sync::Mutex<Option<Result<(CheckRow, Report), Error>>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Condvar::new();
+    let done_lock = std::sync::Mutex::new(());
+    let is_real = |i: usize| units[i].2.backend == Backend::Real;
+    let model: Vec<usize> = (0..n).filter(|i| !is_real(*i)).collect();
+    let real: Vec<usize> = (0..n).filter(|i| is_real(*i)).collect();
+    let run_one = |i: usize| {
+        let (p, v, job, params) = &units[i];
+        let r = run_job(p, v, job, params, gate);
+        *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        let _g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
+        done.notify_all();
+    };
+    let mut emitted = 0;
+    let mut emit_ready = |emitted: &mut usize| -> Result<(), Error> {
+        while *emitted < n {
+            let Some(r) = results[*emitted]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            else {
+                break;
+            };
+            let (row, report) = r?;
+            each(row, report);
+            *emitted += 1;
+        }
+        Ok(())
+    };
+    std::thread::scope(|s| -> Result<(), Error> {
+        let workers = jobs.clamp(1, model.len().max(1));
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = model.get(k) else { break };
+                    run_one(i);
+                }
+            });
+        }
+        // Hand rows over in order while the model runs go on, up to the
+        // first real run (those run after every model run).
+        let mut g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            drop(g);
+            emit_ready(&mut emitted)?;
+            let at_real = emitted < n && is_real(emitted);
+            let model_done = model.iter().all(|&i| {
+                i < emitted
+                    || results[i]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .is_some()
+            });
+            g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
+            if at_real || model_done {
+                break;
+            }
+            g = done
+                .wait_timeout(g, Duration::from_millis(200))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        Ok(())
+    })?;
+    // Every model run has finished; the real runs, one at a time.
+    for i in real {
+        run_one(i);
+        emit_ready(&mut emitted)?;
+    }
+    emit_ready(&mut emitted)
+}
+
+/// One job of one variant: its row and report.
+fn run_job(
+    pattern: &'static Pattern,
+    v: &'static Variant,
+    job: &crate::pattern::Job,
+    params: &Params,
+    gate: bool,
+) -> Result<(CheckRow, Report), Error> {
+    let mut config = job.config();
+    config.stop_at_first_violation = gate && matches!(v.spec.expect, Expect::Bug(_));
+    config.progress = false;
+    // Every real run of a built-in variant ends in milliseconds unless it
+    // deadlocks; the watchdog then ends it after this.
+    config.real_timeout = Duration::from_secs(2);
+    let report = explore(pattern, v, params, &config)?;
+    let verdict = Verdict::of(&v.spec, &report, job.required);
+    let row = CheckRow {
+        pattern: pattern.name,
+        variant: v.name,
+        backend: job.backend,
+        params: params.clone(),
+        schedules: report.schedules,
+        complete: report.complete,
+        bound: report.bound.clone().or(job
+            .preemption_bound
+            .map(|k| format!("preemption bound {k}"))),
+        verdict,
+        violations: report.violations().map(|r| r.outcome.clone()).collect(),
+        seconds: report.elapsed.as_secs_f64(),
+    };
+    Ok((row, report))
+}
+
 /// Run every job of every variant. With `gate`, a buggy variant's search
 /// stops at its first violation: the gate needs the bug found, not the whole
 /// outcome table (`racetrace report` wants the table).

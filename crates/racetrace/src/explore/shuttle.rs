@@ -80,9 +80,11 @@ impl Spins {
 
     /// Only held spinners can run: are they livelocked?
     fn livelocked(&self) -> bool {
-        self.held
-            .iter()
-            .all(|t| self.isolated.get(usize::from(*t)).is_some_and(|n| *n >= ISOLATED_SPINS))
+        self.held.iter().all(|t| {
+            self.isolated
+                .get(usize::from(*t))
+                .is_some_and(|n| *n >= ISOLATED_SPINS)
+        })
     }
 }
 

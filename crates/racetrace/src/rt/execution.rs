@@ -169,13 +169,18 @@ impl Execution {
                 st.special = Some(Special::Livelock(what));
             }
         }
-        self.abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.abandoned
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake_waiters();
     }
 
     /// The names of threads, by racetrace thread id.
     pub(crate) fn thread_names(&self) -> Vec<String> {
-        self.state().threads.iter().map(|t| t.name.clone()).collect()
+        self.state()
+            .threads
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
     }
 
     pub(crate) fn is_abandoned(&self) -> bool {
