@@ -123,8 +123,7 @@ pub fn check_patterns(
         }
     }
     let n = units.len();
-    let results: Vec<std::sync::Mutex<Option<Result<(CheckRow, Report), Error>>>> =
-        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let results: Vec<Slot> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::Condvar::new();
     let done_lock = std::sync::Mutex::new(());
@@ -197,6 +196,9 @@ pub fn check_patterns(
     }
     emit_ready(&mut emitted)
 }
+
+/// Where a job's result waits to be handed over in order.
+type Slot = std::sync::Mutex<Option<Result<(CheckRow, Report), Error>>>;
 
 /// One job of one variant: its row and report.
 fn run_job(
