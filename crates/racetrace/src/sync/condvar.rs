@@ -130,9 +130,13 @@ impl Condvar {
         let start = std::time::Instant::now();
         let mut poisoned = false;
         let mut timed_out = false;
-        while condition(&mut *guard) {
+        // std: "timed out" means the time ran out with the condition unmet.
+        let result = loop {
+            if !condition(&mut *guard) {
+                break WaitTimeoutResult(false);
+            }
             if timed_out {
-                break;
+                break WaitTimeoutResult(true);
             }
             let left = dur.saturating_sub(start.elapsed());
             let (g, t) = match self.wait_timeout(guard, left) {
@@ -144,12 +148,11 @@ impl Condvar {
             };
             guard = g;
             timed_out = t.timed_out();
-        }
-        let r = (guard, WaitTimeoutResult(timed_out));
+        };
         if poisoned {
-            Err(PoisonError::new(r))
+            Err(PoisonError::new((guard, result)))
         } else {
-            Ok(r)
+            Ok((guard, result))
         }
     }
 

@@ -14,11 +14,18 @@
 //! (reference counts are not what racetrace checks, and loom's modelled
 //! `Arc` triples the executions).
 
+mod barrier;
 mod condvar;
 mod mutex;
+mod once;
+mod rwlock;
 
 pub mod atomic;
+pub mod mpsc;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use once::{LazyLock, Once, OnceLock};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};
