@@ -22,6 +22,5 @@ pub fn sum_pipeline(n: u64, drop_own_sender: bool) -> u64 {
         drop(tx);
     }
     producer.join().unwrap();
-    let total = consumer.join().unwrap();
-    total
+    consumer.join().unwrap()
 }
