@@ -144,3 +144,61 @@ fn a_test_name_labels_the_report() {
     assert_eq!(r.label, "labelled");
     assert!(r.complete);
 }
+
+/// Message passing: data, then a flag; the reader checks the data once it
+/// sees the flag. With `Relaxed` the flag does not publish the data (a
+/// weak-memory bug no sequentially consistent backend can show); with
+/// `Release`/`Acquire` it does.
+fn message_passing(
+    publish: racetrace::sync::atomic::Ordering,
+    observe: racetrace::sync::atomic::Ordering,
+) {
+    use racetrace::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let data = Arc::new(AtomicUsize::new(0));
+    let flag = Arc::new(AtomicBool::new(false));
+    let (d2, f2) = (data.clone(), flag.clone());
+    let writer = thread::spawn(move || {
+        d2.store(42, Relaxed);
+        f2.store(true, publish);
+    });
+    if flag.load(observe) {
+        assert_eq!(data.load(Relaxed), 42, "saw the flag but not the data");
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn a_relaxed_bug_passes_dpor_but_the_check_runs_loom_and_finds_it() {
+    use racetrace::sync::atomic::Ordering::Relaxed;
+    // dpor alone: sequentially consistent, so no violation — but it notes
+    // the weak ordering it could not explore.
+    let r = racetrace::explore(&Config::new(Backend::Dpor), || {
+        message_passing(Relaxed, Relaxed)
+    });
+    assert!(r.first_violation().is_none());
+    let op = r.weak_ordering.as_deref().unwrap_or("");
+    assert!(op.contains("(Relaxed)"), "{op}");
+    // The check does not stop there: it runs loom, which finds the bug.
+    let msg = panic_message(|| {
+        Check::new("mp_relaxed").run(|| message_passing(Relaxed, Relaxed));
+    });
+    assert!(msg.contains("under loom"), "{msg}");
+    assert!(msg.contains("saw the flag but not the data"), "{msg}");
+    assert!(
+        msg.contains("store(Relaxed)"),
+        "orderings shown in the trace: {msg}"
+    );
+}
+
+#[test]
+fn release_acquire_message_passing_passes_both_dpor_and_loom() {
+    use racetrace::sync::atomic::Ordering::{Acquire, Release};
+    let r = Check::new("mp_release_acquire").run(|| message_passing(Release, Acquire));
+    assert!(r.weak_ordering.is_some(), "the check knew to run loom too");
+}
+
+#[racetrace::test(assume_seq_cst)]
+fn assume_seq_cst_skips_the_weak_memory_run() {
+    use racetrace::sync::atomic::Ordering::Relaxed;
+    message_passing(Relaxed, Relaxed);
+}

@@ -17,8 +17,8 @@
 //! Arguments: `backend = "dpor" | "loom" | "shuttle-dfs" | "shuttle-random" |
 //! "shuttle-pct" | "fuzz" | "real"`, `max_schedules = N`,
 //! `preemption_bound = N`, `max_seconds = N`, `seed = N`,
-//! `expect = "deadlock" | "data-race" | "panic" | "<outcome>"`, and the flag
-//! `allow_incomplete`. Written without `syn`, so it costs almost nothing to
+//! `expect = "deadlock" | "data-race" | "panic" | "<outcome>"`, and the flags
+//! `allow_incomplete` and `assume_seq_cst`. Written without `syn`, so it costs almost nothing to
 //! build.
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
@@ -119,8 +119,8 @@ fn builder_calls(args: TokenStream) -> Result<TokenStream, Failure> {
             return Err(("expected an argument name".into(), t.span()));
         };
         let k = key.to_string();
-        if k == "allow_incomplete" {
-            out.extend(TokenStream::from_str(".allow_incomplete()").expect("tokens"));
+        if k == "allow_incomplete" || k == "assume_seq_cst" {
+            out.extend(TokenStream::from_str(&format!(".{k}()")).expect("tokens"));
         } else {
             match it.next() {
                 Some(TokenTree::Punct(p)) if p.as_char() == '=' => {}
@@ -163,7 +163,7 @@ fn builder_calls(args: TokenStream) -> Result<TokenStream, Failure> {
                 _ => {
                     return Err((
                         format!(
-                            "unknown argument `{k}` (expected backend, max_schedules, preemption_bound, max_seconds, seed, expect, allow_incomplete)"
+                            "unknown argument `{k}` (expected backend, max_schedules, preemption_bound, max_seconds, seed, expect, allow_incomplete, assume_seq_cst)"
                         ),
                         key.span(),
                     ));

@@ -10,7 +10,11 @@
 //!   incompleteness is accepted ([`Check::allow_incomplete`]): a capped
 //!   search that found nothing proves nothing;
 //! * the backend cannot explore the program at all (loom's thread limit):
-//!   that is reported as "cannot explore", never as the program's bug.
+//!   that is reported as "cannot explore", never as the program's bug;
+//! * the program used an ordering weaker than `SeqCst` under a backend that
+//!   models sequential consistency only (dpor, shuttle-*, fuzz) and loom,
+//!   which the check then runs as well, finds a violation or cannot explore
+//!   the program (unless [`Check::assume_seq_cst`] says SC is enough).
 //!
 //! Replay is per test: `RACETRACE_REPLAY='NAME=TOKEN'` runs schedule TOKEN
 //! of the check named NAME only; every other check in the binary runs as
@@ -34,6 +38,7 @@ pub struct Check {
     config: Config,
     allow_incomplete: bool,
     expect: Option<String>,
+    assume_seq_cst: bool,
 }
 
 impl Check {
@@ -56,6 +61,7 @@ impl Check {
             config,
             allow_incomplete: false,
             expect: None,
+            assume_seq_cst: false,
         }
     }
 
@@ -71,6 +77,7 @@ impl Check {
             config,
             allow_incomplete: false,
             expect: None,
+            assume_seq_cst: false,
         }
     }
 
@@ -123,6 +130,13 @@ impl Check {
         self
     }
 
+    /// Accept sequentially consistent exploration of a program that uses
+    /// weaker orderings: do not also run loom (see the module docs).
+    pub fn assume_seq_cst(mut self) -> Check {
+        self.assume_seq_cst = true;
+        self
+    }
+
     /// The configuration the check will run with.
     pub fn config(&self) -> &Config {
         &self.config
@@ -138,7 +152,9 @@ impl Check {
         if let Err(e) = self.config.validate() {
             panic!("racetrace: {}: {e}", self.name);
         }
-        let report = crate::entry::explore_labelled(&self.config, &self.name, f);
+        let f = std::sync::Arc::new(f);
+        let f2 = f.clone();
+        let report = crate::entry::explore_labelled(&self.config, &self.name, move || f2());
         if let Some(why) = &report.cannot_explore {
             panic!(
                 "racetrace: {}: cannot explore under {}: {why}",
@@ -147,9 +163,42 @@ impl Check {
         }
         match &self.expect {
             Some(want) => self.judge_expected(&report, want),
-            None => self.judge(&report),
+            None => {
+                self.judge(&report);
+                if let Some(op) = &report.weak_ordering
+                    && !self.assume_seq_cst
+                {
+                    self.check_weak_memory(op, move || f());
+                }
+            }
         }
         report
+    }
+
+    /// The program passed under a sequentially consistent backend but uses
+    /// `op`, weaker than `SeqCst`: explore it under loom too.
+    #[track_caller]
+    fn check_weak_memory<F>(&self, op: &str, f: F)
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let mut config = self.config.clone();
+        config.backend = Backend::Loom;
+        config.replay = None;
+        let report = crate::entry::explore_labelled(&config, &self.name, f);
+        if let Some(why) = &report.cannot_explore {
+            panic!(
+                "racetrace: {}: the program uses {op}, a weaker ordering than {} models \
+                 (sequential consistency only), and loom, which models it, cannot explore \
+                 this program: {why}. Accept SC-only checking with assume_seq_cst",
+                self.name, self.config.backend
+            );
+        }
+        let checked = Check {
+            config,
+            ..self.clone()
+        };
+        checked.judge(&report);
     }
 
     #[track_caller]

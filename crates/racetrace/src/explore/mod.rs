@@ -64,6 +64,7 @@ pub fn run_with(
         stop_first: config.stop_at_first_violation,
         only,
         cannot_explore: None,
+        weak_ordering: None,
     }));
     let engine_error = match config.backend {
         Backend::Real => real::run_real(&acc, &body, config),
@@ -116,6 +117,7 @@ pub fn run_with(
         bound,
         outcomes,
         cannot_explore,
+        weak_ordering: a.weak_ordering.clone(),
         elapsed: start.elapsed(),
     }
 }

@@ -68,6 +68,12 @@ pub struct Report {
     /// blamed on the program then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cannot_explore: Option<String>,
+    /// Set when the program used an ordering weaker than `SeqCst` under a
+    /// backend that models sequential consistency only (dpor, shuttle-*,
+    /// fuzz): the first such operation. Its weak-memory behaviours were not
+    /// explored; loom explores them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weak_ordering: Option<String>,
     /// Wall-clock time of the exploration (not deterministic; never in snapshots).
     #[serde(with = "secs")]
     pub elapsed: Duration,

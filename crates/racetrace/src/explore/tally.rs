@@ -35,6 +35,9 @@ pub(super) struct Tally {
     pub(super) only: Option<u64>,
     /// A limit of the backend, not the program, ended exploration: why.
     pub(super) cannot_explore: Option<String>,
+    /// The first ordering weaker than `SeqCst` seen by a runtime that models
+    /// sequential consistency only.
+    pub(super) weak_ordering: Option<String>,
 }
 
 pub(super) type Shared = Arc<Mutex<Tally>>;
@@ -55,6 +58,9 @@ impl Tally {
             return;
         }
         let fin = exec.finish();
+        if self.weak_ordering.is_none() {
+            self.weak_ordering = fin.weak_ordering.clone();
+        }
         let failure = self.pending_failure.take();
         if let Some(why) = backend_limit(&fin.special, failure.as_deref()) {
             // The backend's limit, not the program's bug: record nothing.

@@ -194,6 +194,26 @@ impl Ctx {
         step
     }
 
+    /// Note that the program used an ordering weaker than `SeqCst` (`op` on
+    /// object `id`) where the runtime models sequential consistency only.
+    /// The first such note of an execution is kept.
+    pub(crate) fn note_weak_ordering(&self, id: usize, op: &str) {
+        let mut st = self.exec.state();
+        if st.weak_ordering.is_none() {
+            let what = match st.names.get(id) {
+                Some(n) => format!("{op} on {n}"),
+                None => op.to_string(),
+            };
+            let at = st
+                .threads
+                .get(self.tid)
+                .and_then(|t| t.location)
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            st.weak_ordering = Some(format!("{what}{at}"));
+        }
+    }
+
     /// Record this thread's next events as called from `loc` (or from
     /// nowhere in particular, with `None`).
     pub(crate) fn set_location(&self, loc: Option<&'static std::panic::Location<'static>>) {

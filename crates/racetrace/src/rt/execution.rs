@@ -91,6 +91,9 @@ pub(super) struct State {
     /// What a thread waiting on this condition variable is really waiting
     /// for, when a primitive built on it says so (`a permit of seats (0 free)`).
     pub(super) wait_reason: HashMap<usize, String>,
+    /// The first operation with an ordering weaker than `SeqCst` seen where
+    /// only sequential consistency is modelled (shuttle's runtime).
+    pub(super) weak_ordering: Option<String>,
 }
 
 /// One execution of a pattern (one schedule).
@@ -122,6 +125,7 @@ pub(crate) struct Finished {
     pub(crate) events: Vec<Event>,
     pub(crate) special: Option<Special>,
     pub(crate) result: Option<String>,
+    pub(crate) weak_ordering: Option<String>,
 }
 
 impl Execution {
@@ -152,6 +156,7 @@ impl Execution {
                 result: None,
                 next_thread_name: 1,
                 wait_reason: HashMap::default(),
+                weak_ordering: None,
             }),
         })
     }
@@ -344,6 +349,7 @@ impl Execution {
             events: std::mem::take(&mut st.events),
             special: st.special.clone(),
             result: st.result.clone(),
+            weak_ordering: st.weak_ordering.take(),
         }
     }
 
@@ -422,6 +428,7 @@ impl State {
             special: None,
             result: None,
             wait_reason: HashMap::default(),
+            weak_ordering: None,
         }
     }
 }

@@ -1,15 +1,83 @@
-//! Atomic integers and booleans on every backend. Every load records the value
-//! it returned and which write it read from; every store and read-modify-write
-//! records the value written.
+//! Atomic integers and booleans on every backend, with std's API (plus
+//! racetrace's `named`). Every load records the value it returned and which
+//! write it read from; every store and read-modify-write records the value
+//! written. An operation with an ordering other than `SeqCst` shows it in
+//! the trace (`load(Acquire) tail → 1`).
 //!
-//! Approximation: shuttle models every ordering as `SeqCst`; loom models them
-//! all (and may let a `SeqCst` load read an older store, loom issue #180, which
-//! the trace then marks as stale).
+//! Approximations, each where it is made: shuttle (and so dpor, fuzz) models
+//! every ordering as `SeqCst` — an exploration notes the first weaker
+//! operation it saw (`Report::weak_ordering`), and the test harness then
+//! also runs loom; loom models the orderings (and may let a `SeqCst` load
+//! read an older store, loom issue #180, marked stale in the trace).
+//! `compare_exchange_weak` never fails spuriously under the checkers (it is
+//! the strong one there); on real threads it is std's weak one.
+//! `fetch_update` is a load then `compare_exchange_weak` retries, each a
+//! step, as std documents it.
 
 pub use std::sync::atomic::Ordering;
 
 use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
+use std::borrow::Cow;
 use std::fmt;
+
+/// `op`, with its ordering when that is not `SeqCst`: `load(Acquire)`.
+fn shown(op: &str, order: Ordering) -> Cow<'_, str> {
+    if order == Ordering::SeqCst {
+        Cow::Borrowed(op)
+    } else {
+        Cow::Owned(format!("{op}({order:?})"))
+    }
+}
+
+/// `compare_exchange`, with its orderings when either is not `SeqCst`.
+fn shown2(op: &str, success: Ordering, failure: Ordering) -> Cow<'_, str> {
+    if success == Ordering::SeqCst && failure == Ordering::SeqCst {
+        Cow::Borrowed(op)
+    } else {
+        Cow::Owned(format!("{op}({success:?}, {failure:?})"))
+    }
+}
+
+/// Before an operation on atomic `id`: the context, the announcement to
+/// dpor, and — on shuttle's sequentially consistent runtime — a note of an
+/// ordering weaker than `SeqCst`.
+fn pre(id: usize, writes: bool, op: &str, weak: bool) -> Option<Ctx> {
+    let c = rt::tracked(id)?;
+    rt::check_abandoned(&c.exec);
+    c.announce(&[(id, writes)]);
+    if weak && c.exec.kind == Kind::Shuttle {
+        c.note_weak_ordering(id, op);
+    }
+    Some(c)
+}
+
+/// A memory fence, as `std::sync::atomic::fence`: loom's under loom; on
+/// shuttle's runtime (where every access is sequentially consistent) a
+/// scheduling point, and a weak-ordering note unless `SeqCst`.
+pub fn fence(order: Ordering) {
+    match rt::ctx() {
+        None => std::sync::atomic::fence(order),
+        Some(c) => {
+            rt::check_abandoned(&c.exec);
+            match c.exec.kind {
+                Kind::Real => std::sync::atomic::fence(order),
+                Kind::Loom => loom::sync::atomic::fence(order),
+                Kind::Shuttle => {
+                    if order != Ordering::SeqCst {
+                        c.note_weak_ordering(UNTRACKED, &shown("fence", order));
+                    }
+                    shuttle::sync::atomic::fence(order)
+                }
+            }
+        }
+    }
+}
+
+/// A compiler fence, as `std::sync::atomic::compiler_fence`: no effect on
+/// what the checkers explore (they see operations, not compiled code).
+pub fn compiler_fence(order: Ordering) {
+    std::sync::atomic::compiler_fence(order)
+}
 
 macro_rules! atomic_int {
     ($(#[$doc:meta])* $name:ident, $t:ty) => {
@@ -62,82 +130,162 @@ macro_rules! atomic_int {
                 self
             }
 
-            fn ctx(&self) -> Option<Ctx> {
-                rt::tracked(self.id)
-            }
-
-            fn pre(&self, writes: bool) -> Option<Ctx> {
-                let c = self.ctx();
-                if let Some(c) = &c {
-                    rt::check_abandoned(&c.exec);
-                    c.announce(&[(self.id, writes)]);
-                }
-                c
-            }
-
             /// Load the value.
             pub fn load(&self, order: Ordering) -> $t {
-                let c = self.pre(false);
+                let op = shown("load", order);
+                let c = pre(self.id, false, &op, order != Ordering::SeqCst);
                 let v = each!(self, a => a.load(order));
                 if let Some(c) = c {
-                    c.read(self.id, "load", v.to_string());
+                    c.read(self.id, &op, v.to_string());
                 }
                 v
             }
 
             /// Store a value.
             pub fn store(&self, value: $t, order: Ordering) {
-                let c = self.pre(true);
+                let op = shown("store", order);
+                let c = pre(self.id, true, &op, order != Ordering::SeqCst);
                 each!(self, a => a.store(value, order));
                 // Recorded after the store: the backends switch threads only
                 // before an operation, never between it and this record.
                 if let Some(c) = &c {
-                    c.write(self.id, "store", value.to_string());
+                    c.write(self.id, &op, value.to_string());
                 }
+            }
+
+            /// One read-modify-write that always writes: `run` does it and
+            /// returns the old value, `new` says what it wrote.
+            fn rmw(&self, op: &str, order: Ordering, run: impl FnOnce() -> $t, new: impl FnOnce($t) -> $t) -> $t {
+                let op = shown(op, order);
+                let c = pre(self.id, true, &op, order != Ordering::SeqCst);
+                let old = run();
+                if let Some(c) = c {
+                    c.rmw(self.id, &op, old.to_string(), new(old).to_string(), true);
+                }
+                old
             }
 
             /// Add to the value, returning the previous one (wrapping).
-            pub fn fetch_add(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre(true);
-                let old = each!(self, a => a.fetch_add(value, order));
-                if let Some(c) = c {
-                    c.rmw(self.id, "fetch_add", old.to_string(), old.wrapping_add(value).to_string(), true);
-                }
-                old
+            pub fn fetch_add(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_add", order, || each!(self, a => a.fetch_add(v, order)), |o| o.wrapping_add(v))
             }
 
             /// Subtract from the value, returning the previous one (wrapping).
-            pub fn fetch_sub(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre(true);
-                let old = each!(self, a => a.fetch_sub(value, order));
-                if let Some(c) = c {
-                    c.rmw(self.id, "fetch_sub", old.to_string(), old.wrapping_sub(value).to_string(), true);
-                }
-                old
+            pub fn fetch_sub(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_sub", order, || each!(self, a => a.fetch_sub(v, order)), |o| o.wrapping_sub(v))
+            }
+
+            /// Bitwise and, returning the previous value.
+            pub fn fetch_and(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_and", order, || each!(self, a => a.fetch_and(v, order)), |o| o & v)
+            }
+
+            /// Bitwise nand, returning the previous value.
+            pub fn fetch_nand(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_nand", order, || each!(self, a => a.fetch_nand(v, order)), |o| !(o & v))
+            }
+
+            /// Bitwise or, returning the previous value.
+            pub fn fetch_or(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_or", order, || each!(self, a => a.fetch_or(v, order)), |o| o | v)
+            }
+
+            /// Bitwise xor, returning the previous value.
+            pub fn fetch_xor(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_xor", order, || each!(self, a => a.fetch_xor(v, order)), |o| o ^ v)
+            }
+
+            /// Maximum, returning the previous value.
+            pub fn fetch_max(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_max", order, || each!(self, a => a.fetch_max(v, order)), |o| o.max(v))
+            }
+
+            /// Minimum, returning the previous value.
+            pub fn fetch_min(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("fetch_min", order, || each!(self, a => a.fetch_min(v, order)), |o| o.min(v))
             }
 
             /// Replace the value, returning the previous one.
-            pub fn swap(&self, value: $t, order: Ordering) -> $t {
-                let c = self.pre(true);
-                let old = each!(self, a => a.swap(value, order));
-                if let Some(c) = c {
-                    c.rmw(self.id, "swap", old.to_string(), value.to_string(), true);
-                }
-                old
+            pub fn swap(&self, v: $t, order: Ordering) -> $t {
+                self.rmw("swap", order, || each!(self, a => a.swap(v, order)), |_| v)
             }
 
             /// Store `new` if the value is `current`; `Ok(previous)` on success,
             /// `Err(actual)` on failure.
             pub fn compare_exchange(&self, current: $t, new: $t, success: Ordering, failure: Ordering) -> Result<$t, $t> {
-                let c = self.pre(true);
-                let r = each!(self, a => a.compare_exchange(current, new, success, failure));
+                self.cas("compare_exchange", current, new, success, failure, false)
+            }
+
+            /// As [`Self::compare_exchange`], allowed to fail spuriously (on
+            /// real threads; under the checkers it is the strong one).
+            pub fn compare_exchange_weak(&self, current: $t, new: $t, success: Ordering, failure: Ordering) -> Result<$t, $t> {
+                self.cas("compare_exchange_weak", current, new, success, failure, true)
+            }
+
+            fn cas(&self, op: &str, current: $t, new: $t, success: Ordering, failure: Ordering, weak: bool) -> Result<$t, $t> {
+                let op = shown2(op, success, failure);
+                let c = pre(self.id, true, &op, success != Ordering::SeqCst || failure != Ordering::SeqCst);
+                let r = match &self.inner {
+                    Impl::Std(a) if weak => a.compare_exchange_weak(current, new, success, failure),
+                    Impl::Std(a) => a.compare_exchange(current, new, success, failure),
+                    Impl::Loom(a) => a.compare_exchange(current, new, success, failure),
+                    Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
+                };
                 if let Some(c) = c {
                     match r {
-                        Ok(old) => c.rmw(self.id, "compare_exchange", old.to_string(), new.to_string(), true),
-                        Err(actual) => c.rmw(self.id, "compare_exchange", actual.to_string(), actual.to_string(), false),
+                        Ok(old) => c.rmw(self.id, &op, old.to_string(), new.to_string(), true),
+                        Err(actual) => c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false),
                     }
                 }
                 r
+            }
+
+            /// Apply `f` until it returns `None` or a `compare_exchange_weak`
+            /// of its result succeeds, as std's `fetch_update`.
+            pub fn fetch_update<F>(&self, set_order: Ordering, fetch_order: Ordering, mut f: F) -> Result<$t, $t>
+            where
+                F: FnMut($t) -> Option<$t>,
+            {
+                let mut prev = self.load(fetch_order);
+                while let Some(next) = f(prev) {
+                    match self.compare_exchange_weak(prev, next, set_order, fetch_order) {
+                        Ok(x) => return Ok(x),
+                        Err(actual) => prev = actual,
+                    }
+                }
+                Err(prev)
+            }
+
+            /// The value, consuming the atomic.
+            pub fn into_inner(self) -> $t {
+                match self.inner {
+                    Impl::Std(a) => a.into_inner(),
+                    Impl::Loom(a) => a.into_inner(),
+                    Impl::Shuttle(a) => a.into_inner(),
+                }
+            }
+
+            /// The value, through a unique borrow.
+            pub fn get_mut(&mut self) -> &mut $t {
+                match &mut self.inner {
+                    Impl::Std(a) => a.get_mut(),
+                    Impl::Shuttle(a) => a.get_mut(),
+                    // SAFETY: `&mut self` excludes every other access for
+                    // as long as the returned borrow lives.
+                    Impl::Loom(a) => unsafe { &mut *a.with_mut(|v| v as *mut $t) },
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new(0)
+            }
+        }
+
+        impl From<$t> for $name {
+            fn from(v: $t) -> Self {
+                $name::new(v)
             }
         }
 
@@ -149,134 +297,33 @@ macro_rules! atomic_int {
     };
 }
 
-mod usize_ {
-    use super::*;
-    atomic_int!(
-        /// An atomic `usize`.
-        AtomicUsize, usize
-    );
-}
-mod u64_ {
-    use super::*;
-    atomic_int!(
-        /// An atomic `u64`.
-        AtomicU64, u64
-    );
-}
-mod i64_ {
-    use super::*;
-    atomic_int!(
-        /// An atomic `i64`.
-        AtomicI64, i64
-    );
-}
-mod u32_ {
-    use super::*;
-    atomic_int!(
-        /// An atomic `u32`.
-        AtomicU32, u32
-    );
-}
-
-pub use i64_::AtomicI64;
-pub use u32_::AtomicU32;
-pub use u64_::AtomicU64;
-pub use usize_::AtomicUsize;
-
-/// An atomic `bool`.
-pub struct AtomicBool {
-    id: usize,
-    inner: BoolImpl,
-}
-
-enum BoolImpl {
-    Std(std::sync::atomic::AtomicBool),
-    Loom(loom::sync::atomic::AtomicBool),
-    Shuttle(shuttle::sync::atomic::AtomicBool),
-}
-
-macro_rules! each_bool {
-    ($self:ident, $a:ident => $e:expr) => {
-        match &$self.inner {
-            BoolImpl::Std($a) => $e,
-            BoolImpl::Loom($a) => $e,
-            BoolImpl::Shuttle($a) => $e,
-        }
+macro_rules! int_types {
+    ($($m:ident: $name:ident, $t:ty;)*) => {
+        $(
+            mod $m {
+                use super::*;
+                atomic_int!(
+                    #[doc = concat!("An atomic `", stringify!($t), "`, as `std::sync::atomic::", stringify!($name), "`.")]
+                    $name, $t
+                );
+            }
+            pub use $m::$name;
+        )*
     };
 }
 
-impl AtomicBool {
-    /// A new atomic holding `value`, named `atomicN` in traces.
-    pub fn new(value: bool) -> Self {
-        let ctx = rt::ctx();
-        let kind = ctx.as_ref().map(|c| c.exec.kind).unwrap_or(Kind::Real);
-        let inner = match kind {
-            Kind::Real => BoolImpl::Std(std::sync::atomic::AtomicBool::new(value)),
-            Kind::Loom => BoolImpl::Loom(loom::sync::atomic::AtomicBool::new(value)),
-            Kind::Shuttle => BoolImpl::Shuttle(shuttle::sync::atomic::AtomicBool::new(value)),
-        };
-        let id = match &ctx {
-            Some(c) => {
-                let id = c.register(ObjKind::Atomic, None);
-                c.init_value(id, value.to_string());
-                id
-            }
-            None => UNTRACKED,
-        };
-        AtomicBool { id, inner }
-    }
-
-    /// Give the atomic the name traces show for it.
-    pub fn named(self, name: &str) -> Self {
-        rt::rename(self.id, name);
-        self
-    }
-
-    fn ctx(&self) -> Option<Ctx> {
-        rt::tracked(self.id)
-    }
-
-    fn pre(&self, writes: bool) -> Option<Ctx> {
-        let c = self.ctx();
-        if let Some(c) = &c {
-            rt::check_abandoned(&c.exec);
-            c.announce(&[(self.id, writes)]);
-        }
-        c
-    }
-
-    /// Load the value.
-    pub fn load(&self, order: Ordering) -> bool {
-        let c = self.pre(false);
-        let v = each_bool!(self, a => a.load(order));
-        if let Some(c) = c {
-            c.read(self.id, "load", v.to_string());
-        }
-        v
-    }
-
-    /// Store a value.
-    pub fn store(&self, value: bool, order: Ordering) {
-        let c = self.pre(true);
-        each_bool!(self, a => a.store(value, order));
-        if let Some(c) = &c {
-            c.write(self.id, "store", value.to_string());
-        }
-    }
-
-    /// Replace the value, returning the previous one.
-    pub fn swap(&self, value: bool, order: Ordering) -> bool {
-        let c = self.pre(true);
-        let old = each_bool!(self, a => a.swap(value, order));
-        if let Some(c) = c {
-            c.rmw(self.id, "swap", old.to_string(), value.to_string(), true);
-        }
-        old
-    }
+int_types! {
+    i8_: AtomicI8, i8;
+    u8_: AtomicU8, u8;
+    i16_: AtomicI16, i16;
+    u16_: AtomicU16, u16;
+    i32_: AtomicI32, i32;
+    u32_: AtomicU32, u32;
+    i64_: AtomicI64, i64;
+    u64_: AtomicU64, u64;
+    isize_: AtomicIsize, isize;
+    usize_: AtomicUsize, usize;
 }
 
-impl fmt::Debug for AtomicBool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AtomicBool").finish_non_exhaustive()
-    }
-}
+mod bool_;
+pub use bool_::AtomicBool;
