@@ -45,6 +45,10 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Explorations run side by side (default: the available
+        /// parallelism); rows come out in the same order whatever N.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
     },
     /// Run what `check` runs and write a static HTML report (summary,
     /// outcome charts, every witness trace as a diagram) into DIR.
@@ -209,7 +213,11 @@ impl RunArgs {
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::List { json } => list(json),
-        Command::Check { patterns, json } => check(&patterns, json),
+        Command::Check {
+            patterns,
+            json,
+            jobs,
+        } => check(&patterns, json, jobs_or_default(jobs)),
         Command::Outcomes(args) => outcomes(&args),
         Command::Report { patterns, out } => report(&patterns, &out),
         Command::Explore {
@@ -305,21 +313,26 @@ fn print_check_row(row: &CheckRow) {
     let _ = std::io::stdout().flush();
 }
 
-fn check(names: &[String], json: bool) -> Result<i32, Error> {
+/// `--jobs`, else the machine's available parallelism.
+fn jobs_or_default(jobs: Option<u16>) -> usize {
+    jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    })
+}
+
+fn check(names: &[String], json: bool, jobs: usize) -> Result<i32, Error> {
     let selected = select(names)?;
     let start = Instant::now();
     let mut rows: Vec<CheckRow> = Vec::new();
     if !json {
         print_check_header();
     }
-    for p in selected {
-        patterns::check_pattern(p, &mut |row| {
-            if !json {
-                print_check_row(&row);
-            }
-            rows.push(row);
-        })?;
-    }
+    patterns::check_patterns(&selected, jobs, true, &mut |row, _| {
+        if !json {
+            print_check_row(&row);
+        }
+        rows.push(row);
+    })?;
     let bad = rows.iter().filter(|r| !r.verdict.ok()).count();
     if json {
         print_json(&serde_json::json!({ "ok": bad == 0, "checks": rows }));

@@ -155,6 +155,13 @@ impl Check {
         let f = std::sync::Arc::new(f);
         let f2 = f.clone();
         let report = crate::entry::explore_labelled(&self.config, &self.name, move || f2());
+        if let Some(why) = &report.replay_mismatch {
+            panic!(
+                "racetrace: {}: the {ENV_REPLAY} token does not fit this program ({why}); \
+                 run the test without it for a fresh one",
+                self.name
+            );
+        }
         if let Some(why) = &report.cannot_explore {
             panic!(
                 "racetrace: {}: cannot explore under {}: {why}",

@@ -65,6 +65,7 @@ pub fn run_with(
         only,
         cannot_explore: None,
         weak_ordering: None,
+        replay_mismatch: None,
     }));
     let engine_error = match config.backend {
         Backend::Real => real::run_real(&acc, &body, config),
@@ -118,6 +119,7 @@ pub fn run_with(
         outcomes,
         cannot_explore,
         weak_ordering: a.weak_ordering.clone(),
+        replay_mismatch: a.replay_mismatch.clone(),
         elapsed: start.elapsed(),
     }
 }

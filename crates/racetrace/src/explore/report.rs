@@ -74,6 +74,11 @@ pub struct Report {
     /// explored; loom explores them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weak_ordering: Option<String>,
+    /// Set when a replay token did not fit the program (it was made for
+    /// another program, or the program changed): where the two parted.
+    /// The replayed outcome is then meaningless.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_mismatch: Option<String>,
     /// Wall-clock time of the exploration (not deterministic; never in snapshots).
     #[serde(with = "secs")]
     pub elapsed: Duration,

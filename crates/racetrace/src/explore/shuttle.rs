@@ -178,11 +178,30 @@ struct Replay {
     steps: Vec<Step>,
     pos: usize,
     started: bool,
+    /// Set when the token does not fit the program: where it parted.
+    diverged: Rc<RefCell<Option<String>>>,
+}
+
+impl Replay {
+    fn diverge(&mut self, why: String) {
+        let mut d = self.diverged.borrow_mut();
+        if d.is_none() {
+            *d = Some(why);
+        }
+    }
 }
 
 impl shuttle::scheduler::Scheduler for Replay {
     fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
         if self.started {
+            if self.pos < self.steps.len() {
+                let why = format!(
+                    "the program ended after {} of the token's {} steps",
+                    self.pos,
+                    self.steps.len()
+                );
+                self.diverge(why);
+            }
             return None;
         }
         self.started = true;
@@ -200,7 +219,30 @@ impl shuttle::scheduler::Scheduler for Replay {
                 self.pos += 1;
                 Some((*t).into())
             }
-            _ => None,
+            Some(Step::Task(t)) => {
+                let why = format!(
+                    "its step {} runs thread {t}, which cannot run there",
+                    self.pos + 1
+                );
+                self.diverge(why);
+                None
+            }
+            Some(Step::Random(_)) => {
+                let why = format!(
+                    "its step {} is a random value where the program makes a scheduling choice",
+                    self.pos + 1
+                );
+                self.diverge(why);
+                None
+            }
+            None => {
+                let why = format!(
+                    "the program goes on after the token's {} steps",
+                    self.steps.len()
+                );
+                self.diverge(why);
+                None
+            }
         }
     }
 
@@ -231,6 +273,7 @@ pub(super) fn run_shuttle(
     custom: Option<Box<dyn shuttle::scheduler::Scheduler>>,
 ) -> Option<String> {
     use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+    let diverged: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
     let n = config.max_schedules.unwrap_or(DEFAULT_SAMPLES) as usize;
     let inner: Box<dyn Scheduler> = match (custom, &config.replay, config.backend) {
         (Some(s), _, _) => s,
@@ -238,6 +281,7 @@ pub(super) fn run_shuttle(
             steps: steps.clone(),
             pos: 0,
             started: false,
+            diverged: diverged.clone(),
         }),
         (None, _, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
         (None, _, Backend::Dpor) => Box::new(crate::strategy::dpor::Dpor::new(
@@ -269,6 +313,9 @@ pub(super) fn run_shuttle(
         // dropped before its last iteration; racetrace stops early on its own
         // bounds and reports the schedule itself, so let it finish quietly.
         while inner.borrow_mut().new_execution().is_some() {}
+    }
+    if let Some(why) = diverged.borrow_mut().take() {
+        lock(acc).replay_mismatch = Some(why);
     }
     result
 }

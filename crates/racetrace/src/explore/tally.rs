@@ -38,6 +38,8 @@ pub(super) struct Tally {
     /// The first ordering weaker than `SeqCst` seen by a runtime that models
     /// sequential consistency only.
     pub(super) weak_ordering: Option<String>,
+    /// A replay token that did not fit the program: where it parted.
+    pub(super) replay_mismatch: Option<String>,
 }
 
 pub(super) type Shared = Arc<Mutex<Tally>>;
