@@ -202,3 +202,30 @@ fn assume_seq_cst_skips_the_weak_memory_run() {
     use racetrace::sync::atomic::Ordering::Relaxed;
     message_passing(Relaxed, Relaxed);
 }
+
+#[test]
+fn a_replay_token_that_does_not_fit_the_program_is_refused_in_one_line() {
+    // A token for a program with more threads: thread 3 never exists here.
+    let mut config = Config::new(Backend::Dpor);
+    config.replay = Some("shuttle/0.3.3".parse().unwrap());
+    let msg = panic_message(|| {
+        Check::with_config("stale", &config).run(locked_increments);
+    });
+    assert!(msg.contains("token does not fit this program"), "{msg}");
+    assert!(msg.contains("thread 3"), "{msg}");
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    // A token that fits replays as before: the lost update's own witness.
+    let r = racetrace::explore(&Config::new(Backend::Dpor), lost_update);
+    let token = r.first_violation().unwrap().replay.clone().unwrap();
+    let mut config = Config::new(Backend::Dpor);
+    config.replay = Some(token.parse().unwrap());
+    let replayed = racetrace::explore(&config, lost_update);
+    assert!(replayed.replay_mismatch.is_none());
+    assert_eq!(
+        replayed.outcome_set(),
+        r.first_violation()
+            .map(|w| w.trace.outcome.as_str())
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+}
