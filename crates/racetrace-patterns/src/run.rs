@@ -132,7 +132,9 @@ pub fn check_patterns(
     let real: Vec<usize> = (0..n).filter(|i| is_real(*i)).collect();
     let run_one = |i: usize| {
         let (p, v, job, params) = &units[i];
-        let r = run_job(p, v, job, params, gate);
+        // One progress line at a time: only when nothing runs beside it.
+        let progress = jobs <= 1 && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let r = run_job(p, v, job, params, gate, progress);
         *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         let _g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
         done.notify_all();
@@ -207,10 +209,11 @@ fn run_job(
     job: &crate::pattern::Job,
     params: &Params,
     gate: bool,
+    progress: bool,
 ) -> Result<(CheckRow, Report), Error> {
     let mut config = job.config();
     config.stop_at_first_violation = gate && matches!(v.spec.expect, Expect::Bug(_));
-    config.progress = false;
+    config.progress = progress;
     // Every real run of a built-in variant ends in milliseconds unless it
     // deadlocks; the watchdog then ends it after this.
     config.real_timeout = Duration::from_secs(2);
@@ -244,28 +247,8 @@ fn check_jobs(
     let params = pattern.params(&[])?;
     for v in pattern.variants {
         for job in v.jobs {
-            let mut config = job.config();
-            config.stop_at_first_violation = gate && matches!(v.spec.expect, Expect::Bug(_));
-            config.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            // Every real run of a built-in variant ends in milliseconds
-            // unless it deadlocks; the watchdog then ends it after this.
-            config.real_timeout = Duration::from_secs(2);
-            let report = explore(pattern, v, &params, &config)?;
-            let verdict = Verdict::of(&v.spec, &report, job.required);
-            let row = CheckRow {
-                pattern: pattern.name,
-                variant: v.name,
-                backend: job.backend,
-                params: params.clone(),
-                schedules: report.schedules,
-                complete: report.complete,
-                bound: report.bound.clone().or(job
-                    .preemption_bound
-                    .map(|k| format!("preemption bound {k}"))),
-                verdict,
-                violations: report.violations().map(|r| r.outcome.clone()).collect(),
-                seconds: report.elapsed.as_secs_f64(),
-            };
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let (row, report) = run_job(pattern, v, job, &params, gate, terminal)?;
             each(row, report);
         }
     }
