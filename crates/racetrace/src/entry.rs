@@ -1,7 +1,7 @@
 //! The entry points: explore a closure, collect its outcome table, or check
 //! it in a test.
 
-use crate::Config;
+use crate::config::Config;
 use crate::explore::{self, Report};
 use std::sync::Arc;
 
@@ -67,24 +67,4 @@ where
         )
     });
     explore::run(label.to_string(), Arc::new(f), judge, config)
-}
-
-/// Explore `f` with the configuration from the environment
-/// ([`Config::from_env`]: `dpor` unless `RACETRACE_BACKEND` says otherwise)
-/// and fail the test as [`crate::harness::Check::run`] does: with the
-/// witness trace if any schedule panics, deadlocks or races, and when the
-/// exploration was incomplete.
-#[track_caller]
-pub fn check<F>(f: F)
-where
-    F: Fn() + Send + Sync + 'static,
-{
-    let mut config = match Config::from_env() {
-        Ok(c) => c,
-        Err(e) => panic!("racetrace: {e}"),
-    };
-    if config.max_duration.is_none() {
-        config.max_duration = Some(crate::harness::DEFAULT_BUDGET);
-    }
-    crate::harness::check_with(&config, f);
 }

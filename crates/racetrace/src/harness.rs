@@ -21,9 +21,9 @@
 //! usual. (A bare `RACETRACE_REPLAY=TOKEN` applies to unnamed checks only:
 //! [`crate::check`] and [`check_with`].)
 
+use crate::config::{Backend, Config};
 use crate::config::{ENV_REPLAY, ReplayToken};
 use crate::explore::Report;
-use crate::{Backend, Config};
 use std::time::Duration;
 
 /// The time budget of a check that sets none: long enough for any check
@@ -297,6 +297,26 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     Check::with_config("program", config).run(f);
+}
+
+/// Explore `f` with the configuration from the environment
+/// ([`Config::from_env`]: `dpor` unless `RACETRACE_BACKEND` says otherwise)
+/// and fail the test as [`Check::run`] does: with the
+/// witness trace if any schedule panics, deadlocks or races, and when the
+/// exploration was incomplete.
+#[track_caller]
+pub fn check<F>(f: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let mut config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => panic!("racetrace: {e}"),
+    };
+    if config.max_duration.is_none() {
+        config.max_duration = Some(DEFAULT_BUDGET);
+    }
+    check_with(&config, f);
 }
 
 #[cfg(test)]

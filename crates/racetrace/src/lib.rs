@@ -175,13 +175,13 @@ pub mod harness;
 #[cfg(feature = "model")]
 pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strategy};
 #[cfg(feature = "model")]
-pub use entry::{check, explore, explore_outcomes};
+pub use entry::{explore, explore_outcomes};
 #[cfg(feature = "model")]
 pub use error::Error;
 #[cfg(feature = "model")]
 pub use explore::{OutcomeRow, Report, Witness};
 #[cfg(feature = "model")]
-pub use harness::{Check, check_with};
+pub use harness::{Check, check, check_with};
 #[cfg(feature = "model")]
 pub use racetrace_macros::test;
 #[cfg(feature = "model")]
