@@ -12,48 +12,24 @@
 //! `compare_exchange_weak` never fails spuriously under the checkers (it is
 //! the strong one there); on real threads it is std's weak one.
 //! `fetch_update` is a load then `compare_exchange_weak` retries, each a
-//! step, as std documents it.
+//! step, as std documents it. `get_mut` and `into_inner` need no other
+//! thread's cooperation: they are neither scheduling points nor in the
+//! trace. Under loom, whose atomics lend their value only inside a closure,
+//! `get_mut` takes the value out of loom's atomic (loom checks that access
+//! as exclusive) and the next shared operation puts it into a new one.
 
 pub use std::sync::atomic::Ordering;
 
-use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
-use std::borrow::Cow;
+use crate::rt::{self, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 
-/// `op`, with its ordering when that is not `SeqCst`: `load(Acquire)`.
-fn shown(op: &str, order: Ordering) -> Cow<'_, str> {
-    if order == Ordering::SeqCst {
-        Cow::Borrowed(op)
-    } else {
-        Cow::Owned(format!("{op}({order:?})"))
-    }
-}
-
-/// `compare_exchange`, with its orderings when either is not `SeqCst`.
-fn shown2(op: &str, success: Ordering, failure: Ordering) -> Cow<'_, str> {
-    if success == Ordering::SeqCst && failure == Ordering::SeqCst {
-        Cow::Borrowed(op)
-    } else {
-        Cow::Owned(format!("{op}({success:?}, {failure:?})"))
-    }
-}
-
-/// Before an operation on atomic `id`: the context, the announcement to
-/// dpor, and — on shuttle's sequentially consistent runtime — a note of an
-/// ordering weaker than `SeqCst`.
-fn pre(id: usize, writes: bool, op: &str, weak: bool) -> Option<Ctx> {
-    let c = rt::tracked(id)?;
-    rt::check_abandoned(&c.exec);
-    c.announce(&[(id, writes)]);
-    if weak && c.exec.kind == Kind::Shuttle {
-        c.note_weak_ordering(id, op);
-    }
-    Some(c)
-}
+mod common;
+use common::{LoomSlot, pre, shown, shown2};
 
 /// A memory fence, as `std::sync::atomic::fence`: loom's under loom; on
-/// shuttle's runtime (where every access is sequentially consistent) a
-/// scheduling point, and a weak-ordering note unless `SeqCst`.
+/// shuttle's runtime (where every access is sequentially consistent) no
+/// effect and no scheduling point, only a weak-ordering note unless
+/// `SeqCst`. Not in the trace. A `Relaxed` fence panics, as std's does.
 pub fn fence(order: Ordering) {
     match rt::ctx() {
         None => std::sync::atomic::fence(order),
@@ -87,9 +63,11 @@ macro_rules! atomic_int {
             inner: Impl,
         }
 
+        type LoomA = loom::sync::atomic::$name;
+
         enum Impl {
             Std(std::sync::atomic::$name),
-            Loom(loom::sync::atomic::$name),
+            Loom(LoomSlot<LoomA, $t>),
             Shuttle(shuttle::sync::atomic::$name),
         }
 
@@ -97,7 +75,10 @@ macro_rules! atomic_int {
             ($self:ident, $a:ident => $e:expr) => {
                 match &$self.inner {
                     Impl::Std($a) => $e,
-                    Impl::Loom($a) => $e,
+                    Impl::Loom(s) => {
+                        let $a = s.get(LoomA::new);
+                        $e
+                    }
                     Impl::Shuttle($a) => $e,
                 }
             };
@@ -110,7 +91,7 @@ macro_rules! atomic_int {
                 let kind = ctx.as_ref().map(|c| c.exec.kind).unwrap_or(Kind::Real);
                 let inner = match kind {
                     Kind::Real => Impl::Std(std::sync::atomic::$name::new(value)),
-                    Kind::Loom => Impl::Loom(loom::sync::atomic::$name::new(value)),
+                    Kind::Loom => Impl::Loom(LoomSlot::new(LoomA::new(value), value)),
                     Kind::Shuttle => Impl::Shuttle(shuttle::sync::atomic::$name::new(value)),
                 };
                 let id = match &ctx {
@@ -228,7 +209,7 @@ macro_rules! atomic_int {
                 let r = match &self.inner {
                     Impl::Std(a) if weak => a.compare_exchange_weak(current, new, success, failure),
                     Impl::Std(a) => a.compare_exchange(current, new, success, failure),
-                    Impl::Loom(a) => a.compare_exchange(current, new, success, failure),
+                    Impl::Loom(s) => s.get(LoomA::new).compare_exchange(current, new, success, failure),
                     Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
                 };
                 if let Some(c) = c {
@@ -260,7 +241,7 @@ macro_rules! atomic_int {
             pub fn into_inner(self) -> $t {
                 match self.inner {
                     Impl::Std(a) => a.into_inner(),
-                    Impl::Loom(a) => a.into_inner(),
+                    Impl::Loom(s) => s.into_inner(LoomA::into_inner),
                     Impl::Shuttle(a) => a.into_inner(),
                 }
             }
@@ -270,9 +251,7 @@ macro_rules! atomic_int {
                 match &mut self.inner {
                     Impl::Std(a) => a.get_mut(),
                     Impl::Shuttle(a) => a.get_mut(),
-                    // SAFETY: `&mut self` excludes every other access for
-                    // as long as the returned borrow lives.
-                    Impl::Loom(a) => unsafe { &mut *a.with_mut(|v| v as *mut $t) },
+                    Impl::Loom(s) => s.get_mut(|mut a| a.with_mut(|v| *v)),
                 }
             }
         }
@@ -326,4 +305,6 @@ int_types! {
 }
 
 mod bool_;
+mod ptr;
 pub use bool_::AtomicBool;
+pub use ptr::AtomicPtr;

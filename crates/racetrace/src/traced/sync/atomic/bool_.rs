@@ -1,8 +1,9 @@
 //! `AtomicBool`, as the integers in the parent module are.
 
-use super::{Ordering, pre, shown, shown2};
+use super::common::{LoomSlot, pre, shown, shown2};
 use crate::rt::{self, Kind, ObjKind, UNTRACKED};
 use std::fmt;
+use std::sync::atomic::Ordering;
 
 /// An atomic `bool`, as `std::sync::atomic::AtomicBool`.
 pub struct AtomicBool {
@@ -10,9 +11,11 @@ pub struct AtomicBool {
     inner: Impl,
 }
 
+type LoomA = loom::sync::atomic::AtomicBool;
+
 enum Impl {
     Std(std::sync::atomic::AtomicBool),
-    Loom(loom::sync::atomic::AtomicBool),
+    Loom(LoomSlot<LoomA, bool>),
     Shuttle(shuttle::sync::atomic::AtomicBool),
 }
 
@@ -20,7 +23,10 @@ macro_rules! each {
     ($self:ident, $a:ident => $e:expr) => {
         match &$self.inner {
             Impl::Std($a) => $e,
-            Impl::Loom($a) => $e,
+            Impl::Loom(s) => {
+                let $a = s.get(LoomA::new);
+                $e
+            }
             Impl::Shuttle($a) => $e,
         }
     };
@@ -33,7 +39,7 @@ impl AtomicBool {
         let kind = ctx.as_ref().map(|c| c.exec.kind).unwrap_or(Kind::Real);
         let inner = match kind {
             Kind::Real => Impl::Std(std::sync::atomic::AtomicBool::new(value)),
-            Kind::Loom => Impl::Loom(loom::sync::atomic::AtomicBool::new(value)),
+            Kind::Loom => Impl::Loom(LoomSlot::new(LoomA::new(value), value)),
             Kind::Shuttle => Impl::Shuttle(shuttle::sync::atomic::AtomicBool::new(value)),
         };
         let id = match &ctx {
@@ -191,7 +197,9 @@ impl AtomicBool {
         let r = match &self.inner {
             Impl::Std(a) if weak => a.compare_exchange_weak(current, new, success, failure),
             Impl::Std(a) => a.compare_exchange(current, new, success, failure),
-            Impl::Loom(a) => a.compare_exchange(current, new, success, failure),
+            Impl::Loom(s) => s
+                .get(LoomA::new)
+                .compare_exchange(current, new, success, failure),
             Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
         };
         if let Some(c) = c {
@@ -228,20 +236,18 @@ impl AtomicBool {
     pub fn into_inner(self) -> bool {
         match self.inner {
             Impl::Std(a) => a.into_inner(),
-            Impl::Loom(a) => a.into_inner(),
+            Impl::Loom(s) => s.into_inner(LoomA::into_inner),
             Impl::Shuttle(a) => a.into_inner(),
         }
     }
 
-    /// The value, through a unique borrow. Not under loom, whose
-    /// `AtomicBool` lends no `&mut bool` (it panics there, saying so).
+    /// The value, through a unique borrow (under loom: see the parent
+    /// module's docs).
     pub fn get_mut(&mut self) -> &mut bool {
         match &mut self.inner {
             Impl::Std(a) => a.get_mut(),
             Impl::Shuttle(a) => a.get_mut(),
-            Impl::Loom(_) => panic!(
-                "racetrace: AtomicBool::get_mut is not available under loom (loom's AtomicBool has no mutable access); use load/store"
-            ),
+            Impl::Loom(s) => s.get_mut(LoomA::into_inner),
         }
     }
 }
