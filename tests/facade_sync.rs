@@ -270,16 +270,3 @@ fn an_rwlock_writer_is_atomic_to_readers() {
         assert_eq!(outcomes(backend, program), want, "{backend}");
     }
 }
-
-#[test]
-fn scratch_static_lazy() {
-    static L: LazyLock<u32> = LazyLock::new(|| 5);
-    for backend in [Backend::Dpor, Backend::ShuttleDfs, Backend::Loom] {
-        let r = racetrace::explore_outcomes(&Config::new(backend), "s", || {
-            let t = thread::spawn(|| *L);
-            let a = *L;
-            format!("{a}{}", t.join().unwrap())
-        }, |_| true);
-        eprintln!("{backend}: {}", r.render_table());
-    }
-}
