@@ -13,10 +13,26 @@ use std::time::Instant;
 const AFTER_HELP: &str = "\
 Exit status:
   0  success: check found every variant as specified; explore found no violation;
-     replay reproduced the saved trace
+     replay reproduced the saved trace; outcomes ran (with --deny-forbidden:
+     and reached no forbidden outcome)
   1  check found a variant not as specified; explore found a violation;
-     replay produced a different trace
-  2  usage error or bad input (unknown pattern, bad flag, malformed trace file)";
+     replay produced a different trace; outcomes --deny-forbidden reached a
+     forbidden outcome
+  2  usage error or bad input (unknown pattern, bad flag or number, a parameter
+     given twice, a malformed or edited trace file, a bad environment variable)
+
+On exit 2, standard error has exactly one line: `racetrace: ` and the reason.
+Control characters in it (from arguments, trace files or the environment)
+are shown escaped (\\n, \\t, \\u{1b}), so it is always one line.
+
+Environment: this command takes its settings from flags, not from the
+library's RACETRACE_BACKEND, RACETRACE_SEED, ... variables. SHUTTLE_RANDOM_SEED,
+if set, overrides the seed inside shuttle and must be an unsigned 64-bit
+integer (anything else: exit 2). RACETRACE_WORKER is ignored unless racetrace
+itself started this process as a worker.";
+
+/// What a bare `racetrace` prints on standard error (exit 2).
+pub const NO_COMMAND: &str = "no command given; usage: racetrace <list|check|report|outcomes|explore|replay> [ARGS] (see `racetrace --help`)";
 
 /// Explore concurrency patterns under real threads, loom and shuttle, and
 /// print every race and deadlock as a readable interleaving trace.
@@ -62,7 +78,13 @@ enum Command {
     },
     /// Explore one variant and print the table of reachable outcomes.
     #[command(after_help = AFTER_HELP)]
-    Outcomes(RunArgs),
+    Outcomes {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Exit 1 if any forbidden outcome was reached (for CI).
+        #[arg(long)]
+        deny_forbidden: bool,
+    },
     /// Explore one variant until the first violation and print its trace.
     #[command(after_help = AFTER_HELP)]
     Explore {
@@ -147,48 +169,68 @@ type Run = (
 );
 
 impl RunArgs {
-    fn resolve(&self) -> Result<Run, Error> {
-        let pattern = patterns::find(&self.pattern)?;
-        let variant = match &self.variant {
-            Some(v) => pattern.variant(v)?,
-            None => &pattern.variants[0],
+    /// The parameters given, each once: from its own flag (`--threads 2`)
+    /// or from `--param NAME=VALUE`, never both, never twice.
+    fn given_params(&self) -> Result<Vec<(String, usize)>, Error> {
+        let mut given: Vec<(String, usize, String)> = Vec::new();
+        let mut add = |name: &str, value: usize, flag: String| {
+            if let Some((_, _, first)) = given.iter().find(|(n, _, _)| n == name) {
+                return Err(Error(format!(
+                    "parameter '{name}' is given twice: {first} and {flag}"
+                )));
+            }
+            given.push((name.to_string(), value, flag));
+            Ok(())
         };
-        let mut given = Vec::new();
-        if let Some(t) = self.threads {
-            given.push(("threads".to_string(), t));
-        }
-        if let Some(k) = self.ops {
-            given.push(("ops".to_string(), k));
-        }
         for (name, v) in [
+            ("threads", self.threads),
+            ("ops", self.ops),
             ("producers", self.producers),
             ("consumers", self.consumers),
             ("items", self.items),
             ("capacity", self.capacity),
         ] {
             if let Some(v) = v {
-                given.push((name.to_string(), v));
+                add(name, v, format!("--{name} {v}"))?;
             }
         }
         for p in &self.param {
             let (k, v) = p
                 .split_once('=')
+                .filter(|(k, _)| !k.is_empty())
                 .ok_or_else(|| Error(format!("--param expects NAME=VALUE, got '{p}'")))?;
-            let v: usize = v.trim().parse().map_err(|_| {
-                Error(format!(
-                    "bad value for --{k}: '{v}' is not a non-negative integer"
-                ))
-            })?;
-            given.push((k.trim().to_string(), v));
+            // Exactly digits: no sign, no spaces, nothing that a trim would hide.
+            let v: usize = v
+                .parse()
+                .ok()
+                .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    Error(format!(
+                        "bad value for --param {k}: '{v}' is not a non-negative integer"
+                    ))
+                })?;
+            add(k, v, format!("--param {p}"))?;
         }
-        let params = pattern.params(&given)?;
+        Ok(given.into_iter().map(|(n, v, _)| (n, v)).collect())
+    }
+
+    fn resolve(&self) -> Result<Run, Error> {
+        let pattern = patterns::find(&self.pattern)?;
+        let variant = match &self.variant {
+            Some(v) => pattern.variant(v)?,
+            None => &pattern.variants[0],
+        };
+        let params = pattern.params(&self.given_params()?)?;
         let backend: Backend = self.backend.parse()?;
         let mut config = Config::new(backend);
         config.preemption_bound = self.preemption_bound;
         config.max_schedules = self.max_schedules;
         if let Some(s) = self.max_seconds {
+            // The deadline is now + the duration: it must fit the clock too.
             match std::time::Duration::try_from_secs_f64(s) {
-                Ok(d) if s > 0.0 => config.max_duration = Some(d),
+                Ok(d) if s > 0.0 && Instant::now().checked_add(d).is_some() => {
+                    config.max_duration = Some(d);
+                }
                 _ => {
                     return Err(Error(format!(
                         "--max-seconds must be a positive number of seconds that fits a duration, got {s}"
@@ -211,6 +253,12 @@ impl RunArgs {
 
 /// Run the command; the exit status.
 pub fn run(cli: Cli) -> Result<i32, Error> {
+    if !matches!(cli.command, Command::List { .. }) {
+        // Refuse an environment that would make a backend panic (a bad
+        // SHUTTLE_RANDOM_SEED) before any exploration starts: the library
+        // checks it with every configuration.
+        Config::new(Backend::Dpor).validate()?;
+    }
     match cli.command {
         Command::List { json } => list(json),
         Command::Check {
@@ -218,7 +266,10 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             json,
             jobs,
         } => check(&patterns, json, jobs_or_default(jobs)),
-        Command::Outcomes(args) => outcomes(&args),
+        Command::Outcomes {
+            run,
+            deny_forbidden,
+        } => outcomes(&run, deny_forbidden),
         Command::Report { patterns, out } => report(&patterns, &out),
         Command::Explore {
             run,
@@ -385,7 +436,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| Error(format!("{}: {e}", path.display())))
 }
 
-fn outcomes(args: &RunArgs) -> Result<i32, Error> {
+fn outcomes(args: &RunArgs, deny_forbidden: bool) -> Result<i32, Error> {
     let (p, v, params, mut config) = args.resolve()?;
     config.progress = std::io::stderr().is_terminal();
     let report = patterns::explore(p, v, &params, &config)?;
@@ -403,7 +454,8 @@ fn outcomes(args: &RunArgs) -> Result<i32, Error> {
             }
         }
     }
-    Ok(0)
+    let forbidden = report.violations().next().is_some();
+    Ok(if deny_forbidden && forbidden { 1 } else { 0 })
 }
 
 fn explore(
@@ -494,8 +546,33 @@ fn parent_dir_exists(path: &Path) -> Result<(), Error> {
     }
 }
 
+/// Read a trace file: a regular file only (checked before it is opened, and
+/// opened without blocking, so a FIFO swapped in meanwhile cannot hang),
+/// at most the size limit.
+fn load_trace_file(path: &Path) -> Result<TraceFile, Error> {
+    let io = |source| patterns::Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.file_type().is_file() {
+        return Err(patterns::Error::BadTraceFile(format!(
+            "{} is not a regular file",
+            path.display()
+        ))
+        .into());
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK);
+    let file = open.open(path).map_err(io)?;
+    Ok(TraceFile::read(path, file)?)
+}
+
 fn replay(path: &std::path::Path, json: bool) -> Result<i32, Error> {
-    let file = TraceFile::load(path)?;
+    let file = load_trace_file(path)?;
     let r = file.replay()?;
     if json {
         print_json(&r);
@@ -507,6 +584,60 @@ fn replay(path: &std::path::Path, json: bool) -> Result<i32, Error> {
         }
     }
     Ok(if r.reproduced { 0 } else { 1 })
+}
+
+/// `s` on one line: control characters (newline, tab, escape, ...) shown
+/// escaped as Rust writes them (`\n`, `\t`, `\u{1b}`).
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The one line for a command-line error: clap's message without its tip
+/// and usage blocks. clap quotes the offending argument as it was given, so
+/// a newline in it would split (and cut) the message: the arguments are
+/// parsed again with their control characters escaped, and that parse's
+/// message is used when it is the same kind of error.
+pub fn clap_error_line(e: &clap::Error) -> String {
+    let escaped: Vec<String> = std::env::args_os()
+        .map(|a| one_line(&a.to_string_lossy()))
+        .collect();
+    let message = match Cli::try_parse_from(&escaped) {
+        // The first paragraph: a message, and for missing arguments the
+        // indented list of them, joined into one line.
+        Err(again) if again.kind() == e.kind() => again
+            .render()
+            .to_string()
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" "),
+        // Not the same error again (an argument that is not UTF-8): the
+        // first line only.
+        _ => e
+            .render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let message = message.trim_start_matches("error: ").trim();
+    if message.is_empty() {
+        "bad arguments".to_string()
+    } else {
+        one_line(message)
+    }
 }
 
 /// Why a command could not run: one line for standard error (exit status 2).

@@ -25,32 +25,25 @@ fn main() {
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => match e.kind() {
-            ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                 let _ = e.print();
-                std::process::exit(
-                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                        2
-                    } else {
-                        0
-                    },
-                );
+                std::process::exit(0);
             }
-            _ => {
-                // One line: clap's first line, without its usage block.
-                let text = e.render().to_string();
-                let first = text.lines().next().unwrap_or("error: bad arguments");
-                eprintln!("racetrace: {}", first.trim_start_matches("error: "));
-                std::process::exit(2);
+            // A bare `racetrace`: a usage error like any other, in one line.
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                usage_error(cli::NO_COMMAND);
             }
+            _ => usage_error(&cli::clap_error_line(&e)),
         },
     };
     match cli::run(cli) {
         Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("racetrace: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => usage_error(&e.to_string()),
     }
+}
+
+/// Exit 2 with `message` as the one line on standard error.
+fn usage_error(message: &str) -> ! {
+    eprintln!("racetrace: {}", cli::one_line(message));
+    std::process::exit(2);
 }

@@ -1,33 +1,20 @@
 //! The command-line contract that CI scripts and other issues rely on.
 
-use std::process::{Command, Output};
+#[path = "cli_contract/run.rs"]
+mod run;
 
-fn racetrace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racetrace"))
-        .args(args)
-        .output()
-        .expect("run racetrace")
+use run::{Ran, assert_usage_error};
+
+fn racetrace(args: &[&str]) -> Ran {
+    run::racetrace(args)
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+fn stdout(o: &Ran) -> String {
+    o.stdout.clone()
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Exit 2 with exactly one line on stderr.
-fn assert_usage_error(args: &[&str], needle: &str) {
-    let o = racetrace(args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-    let err = stderr(&o);
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: not one line: {err}"
-    );
-    assert!(err.contains(needle), "{args:?}: {err}");
+fn stderr(o: &Ran) -> String {
+    o.stderr.clone()
 }
 
 #[test]
@@ -45,7 +32,7 @@ fn outcomes_json_has_the_documented_fields() {
         "shuttle-dfs",
         "--json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["pattern"], "unsafe-counter");
     assert_eq!(v["variant"], "load-store");
@@ -72,15 +59,10 @@ fn explore_saves_a_trace_that_replay_reproduces() {
     let file = dir.join("t.json");
     let f = file.to_str().unwrap();
     let o = racetrace(&["explore", "unsafe-counter", "--save", f]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "a violation exits 1: {}",
-        stderr(&o)
-    );
+    assert_eq!(o.code, Some(1), "a violation exits 1: {}", stderr(&o));
     assert!(stdout(&o).contains("FORBIDDEN"));
     let o = racetrace(&["replay", f]);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.code, Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("the same trace"));
 
     // Corrupt it: exit 2, one line.
@@ -103,7 +85,7 @@ fn explore_of_a_correct_variant_exits_zero() {
         "--backend",
         "shuttle-dfs",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("no violation"));
 }
 
@@ -170,7 +152,7 @@ fn bad_input_is_one_line_and_exit_two() {
 fn help_documents_every_exit_code() {
     for args in [&["--help"][..], &["check", "--help"], &["replay", "--help"]] {
         let o = racetrace(args);
-        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(o.code, Some(0));
         let out = stdout(&o);
         for code in ["0 ", "1 ", "2 "] {
             assert!(
@@ -184,7 +166,7 @@ fn help_documents_every_exit_code() {
 #[test]
 fn list_json_names_every_pattern_and_variant() {
     let o = racetrace(&["list", "--json"]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.code, Some(0));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     for p in racetrace_patterns::all() {
         let entry = v
@@ -203,7 +185,7 @@ fn list_json_names_every_pattern_and_variant() {
 #[test]
 fn check_of_one_pattern_passes_and_prints_its_rows() {
     let o = racetrace(&["check", "locked-counter", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["ok"], true);
     let rows = v["checks"].as_array().unwrap();

@@ -67,11 +67,210 @@ fn a_tampered_schedule_does_not_reproduce_the_trace() {
         "load-store",
         &Config::new(Backend::ShuttleDfs),
     );
-    // Run the threads in another order: same file, different schedule.
-    f.schedule = "shuttle/0.0.0.1.1.1.1.1.2.2.2.2.2.0.0.0".into();
+    // Run the threads in another order: same file, different schedule
+    // (one that fits the program: every step taken, none left over).
+    f.schedule = "shuttle/0.0.0.1.1.1.1.1.2.2.2.2.2.0.0.0.0".into();
     let r = f.replay().unwrap();
     assert!(!r.reproduced);
     assert!(r.difference.is_some());
+}
+
+/// `f` edited by `edit`, its rendered text kept in step, read back through
+/// [`TraceFile::parse`] and replayed: the error, or whether it reproduced.
+fn edited(f: &TraceFile, edit: impl FnOnce(&mut TraceFile)) -> Result<bool, Error> {
+    let mut g = f.clone();
+    edit(&mut g);
+    g.rendered = g.trace.render();
+    let back = TraceFile::parse(serde_json::to_string(&g).unwrap().as_bytes())?;
+    Ok(back.replay()?.reproduced)
+}
+
+fn refused(r: Result<bool, Error>, needle: &str) {
+    match r {
+        Err(Error::BadTraceFile(m)) => {
+            assert!(m.contains(needle), "{m}");
+            assert!(!m.contains('\n'), "multi-line error: {m}");
+        }
+        other => panic!("expected BadTraceFile with '{needle}', got {other:?}"),
+    }
+}
+
+#[test]
+fn a_schedule_that_does_not_fit_the_program_is_refused() {
+    let f = saved(
+        "unsafe-counter",
+        "load-store",
+        &Config::new(Backend::ShuttleDfs),
+    );
+    // Steps past the end of the program are never taken: an error, not a
+    // replay that "reproduced" the trace.
+    refused(
+        edited(&f, |g| g.schedule = format!("{}.0", g.schedule)),
+        "were not taken",
+    );
+    refused(
+        edited(&f, |g| g.schedule = format!("{}.1.2.2", g.schedule)),
+        "were not taken",
+    );
+    // Too few steps: the program goes on past the token.
+    refused(
+        edited(&f, |g| {
+            g.schedule = g.schedule.rsplit_once('.').unwrap().0.to_string()
+        }),
+        "goes on after",
+    );
+    // In memory, without reading the file back, too.
+    let mut g = f.clone();
+    g.schedule = "shuttle/0.0.0.1.1.1.1.1.2.2.2.2.2.0.0.0".into();
+    refused(g.replay().map(|r| r.reproduced), "goes on after");
+}
+
+#[test]
+fn an_edited_seed_bound_backend_or_title_is_refused() {
+    let random = saved(
+        "unsafe-counter",
+        "load-store",
+        &Config::new(Backend::ShuttleRandom).with_seed(3),
+    );
+    let pct = saved(
+        "unsafe-counter",
+        "load-store",
+        &Config::new(Backend::ShuttlePct).with_seed(5),
+    );
+    let dfs = saved(
+        "unsafe-counter",
+        "load-store",
+        &Config::new(Backend::ShuttleDfs),
+    );
+    let dpor = saved("unsafe-counter", "load-store", &Config::new(Backend::Dpor));
+    for f in [&random, &pct, &dfs, &dpor] {
+        assert!(edited(f, |_| {}).unwrap(), "{}", f.backend);
+    }
+    // The seed: the seeded exploration's schedule N is another schedule.
+    refused(edited(&random, |g| g.seed = Some(4)), "edited");
+    refused(edited(&pct, |g| g.seed = Some(6)), "edited");
+    refused(edited(&dfs, |g| g.seed = Some(0)), "has no seed");
+    refused(edited(&random, |g| g.seed = None), "no seed");
+    // The preemption bound: dpor has fewer schedules under bound 0.
+    refused(edited(&dpor, |g| g.preemption_bound = Some(0)), "edited");
+    refused(
+        edited(&dfs, |g| g.preemption_bound = Some(1)),
+        "preemption-bound",
+    );
+    // The backend within the shuttle family, with the title to match.
+    let rebackend = |b: Backend| {
+        move |g: &mut TraceFile| {
+            let from = format!(" · {} · ", g.backend);
+            g.trace.title = g.trace.title.replace(&from, &format!(" · {b} · "));
+            g.backend = b;
+        }
+    };
+    refused(edited(&dfs, rebackend(Backend::Dpor)), "edited");
+    refused(edited(&dpor, rebackend(Backend::ShuttleDfs)), "edited");
+    refused(edited(&random, rebackend(Backend::ShuttlePct)), "edited");
+    // Without the title: the title no longer names the backend.
+    refused(edited(&dfs, |g| g.backend = Backend::Dpor), "title");
+    // The title: other words, or another schedule number.
+    refused(
+        edited(&dfs, |g| g.trace.title = format!("x{}", g.trace.title)),
+        "title",
+    );
+    refused(
+        edited(&dfs, |g| g.trace.title = format!("{}0", g.trace.title)),
+        "edited",
+    );
+    refused(
+        edited(&dfs, |g| {
+            g.trace.title = format!("{}9999999", g.trace.title)
+        }),
+        "edited",
+    );
+}
+
+#[test]
+fn an_edited_loom_bound_replays_another_execution() {
+    // loom numbers its executions per bound: another bound, another
+    // execution (or fewer of them).
+    let f = saved("lock-order", "opposite-order", &Config::new(Backend::Loom));
+    let n: u64 = f.schedule.trim_start_matches("loom/").parse().unwrap();
+    assert!(n > 1, "{}", f.schedule);
+    for bound in [0, 1] {
+        match edited(&f, |g| g.preemption_bound = Some(bound)) {
+            Ok(reproduced) => assert!(!reproduced, "bound {bound}"),
+            Err(e) => refused(Err(e), "does not exist"),
+        }
+    }
+    // Its title's number must be its token's.
+    refused(
+        edited(&f, |g| g.schedule = format!("loom/{}", n + 1)),
+        "title names schedule",
+    );
+}
+
+#[test]
+fn unknown_fields_and_repeated_keys_anywhere_are_refused() {
+    let f = saved(
+        "unsafe-counter",
+        "load-store",
+        &Config::new(Backend::ShuttleDfs),
+    );
+    let good = serde_json::to_value(&f).unwrap();
+    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        edit(&mut v);
+        bad(serde_json::to_string(&v).unwrap().as_bytes())
+    };
+    assert!(with(&|v| v["extra"] = 1.into()).contains("unknown field"));
+    assert!(with(&|v| v["trace"]["extra"] = 1.into()).contains("unknown field 'trace.extra'"));
+    assert!(
+        with(&|v| v["trace"]["events"][2]["x\ny"] = 1.into())
+            .contains("unknown field 'trace.events[2].x\\ny'")
+    );
+    assert!(
+        with(&|v| {
+            v.as_object_mut().unwrap().remove("seed");
+        })
+        .contains("missing field 'seed'")
+    );
+    let text = serde_json::to_string_pretty(&f).unwrap();
+    let twice = text.replacen("\"ops\": 2,", "\"ops\": 2, \"ops\": 3,", 1);
+    assert_ne!(twice, text);
+    assert!(bad(twice.as_bytes()).contains("appears twice"));
+}
+
+#[test]
+fn only_regular_files_are_read_and_no_more_than_the_cap() {
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("racetrace-replay-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for path in [
+        std::path::Path::new("/dev/zero"),
+        fifo.as_path(),
+        dir.as_path(),
+    ] {
+        let start = Instant::now();
+        match TraceFile::load(path) {
+            Err(Error::BadTraceFile(m)) => assert!(m.contains("not a regular file"), "{m}"),
+            other => panic!("{path:?}: {other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{path:?}");
+    }
+    let big = dir.join("big.json");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(racetrace_patterns::replay::MAX_FILE_BYTES + 1)
+        .unwrap();
+    drop(f);
+    match TraceFile::load(&big) {
+        Err(Error::BadTraceFile(m)) => assert!(m.contains("larger than the limit"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn bad(bytes: &[u8]) -> String {

@@ -3,23 +3,47 @@
 //! and the trace itself — and [`TraceFile::replay`], which re-runs it and
 //! compares the traces.
 //!
-//! Reading is strict: a file that is not JSON, is truncated, names an unknown
-//! pattern, has parameters out of range, or whose rendered trace does not
-//! match its events is refused with a one-line [`Error::BadTraceFile`].
+//! Reading is strict: a file that is not a regular file, is larger than
+//! [`MAX_FILE_BYTES`], is not JSON, is truncated, has a field racetrace does
+//! not write (anywhere, the trace's events included) or a key twice, names
+//! an unknown pattern, has parameters out of range, a seed where the backend
+//! has none (or none where it has one), a title that is not the one
+//! racetrace gives this pattern, variant, parameters and backend, or a
+//! rendered trace that does not match its events is refused with a one-line
+//! [`Error::BadTraceFile`].
+//!
+//! [`TraceFile::replay`] then tells an edited file from a program that
+//! changed. The schedule token must fit the program exactly — every step
+//! taken, none left over, the program not going on past its last step —
+//! or the file is refused ([`Error::BadTraceFile`]). A token that fits but
+//! gives another trace is a *different trace* ([`Replayed::reproduced`] is
+//! false). A token that gives the same trace must also be the schedule the
+//! file says found it: the exploration it names (backend, seed, preemption
+//! bound) is run again up to the schedule number in the title, and a
+//! schedule there other than the file's means the seed, bound, backend or
+//! title was edited, and the file is refused. (loom's token *is* that
+//! number, so its replay is that check; a `fuzz` file's schedule may come
+//! from libFuzzer's bytes rather than its seed, so it is not checked.)
 
 use crate::error::Error;
-use crate::pattern::Params;
+use crate::pattern::{Params, Pattern, Variant};
 use racetrace::Trace;
 use racetrace::explore::{Report, Witness};
 use racetrace::{Backend, Config, ReplayToken};
 use serde::{Deserialize, Serialize};
+use std::io::Read;
 use std::path::Path;
+use std::time::Duration;
 
 /// The `format` field of every trace file.
 pub const FORMAT: &str = "racetrace-trace/1";
 
 /// Largest trace file accepted.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How long [`TraceFile::replay`] may spend running the file's exploration
+/// again to find the schedule its title names.
+pub const ORIGIN_BUDGET: Duration = Duration::from_secs(60);
 
 /// A saved schedule and its trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,25 +121,41 @@ impl TraceFile {
         })
     }
 
-    /// Read and check a file.
+    /// Read and check a file. Only a regular file is read (a FIFO, a device
+    /// such as `/dev/zero` or a directory is refused before it is opened),
+    /// and at most [`MAX_FILE_BYTES`] + 1 bytes of it, whatever its
+    /// metadata says.
     pub fn load(path: &Path) -> Result<TraceFile, Error> {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             action: "read",
             path: path.to_path_buf(),
             source,
-        })?;
-        if meta.len() > MAX_FILE_BYTES {
+        };
+        regular_file(path, &std::fs::metadata(path).map_err(io)?)?;
+        let file = std::fs::File::open(path).map_err(io)?;
+        TraceFile::read(path, file)
+    }
+
+    /// Check and read an opened trace file (`path` names it in errors): the
+    /// caller has opened it, say without blocking. It must be a regular file
+    /// (checked on the open file) of at most [`MAX_FILE_BYTES`].
+    pub fn read(path: &Path, file: std::fs::File) -> Result<TraceFile, Error> {
+        let io = |source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        };
+        regular_file(path, &file.metadata().map_err(io)?)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(Error::BadTraceFile(format!(
-                "{} is {} bytes; the limit is {MAX_FILE_BYTES}",
-                path.display(),
-                meta.len()
+                "{} is larger than the limit of {MAX_FILE_BYTES} bytes",
+                path.display()
             )));
         }
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })?;
         TraceFile::parse(&bytes)
     }
 
@@ -123,8 +163,16 @@ impl TraceFile {
     pub fn parse(bytes: &[u8]) -> Result<TraceFile, Error> {
         let text =
             std::str::from_utf8(bytes).map_err(|_| Error::BadTraceFile("not UTF-8 text".into()))?;
-        let file: TraceFile =
-            serde_json::from_str(text).map_err(|e| Error::BadTraceFile(e.to_string()))?;
+        let file: TraceFile = serde_json::from_str(text)
+            .map_err(|e| Error::BadTraceFile(one_line(&e.to_string())))?;
+        // The nested types do not refuse unknown fields, and a map takes a
+        // repeated key's last value: compare with what racetrace writes.
+        let written: Strict = serde_json::from_str(text)
+            .map_err(|e| Error::BadTraceFile(one_line(&e.to_string())))?;
+        let ours = serde_json::to_value(&file).expect("a trace file serialises");
+        if let Some(why) = first_extra("", &written.0, &ours) {
+            return Err(Error::BadTraceFile(why));
+        }
         file.validate()?;
         Ok(file)
     }
@@ -137,25 +185,53 @@ impl TraceFile {
                 short(&self.format)
             ));
         }
-        let pattern = crate::find(&self.pattern).map_err(|e| Error::BadTraceFile(e.to_string()))?;
+        let pattern = crate::find(&self.pattern)
+            .map_err(|e| Error::BadTraceFile(one_line(&e.to_string())))?;
         pattern
             .variant(&self.variant)
-            .map_err(|e| Error::BadTraceFile(e.to_string()))?;
+            .map_err(|e| Error::BadTraceFile(one_line(&e.to_string())))?;
         let given: Vec<(String, usize)> =
             self.params.0.iter().map(|(k, v)| (k.clone(), *v)).collect();
         let full = pattern
             .params(&given)
-            .map_err(|e| Error::BadTraceFile(e.to_string()))?;
+            .map_err(|e| Error::BadTraceFile(one_line(&e.to_string())))?;
         if full != self.params {
             return bad("parameters are incomplete".into());
         }
         let token: ReplayToken = self
             .schedule
             .parse()
-            .map_err(|e: racetrace::Error| Error::BadTraceFile(e.to_string()))?;
-        self.config(token)?
+            .map_err(|e: racetrace::Error| Error::BadTraceFile(one_line(&e.to_string())))?;
+        match (self.backend.seeded(), self.seed) {
+            (true, None) => {
+                return bad(format!(
+                    "backend {} is seeded but no seed is given",
+                    self.backend
+                ));
+            }
+            (false, Some(s)) => {
+                return bad(format!(
+                    "seed {s} is given but backend {} has no seed",
+                    self.backend
+                ));
+            }
+            _ => {}
+        }
+        self.config(token.clone())?
             .validate()
-            .map_err(|e| Error::BadTraceFile(e.to_string()))?;
+            .map_err(|e| match e {
+                // The environment, not the file, is wrong: say so.
+                e @ racetrace::Error::BadEnv { .. } => Error::Config(e),
+                e => Error::BadTraceFile(one_line(&e.to_string())),
+            })?;
+        let n = self.schedule_number()?;
+        if let ReplayToken::Loom(k) = token
+            && k != n
+        {
+            return bad(format!(
+                "the title names schedule {n} but the schedule token is loom/{k}"
+            ));
+        }
         if self.trace.threads.is_empty() {
             return bad("the trace has no threads".into());
         }
@@ -175,6 +251,32 @@ impl TraceFile {
         Ok(())
     }
 
+    /// The label [`crate::explore`] gives the exploration of this file's
+    /// pattern, variant and parameters.
+    fn label(&self) -> String {
+        match self.params.describe() {
+            d if d.is_empty() => format!("{}/{}", self.pattern, self.variant),
+            d => format!("{}/{} · {d}", self.pattern, self.variant),
+        }
+    }
+
+    /// The schedule number in the trace's title, which must be the title
+    /// the exploration gives it: `LABEL · BACKEND · schedule N`.
+    fn schedule_number(&self) -> Result<u64, Error> {
+        let prefix = format!("{} · {} · schedule ", self.label(), self.backend);
+        let n = self.trace.title.strip_prefix(&prefix).and_then(|n| {
+            n.parse::<u64>()
+                .ok()
+                .filter(|k| *k >= 1 && k.to_string() == n)
+        });
+        n.ok_or_else(|| {
+            Error::BadTraceFile(format!(
+                "the title '{}' is not '{prefix}N' for this file's pattern, variant, parameters and backend",
+                short(&self.trace.title)
+            ))
+        })
+    }
+
     fn config(&self, token: ReplayToken) -> Result<Config, Error> {
         if self.backend == Backend::Real {
             return Err(Error::BadTraceFile(
@@ -190,36 +292,277 @@ impl TraceFile {
         Ok(c)
     }
 
-    /// Run the saved schedule again and compare the traces.
+    /// Run the saved schedule again and compare the traces (see the
+    /// module's documentation for what is an error and what is a
+    /// different trace). The file's fields are trusted as
+    /// [`TraceFile::parse`] checked them.
     pub fn replay(&self) -> Result<Replayed, Error> {
         let pattern = crate::find(&self.pattern)?;
         let variant = pattern.variant(&self.variant)?;
         let token: ReplayToken = self.schedule.parse()?;
+        let shuttle_token = matches!(token, ReplayToken::Shuttle(_));
         let config = self.config(token)?;
         let report = crate::explore(pattern, variant, &self.params, &config)?;
-        let Some(mut trace) = report
-            .outcomes
-            .into_iter()
-            .find_map(|r| r.witness)
-            .map(|w| w.trace)
-        else {
+        if let Some(why) = &report.replay_mismatch {
             return Err(Error::BadTraceFile(format!(
-                "schedule {} does not exist: the exploration has only {} schedules",
-                self.schedule, report.schedules
+                "schedule {} does not fit {}/{}: {}",
+                short(&self.schedule),
+                self.pattern,
+                self.variant,
+                one_line(why)
+            )));
+        }
+        let Some(witness) = report.outcomes.into_iter().find_map(|r| r.witness) else {
+            return Err(Error::BadTraceFile(format!(
+                "schedule {} does not exist: the exploration has only {}",
+                short(&self.schedule),
+                schedules(report.schedules)
             )));
         };
-        trace.title = self.trace.title.clone();
+        if shuttle_token && witness.replay.as_deref() != Some(self.schedule.as_str()) {
+            // The run stops once the program ends, so steps the token has
+            // beyond it are never asked for: compare what it took.
+            let taken = witness.replay.unwrap_or_default();
+            let why = match self.schedule.strip_prefix(&taken) {
+                Some(rest) if rest.starts_with('.') || taken == "shuttle/" => format!(
+                    "the program ended after its first {} steps; the rest ({}) were not taken",
+                    steps(&taken),
+                    short(rest.trim_start_matches('.'))
+                ),
+                _ => format!("the replay took schedule {}", short(&taken)),
+            };
+            return Err(Error::BadTraceFile(format!(
+                "schedule {} does not fit {}/{}: {why}",
+                short(&self.schedule),
+                self.pattern,
+                self.variant,
+            )));
+        }
+        let mut trace = witness.trace;
+        if shuttle_token {
+            // A shuttle token runs one schedule, so the replay is titled
+            // schedule 1; the title's number is checked by `confirm_origin`.
+            trace.title = self.trace.title.clone();
+        }
         let difference = first_difference(&self.trace, &trace);
+        if difference.is_none() && shuttle_token && self.backend != Backend::Fuzz {
+            self.confirm_origin(pattern, variant)?;
+        }
         Ok(Replayed {
             reproduced: difference.is_none(),
             difference,
             trace,
         })
     }
+
+    /// Run the exploration the file names (backend, seed, bound) up to the
+    /// schedule number in its title: that schedule must be the file's.
+    /// The file's witness was the first of its outcome with that few
+    /// preemptions, so it is its outcome's witness in this shorter run too.
+    fn confirm_origin(
+        &self,
+        pattern: &'static Pattern,
+        variant: &'static Variant,
+    ) -> Result<(), Error> {
+        let n = self.schedule_number()?;
+        let mut c = Config::new(self.backend);
+        c.preemption_bound = self.preemption_bound;
+        if let Some(s) = self.seed {
+            c.seed = s;
+        }
+        c.max_schedules = Some(n);
+        c.max_duration = Some(ORIGIN_BUDGET);
+        let report = crate::explore(pattern, variant, &self.params, &c)?;
+        let at_n = report
+            .outcomes
+            .iter()
+            .filter_map(|r| r.witness.as_ref())
+            .find(|w| w.schedule == n);
+        let named = || {
+            let mut s = format!("backend {}", self.backend);
+            if let Some(seed) = self.seed {
+                s += &format!(" with seed {seed}");
+            }
+            if let Some(k) = self.preemption_bound {
+                s += &format!(" with preemption bound {k}");
+            }
+            s
+        };
+        match at_n {
+            Some(w)
+                if w.replay.as_deref() == Some(self.schedule.as_str()) && w.trace == self.trace =>
+            {
+                Ok(())
+            }
+            _ if report.schedules >= n => Err(Error::BadTraceFile(format!(
+                "edited: schedule {n} of {} is not the file's schedule (was the seed, preemption bound, backend or title changed?)",
+                named()
+            ))),
+            _ if report.complete => Err(Error::BadTraceFile(format!(
+                "edited: {} explores only {}, not the {n} the title names",
+                named(),
+                schedules(report.schedules)
+            ))),
+            _ => Err(Error::BadTraceFile(format!(
+                "could not confirm schedule {n} of {}: only {} in {} s",
+                named(),
+                schedules(report.schedules),
+                ORIGIN_BUDGET.as_secs()
+            ))),
+        }
+    }
 }
 
+/// Refuse anything but a regular file (a FIFO would block, a device such
+/// as `/dev/zero` never ends).
+fn regular_file(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
+    if meta.file_type().is_file() {
+        Ok(())
+    } else {
+        Err(Error::BadTraceFile(format!(
+            "{} is not a regular file",
+            path.display()
+        )))
+    }
+}
+
+/// A JSON value read with every object's keys checked for repeats.
+struct Strict(serde_json::Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        use serde::de::{Error as _, MapAccess, SeqAccess, Visitor};
+        use serde_json::Value;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strict;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Strict, E> {
+                Ok(Strict(Value::Bool(b)))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Strict, E> {
+                Ok(Strict(n.into()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Strict, E> {
+                Ok(Strict(Value::String(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Strict, E> {
+                Ok(Strict(Value::String(s)))
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Strict, D::Error> {
+                Strict::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
+                let mut v = Vec::new();
+                while let Some(Strict(x)) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Strict(Value::Array(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    let Strict(v) = a.next_value()?;
+                    if m.insert(k.clone(), v).is_some() {
+                        return Err(A::Error::custom(format!(
+                            "key '{}' appears twice in one object",
+                            short(&k)
+                        )));
+                    }
+                }
+                Ok(Strict(Value::Object(m)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Where the file, read as JSON, has what racetrace would not write for the
+/// same trace file: a field it does not know, a field left out, a value in
+/// another form. `None` when they are the same.
+fn first_extra(at: &str, file: &serde_json::Value, ours: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let field = |k: &str| {
+        if at.is_empty() {
+            short(k)
+        } else {
+            format!("{at}.{}", short(k))
+        }
+    };
+    match (file, ours) {
+        (Value::Object(f), Value::Object(o)) => {
+            if let Some(k) = f.keys().find(|k| !o.contains_key(*k)) {
+                return Some(format!("unknown field '{}'", field(k)));
+            }
+            if let Some(k) = o.keys().find(|k| !f.contains_key(*k)) {
+                return Some(format!("missing field '{}'", field(k)));
+            }
+            f.iter().find_map(|(k, v)| first_extra(&field(k), v, &o[k]))
+        }
+        (Value::Array(f), Value::Array(o)) if f.len() == o.len() => f
+            .iter()
+            .zip(o)
+            .enumerate()
+            .find_map(|(i, (a, b))| first_extra(&format!("{at}[{i}]"), a, b)),
+        (a, b) if a == b => None,
+        _ => Some(format!(
+            "field '{}' is not written the way racetrace writes it",
+            if at.is_empty() { "(the file)" } else { at }
+        )),
+    }
+}
+
+/// One line: control characters (newlines, tabs, escapes) shown escaped.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `1 schedule`, `2 schedules`.
+fn schedules(n: u64) -> String {
+    if n == 1 {
+        "1 schedule".into()
+    } else {
+        format!("{n} schedules")
+    }
+}
+
+/// How many steps a `shuttle/…` token has.
+fn steps(token: &str) -> usize {
+    match token.strip_prefix("shuttle/") {
+        Some("") | None => 0,
+        Some(s) => s.split('.').count(),
+    }
+}
+
+/// At most 40 characters of `s`, on one line.
 fn short(s: &str) -> String {
-    s.chars().take(40).collect()
+    if s.chars().count() > 40 {
+        format!("{}…", one_line(&s.chars().take(40).collect::<String>()))
+    } else {
+        one_line(s)
+    }
 }
 
 fn first_difference(saved: &Trace, now: &Trace) -> Option<String> {

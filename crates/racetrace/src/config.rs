@@ -331,6 +331,11 @@ impl Config {
     }
 
     /// The default configuration, overridden by the `RACETRACE_*` variables.
+    ///
+    /// Never panics: a variable that is set but not valid UTF-8, does not
+    /// parse, or is out of range (`RACETRACE_MAX_SCHEDULES=0`;
+    /// `RACETRACE_MAX_SECONDS` not a positive, finite number of seconds that
+    /// fits a deadline) is an [`Error::BadEnv`] naming it.
     pub fn from_env() -> Result<Config, Error> {
         fn var<T: FromStr>(name: &'static str) -> Result<Option<T>, Error> {
             match std::env::var(name) {
@@ -338,18 +343,42 @@ impl Config {
                     var: name,
                     value: v,
                 }),
-                Err(_) => Ok(None),
+                Err(std::env::VarError::NotPresent) => Ok(None),
+                Err(std::env::VarError::NotUnicode(v)) => Err(Error::BadEnv {
+                    var: name,
+                    value: v.to_string_lossy().into_owned(),
+                }),
             }
         }
         let mut c = Config::new(Backend::Dpor);
-        if let Ok(b) = std::env::var(ENV_BACKEND) {
+        if let Some(b) = var::<String>(ENV_BACKEND)? {
             c.backend = b.parse().map_err(|_| Error::BadEnv {
                 var: ENV_BACKEND,
                 value: b,
             })?;
         }
         c.max_schedules = var(ENV_MAX_SCHEDULES)?;
-        c.max_duration = var::<f64>(ENV_MAX_SECONDS)?.map(Duration::from_secs_f64);
+        if c.max_schedules == Some(0) {
+            return Err(Error::BadEnv {
+                var: ENV_MAX_SCHEDULES,
+                value: std::env::var(ENV_MAX_SCHEDULES).unwrap_or_default(),
+            });
+        }
+        if let Some(secs) = var::<f64>(ENV_MAX_SECONDS)? {
+            // `Duration::from_secs_f64` panics on a negative, NaN or huge
+            // value, and `Instant + Duration` on one past the clock's range.
+            match Duration::try_from_secs_f64(secs) {
+                Ok(d) if secs > 0.0 && std::time::Instant::now().checked_add(d).is_some() => {
+                    c.max_duration = Some(d);
+                }
+                _ => {
+                    return Err(Error::BadEnv {
+                        var: ENV_MAX_SECONDS,
+                        value: std::env::var(ENV_MAX_SECONDS).unwrap_or_default(),
+                    });
+                }
+            }
+        }
         c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
         c.seed = var(ENV_SEED)?.unwrap_or(0);
         // `NAME=TOKEN` is for the check named NAME (see `harness`), not here.
@@ -390,8 +419,35 @@ impl Config {
         self
     }
 
-    /// Check that the options fit the backend.
+    /// Check that the options fit the backend, and that the environment
+    /// will not make a backend panic.
+    ///
+    /// `SHUTTLE_RANDOM_SEED`, when set, must be a `u64`: shuttle reads it
+    /// (racetrace's panic hook starts one shuttle run before any backend) and
+    /// panics on anything else, so any other value is refused here, whatever
+    /// the backend, as an [`Error::BadEnv`] naming it.
     pub fn validate(&self) -> Result<(), Error> {
+        const ENV_SHUTTLE_RANDOM_SEED: &str = "SHUTTLE_RANDOM_SEED";
+        if let Some(v) = std::env::var_os(ENV_SHUTTLE_RANDOM_SEED) {
+            // Exactly shuttle's parse (`str::parse::<u64>`, no trimming); a
+            // value that is not UTF-8 shuttle ignores.
+            if let Some(s) = v.to_str()
+                && s.parse::<u64>().is_err()
+            {
+                return Err(Error::BadEnv {
+                    var: ENV_SHUTTLE_RANDOM_SEED,
+                    value: s.to_string(),
+                });
+            }
+        }
+        if let Some(d) = self.max_duration
+            && std::time::Instant::now().checked_add(d).is_none()
+        {
+            return Err(Error::BadOption(format!(
+                "--max-seconds {} is too long: the deadline does not fit the clock",
+                d.as_secs_f64()
+            )));
+        }
         if self.preemption_bound.is_some() && !matches!(self.backend, Backend::Loom | Backend::Dpor)
         {
             return Err(Error::BadOption(format!(

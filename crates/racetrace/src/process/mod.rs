@@ -80,10 +80,37 @@ pub fn in_worker_process() -> bool {
 /// worker and return its exit status (0, 1 on error, 101 on panic). `None`
 /// in any other process. A program that starts workers calls it first thing
 /// in `main`, after registering its workers.
+///
+/// A process is a worker only when racetrace started it as one: all of
+/// `RACETRACE_WORKER`, `RACETRACE_WORKER_PIPES` and `RACETRACE_WORKER_PARENT`
+/// are set (as the parent sets them). When any is missing the variables are
+/// ignored (`None`: `RACETRACE_WORKER=x racetrace list` lists). When all are
+/// set but the process's parent (`getppid`) is not the pid in
+/// `RACETRACE_WORKER_PARENT` — the parent exited before the worker started,
+/// or the variables were inherited from a worker by a process it started —
+/// it prints one line and returns `Some(2)`: such a process must neither run
+/// as that parent's worker nor go on as the program's own `main`.
 pub fn worker_main() -> Option<i32> {
+    const PIPES_ENV: &str = "RACETRACE_WORKER_PIPES";
+    const PARENT_ENV: &str = "RACETRACE_WORKER_PARENT";
     let role = std::env::var(WORKER_ENV).ok()?;
-    if !os::die_with_parent() {
-        return Some(1);
+    std::env::var_os(PIPES_ENV)?;
+    let parent = std::env::var_os(PARENT_ENV)?;
+    // Arm the parent-death signal before comparing, so a parent that exits
+    // after the comparison still takes the worker with it.
+    let armed = os::die_with_parent();
+    // SAFETY: getppid cannot fail.
+    let ppid = unsafe { libc::getppid() };
+    let started_by_parent = parent
+        .to_str()
+        .and_then(|p| p.parse::<libc::pid_t>().ok())
+        .is_some_and(|p| p > 0 && p == ppid);
+    if !armed || !started_by_parent {
+        eprintln!(
+            "racetrace: {WORKER_ENV} is set but this process was not started as a worker by process {} (its parent is {ppid}); unset {WORKER_ENV}, {PIPES_ENV} and {PARENT_ENV} to run it normally",
+            parent.to_string_lossy().escape_debug()
+        );
+        return Some(2);
     }
     let name = std::env::var("RACETRACE_WORKER_NAME").unwrap_or_else(|_| role.clone());
     let run = || -> Result<(), ProcessError> {
