@@ -1,6 +1,10 @@
-//! `std::sync::Barrier` under `model`: a traced mutex holding the count and
-//! the generation, and a condition variable; exactly one waiter of each
-//! generation is the leader.
+//! `std::sync::Barrier` under `model`: a traced mutex holding how many
+//! threads wait and which generation they belong to, and a traced condition
+//! variable they wait on; the `n`th arrival starts the next generation, wakes
+//! the others and is the leader (std: one arbitrary thread per generation).
+//! So arrivals are scheduling points every checker explores, and a barrier
+//! that too few threads reach is reported as a deadlock. Unlike std's,
+//! `new` is not `const` (the traced parts register with the execution).
 
 use super::condvar::Condvar;
 use super::mutex::Mutex;
@@ -15,7 +19,6 @@ pub struct Barrier {
 }
 
 /// What [`Barrier::wait`] returns, as `std::sync::BarrierWaitResult`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BarrierWaitResult(bool);
 
 impl BarrierWaitResult {
@@ -60,8 +63,14 @@ impl Barrier {
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Barrier")
-            .field("n", &self.n)
-            .finish_non_exhaustive()
+        f.debug_struct("Barrier").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for BarrierWaitResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BarrierWaitResult")
+            .field("is_leader", &self.0)
+            .finish()
     }
 }

@@ -8,11 +8,16 @@
 //! trace, deadlocks are reported with their wait-for cycle, and a panic
 //! while a guard is held poisons the lock as std does.
 //!
-//! What differs from std under `model`: constructors are not `const` (a
-//! checked lock registers itself with the running execution), so a
-//! `static` lock needs `LazyLock`/`OnceLock`; `Arc` and `Weak` are std's own
-//! (reference counts are not what racetrace checks, and loom's modelled
-//! `Arc` triples the executions).
+//! What differs from std under `model`: the constructors of `Mutex`,
+//! `Condvar`, `RwLock` and `Barrier` are not `const` (a checked lock
+//! registers itself with the running execution), so a `static` lock needs
+//! `LazyLock`/`OnceLock`, whose `new` (and `Once::new`) are `const` (their
+//! traced parts are made on first use; see [`OnceLock`] for what a `static`
+//! keeps from one explored schedule to the next); `Arc` and `Weak` are
+//! std's own (reference counts are not what racetrace checks, and loom's
+//! modelled `Arc` triples the executions). `RwLock` prefers writers (std
+//! leaves the policy open) and `mpsc`'s `recv_timeout` may time out at any
+//! point of its wait (time is not modelled): see their modules.
 
 mod barrier;
 mod condvar;

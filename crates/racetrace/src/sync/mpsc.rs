@@ -1,16 +1,27 @@
 //! `std::sync::mpsc` under `model`: a queue behind a traced mutex with two
-//! condition variables, the senders counted so that disconnection is what
-//! std says — a `recv` on an empty channel whose senders are all gone is
-//! `Err(RecvError)`, a `send` to a dropped receiver hands the value back.
-//! A `recv` that nothing can ever satisfy while a sender lives on blocks
-//! for good, which the checkers report as a deadlock. `recv_timeout` times
-//! out as `Condvar::wait_timeout` does (see `sync::condvar`). The error
-//! types are std's own.
+//! traced condition variables (`not_empty`, `not_full`), the senders
+//! counted so that disconnection is what std says — a `recv` on an empty
+//! channel whose senders are all gone is `Err(RecvError)`, a `send` to a
+//! dropped receiver hands the value back, and dropping the receiver drops
+//! what is queued. Every operation is a scheduling point every checker
+//! explores; a `recv` that nothing can ever satisfy while a sender lives on
+//! blocks for good, which the checkers report as a deadlock.
+//!
+//! `sync_channel(0)` is a rendezvous, as std's: the value waits in a
+//! one-place queue until a `recv` takes it, and `send` returns only then
+//! (or hands the value back if the receiver goes first); `try_send`
+//! succeeds only while a `recv` is waiting. `recv_timeout` times out as
+//! `Condvar::wait_timeout` does (see `sync::condvar`): time is not
+//! modelled, the timeout may fire at any point of the wait, and each wait
+//! is a timer thread in the trace. The error types are std's own.
 
 use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
+use super::rwlock::unwinding_abandoned;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -26,6 +37,9 @@ struct State<T> {
     taken: u64,
     /// Values sent so far.
     sent: u64,
+    /// Is the receiver blocked in `recv` (a rendezvous `try_send` may hand
+    /// it a value)?
+    receiving: bool,
 }
 
 struct Chan<T> {
@@ -35,6 +49,7 @@ struct Chan<T> {
 }
 
 impl<T> Chan<T> {
+    #[track_caller]
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -44,8 +59,8 @@ impl<T> Chan<T> {
 pub struct Sender<T>(Arc<Chan<T>>);
 /// The sending half of [`sync_channel`], as `std::sync::mpsc::SyncSender`.
 pub struct SyncSender<T>(Arc<Chan<T>>);
-/// The receiving half, as `std::sync::mpsc::Receiver`.
-pub struct Receiver<T>(Arc<Chan<T>>);
+/// The receiving half, as `std::sync::mpsc::Receiver` (`Send`, not `Sync`).
+pub struct Receiver<T>(Arc<Chan<T>>, PhantomData<Cell<()>>);
 
 fn new_chan<T>(bound: Option<usize>) -> Arc<Chan<T>> {
     Arc::new(Chan {
@@ -56,6 +71,7 @@ fn new_chan<T>(bound: Option<usize>) -> Arc<Chan<T>> {
             bound,
             taken: 0,
             sent: 0,
+            receiving: false,
         }),
         not_empty: Condvar::new(),
         not_full: Condvar::new(),
@@ -65,27 +81,33 @@ fn new_chan<T>(bound: Option<usize>) -> Arc<Chan<T>> {
 /// An unbounded channel.
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let c = new_chan(None);
-    (Sender(c.clone()), Receiver(c))
+    (Sender(c.clone()), Receiver(c, PhantomData))
 }
 
 /// A channel holding at most `bound` values; `bound = 0` is a rendezvous:
 /// each `send` returns once a `recv` has taken its value.
 pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
     let c = new_chan(Some(bound));
-    (SyncSender(c.clone()), Receiver(c))
+    (SyncSender(c.clone()), Receiver(c, PhantomData))
 }
 
-/// Put `t` on the channel, waiting for room (and, for a rendezvous, for a
-/// receiver to take it).
+/// Put `t` on the channel, waiting for room (and, for a rendezvous, for the
+/// receiver to take it) if `wait`.
+#[track_caller]
 fn send<T>(c: &Chan<T>, t: T, wait: bool) -> Result<(), TrySendError<T>> {
     let mut s = c.lock();
     loop {
         if !s.receiver {
             return Err(TrySendError::Disconnected(t));
         }
-        match s.bound {
-            Some(b) if s.queue.len() >= b.max(1) => {}
-            _ => break,
+        let room = match s.bound {
+            None => true,
+            // A rendezvous without waiting: only into a waiting `recv`.
+            Some(0) if !wait => s.receiving && s.queue.is_empty(),
+            Some(b) => s.queue.len() < b.max(1),
+        };
+        if room {
+            break;
         }
         if !wait {
             return Err(TrySendError::Full(t));
@@ -97,7 +119,12 @@ fn send<T>(c: &Chan<T>, t: T, wait: bool) -> Result<(), TrySendError<T>> {
     let ticket = s.sent;
     c.not_empty.notify_all();
     if s.bound == Some(0) && wait {
-        while s.taken < ticket && s.receiver {
+        while s.taken < ticket {
+            if !s.receiver {
+                // Gone before taking it: ours is the one queued value.
+                let t = s.queue.pop_back().expect("a rendezvous value not taken");
+                return Err(TrySendError::Disconnected(t));
+            }
             s = c.not_full.wait(s).unwrap_or_else(PoisonError::into_inner);
         }
     }
@@ -130,12 +157,17 @@ impl<T> SyncSender<T> {
     }
 }
 
+#[track_caller]
 fn add_sender<T>(c: &Arc<Chan<T>>) -> Arc<Chan<T>> {
     c.lock().senders += 1;
     c.clone()
 }
 
+#[track_caller]
 fn drop_sender<T>(c: &Chan<T>) {
+    if unwinding_abandoned() {
+        return;
+    }
     let mut s = c.lock();
     s.senders -= 1;
     if s.senders == 0 {
@@ -168,6 +200,7 @@ impl<T> Drop for SyncSender<T> {
 }
 
 impl<T> Receiver<T> {
+    #[track_caller]
     fn take(&self, s: &mut State<T>) -> Option<T> {
         let v = s.queue.pop_front()?;
         s.taken += 1;
@@ -187,11 +220,13 @@ impl<T> Receiver<T> {
             if s.senders == 0 {
                 return Err(RecvError);
             }
+            s.receiving = true;
             s = self
                 .0
                 .not_empty
                 .wait(s)
                 .unwrap_or_else(PoisonError::into_inner);
+            s.receiving = false;
         }
     }
 
@@ -219,12 +254,14 @@ impl<T> Receiver<T> {
                 return Err(RecvTimeoutError::Disconnected);
             }
             let left = timeout.saturating_sub(start.elapsed());
+            s.receiving = true;
             let (g, t) = self
                 .0
                 .not_empty
                 .wait_timeout(s, left)
                 .unwrap_or_else(PoisonError::into_inner);
             s = g;
+            s.receiving = false;
             if t.timed_out() && s.queue.is_empty() {
                 return Err(RecvTimeoutError::Timeout);
             }
@@ -244,21 +281,38 @@ impl<T> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if unwinding_abandoned() {
+            return;
+        }
         let mut s = self.0.lock();
         s.receiver = false;
+        // std drops what is queued now; a rendezvous sender takes its own
+        // value back instead.
+        let queued = if s.bound == Some(0) {
+            VecDeque::new()
+        } else {
+            std::mem::take(&mut s.queue)
+        };
         self.0.not_full.notify_all();
+        drop(s);
+        // Outside the lock: a value's `drop` may use this channel.
+        drop(queued);
     }
 }
 
 /// What [`Receiver::iter`] returns.
+#[derive(Debug)]
 pub struct Iter<'a, T>(&'a Receiver<T>);
 /// What [`Receiver::try_iter`] returns.
+#[derive(Debug)]
 pub struct TryIter<'a, T>(&'a Receiver<T>);
 /// What `Receiver::into_iter` returns.
+#[derive(Debug)]
 pub struct IntoIter<T>(Receiver<T>);
 
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.0.recv().ok()
     }
@@ -266,6 +320,7 @@ impl<T> Iterator for Iter<'_, T> {
 
 impl<T> Iterator for TryIter<'_, T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.0.try_recv().ok()
     }
@@ -273,6 +328,7 @@ impl<T> Iterator for TryIter<'_, T> {
 
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
+    #[track_caller]
     fn next(&mut self) -> Option<T> {
         self.0.recv().ok()
     }

@@ -1,16 +1,29 @@
 //! `std::sync::{OnceLock, LazyLock, Once}` under `model`. The value lives in
 //! a `std::sync::OnceLock` (so `get` can lend `&T` for as long as std's
-//! does); who initialises it, and who waits for that, goes through a
-//! traced mutex and condition variable, so racing initialisations are
-//! explored: the initialiser runs once, and the losers block until it is
-//! done. Those traced parts are made on first use, which lets `new` be
-//! `const`, as std's is — but a `static` keeps its value from one explored
-//! schedule to the next (as any static does under a model checker).
+//! does), but it is read and written only under a traced mutex (the *gate*:
+//! "someone is initialising") with a traced condition variable, so a race to
+//! initialise is explored by every checker: the initialiser runs once, the
+//! losers block until it is done (a thread that waits for an initialiser
+//! that never ends is a reported deadlock).
+//!
+//! `new` is `const`, as std's: the gate is made on first use, by the
+//! execution that uses it, and made again when another execution (the next
+//! explored schedule) or no execution uses the cell, so a `static` works
+//! under every checker. What a checker cannot undo is the value itself: a
+//! `static` keeps the value of the first schedule that set it in every
+//! later one, so its initialisation race is explored only once. Create the
+//! cell inside the explored closure to explore that race.
+//!
+//! Poisoning as std: a panicking `OnceLock` initialiser leaves the cell
+//! empty for the next caller; a panicking `LazyLock` or `Once` initialiser
+//! poisons it, and every later (or waiting) caller panics.
 
 use super::condvar::Condvar;
-use super::mutex::Mutex;
+use super::mutex::{Mutex, MutexGuard};
+use crate::rt::{self, Execution};
 use std::fmt;
-use std::sync::PoisonError;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, PoisonError, Weak};
 
 /// Who is initialising: the traced part of a [`OnceLock`].
 struct Gate {
@@ -18,10 +31,24 @@ struct Gate {
     done: Condvar,
 }
 
+impl Gate {
+    #[track_caller]
+    fn lock(&self) -> MutexGuard<'_, bool> {
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The gate, and the execution it belongs to (`None`: no execution).
+type Slot = Option<(Option<Weak<Execution>>, Arc<Gate>)>;
+
 /// A cell written once, with `std::sync::OnceLock`'s API.
+///
+/// `new` is `const`, so a `static` works under every checker, but it keeps
+/// the value the first explored schedule set in every later one: create
+/// the cell inside the explored closure to explore its initialisation race.
 pub struct OnceLock<T> {
     value: std::sync::OnceLock<T>,
-    gate: std::sync::OnceLock<Gate>,
+    gate: std::sync::Mutex<Slot>,
 }
 
 impl<T> OnceLock<T> {
@@ -29,27 +56,39 @@ impl<T> OnceLock<T> {
     pub const fn new() -> OnceLock<T> {
         OnceLock {
             value: std::sync::OnceLock::new(),
-            gate: std::sync::OnceLock::new(),
+            gate: std::sync::Mutex::new(None),
         }
     }
 
-    fn gate(&self) -> &Gate {
-        self.gate.get_or_init(|| Gate {
+    /// This execution's gate (made now if this is its first use here).
+    fn gate(&self) -> Arc<Gate> {
+        let exec = rt::ctx().map(|c| Arc::downgrade(&c.exec));
+        let mut slot = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((owner, gate)) = &*slot {
+            let same = match (owner, &exec) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.ptr_eq(b),
+                _ => false,
+            };
+            if same {
+                return gate.clone();
+            }
+        }
+        // Making the traced parts registers them; it is no scheduling point.
+        let gate = Arc::new(Gate {
             busy: Mutex::new(false),
             done: Condvar::new(),
-        })
+        });
+        *slot = Some((exec, gate.clone()));
+        gate
     }
 
-    /// The value, if it is set. (A scheduling point: it reads the cell's
-    /// state under its lock.)
+    /// The value, if it is set (initialised, not still being initialised).
+    /// A scheduling point: it reads the cell under its lock.
     #[track_caller]
     pub fn get(&self) -> Option<&T> {
-        drop(
-            self.gate()
-                .busy
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let gate = self.gate();
+        let _g = gate.lock();
         self.value.get()
     }
 
@@ -58,7 +97,8 @@ impl<T> OnceLock<T> {
         self.value.get_mut()
     }
 
-    /// Set the value if it is not set yet; else hand `value` back.
+    /// Set the value if it is not set yet (waiting for an initialisation
+    /// under way); else hand `value` back.
     #[track_caller]
     pub fn set(&self, value: T) -> Result<(), T> {
         let mut value = Some(value);
@@ -70,11 +110,15 @@ impl<T> OnceLock<T> {
     }
 
     /// The value, computing it with `f` if it is not set yet. Exactly one
-    /// caller runs its `f`; the others wait for it.
+    /// caller runs its `f`; the others wait for it. If `f` panics, the cell
+    /// stays empty and the next caller (or a waiting one) runs its own.
     #[track_caller]
-    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+    pub fn get_or_init<F>(&self, f: F) -> &T
+    where
+        F: FnOnce() -> T,
+    {
         let gate = self.gate();
-        let mut busy = gate.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut busy = gate.lock();
         loop {
             if let Some(v) = self.value.get() {
                 return v;
@@ -86,18 +130,27 @@ impl<T> OnceLock<T> {
         }
         *busy = true;
         drop(busy);
-        // If `f` panics the cell stays empty and the next caller tries.
+        // Reopens the gate whether `f` returns or unwinds.
         struct Reopen<'a>(&'a Gate);
         impl Drop for Reopen<'_> {
             fn drop(&mut self) {
-                *self.0.busy.lock().unwrap_or_else(PoisonError::into_inner) = false;
+                if super::rwlock::unwinding_abandoned() {
+                    return;
+                }
+                *self.0.lock() = false;
                 self.0.done.notify_all();
             }
         }
-        let reopen = Reopen(gate);
+        let reopen = Reopen(&gate);
         let v = f();
+        let mut busy = gate.lock();
+        // Stored under the gate's lock: every read of the value is too, so
+        // the checkers see who set it before whom.
         let _ = self.value.set(v);
-        drop(reopen);
+        *busy = false;
+        gate.done.notify_all();
+        drop(busy);
+        std::mem::forget(reopen);
         self.value.get().expect("just set")
     }
 
@@ -118,15 +171,55 @@ impl<T> Default for OnceLock<T> {
     }
 }
 
+impl<T> From<T> for OnceLock<T> {
+    fn from(value: T) -> OnceLock<T> {
+        OnceLock {
+            value: std::sync::OnceLock::from(value),
+            gate: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<T: Clone> Clone for OnceLock<T> {
+    #[track_caller]
+    fn clone(&self) -> OnceLock<T> {
+        match self.get() {
+            Some(v) => OnceLock::from(v.clone()),
+            None => OnceLock::new(),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for OnceLock<T> {
+    #[track_caller]
+    fn eq(&self, other: &OnceLock<T>) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for OnceLock<T> {}
+
+/// `OnceLock(value)` or `OnceLock(<uninit>)`, as std. Not a scheduling point.
 impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OnceLock").field(&self.value.get()).finish()
+        debug_cell(f, "OnceLock", self.value.get())
     }
+}
+
+fn debug_cell<T: fmt::Debug>(f: &mut fmt::Formatter<'_>, name: &str, v: Option<&T>) -> fmt::Result {
+    let mut d = f.debug_tuple(name);
+    match v {
+        Some(v) => d.field(v),
+        None => d.field(&format_args!("<uninit>")),
+    };
+    d.finish()
 }
 
 /// A value computed on first use, with `std::sync::LazyLock`'s API.
 pub struct LazyLock<T, F = fn() -> T> {
     cell: OnceLock<T>,
+    // `None` once taken by the first `force`: if that one panicked, every
+    // later `force` finds it gone and panics too (std's poisoning).
     init: std::sync::Mutex<Option<F>>,
 }
 
@@ -158,39 +251,72 @@ impl<T, F: FnOnce() -> T> LazyLock<T, F> {
 
 impl<T, F: FnOnce() -> T> std::ops::Deref for LazyLock<T, F> {
     type Target = T;
+    #[track_caller]
     fn deref(&self) -> &T {
         LazyLock::force(self)
     }
 }
 
+impl<T: Default> Default for LazyLock<T> {
+    fn default() -> LazyLock<T> {
+        LazyLock::new(T::default)
+    }
+}
+
+/// `LazyLock(value)` or `LazyLock(<uninit>)`, as std. Not a scheduling point.
 impl<T: fmt::Debug, F> fmt::Debug for LazyLock<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LazyLock")
-            .field(&self.cell.value.get())
-            .finish()
+        debug_cell(f, "LazyLock", self.cell.value.get())
     }
 }
 
 /// A one-time initialisation, with `std::sync::Once`'s API.
-pub struct Once(OnceLock<()>);
+pub struct Once {
+    ran: OnceLock<()>,
+    poisoned: AtomicBool,
+}
 
 impl Once {
     /// Not run yet.
-    #[allow(clippy::new_without_default)]
+    #[allow(clippy::new_without_default)] // std's has no `Default` either
     pub const fn new() -> Once {
-        Once(OnceLock::new())
+        Once {
+            ran: OnceLock::new(),
+            poisoned: AtomicBool::new(false),
+        }
     }
 
     /// Run `f` if no call has run it yet; every caller returns after it ran.
+    /// If `f` panics the `Once` is poisoned: this and every later (or
+    /// waiting) `call_once` panics.
     #[track_caller]
-    pub fn call_once(&self, f: impl FnOnce()) {
-        self.0.get_or_init(f);
+    pub fn call_once<F>(&self, f: F)
+    where
+        F: FnOnce(),
+    {
+        // Sets the flag if `f` unwinds. Set before the gate reopens, read
+        // after the next caller passes it: the traced mutex orders the two.
+        struct Poison<'a>(&'a AtomicBool);
+        impl Drop for Poison<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Relaxed);
+            }
+        }
+        self.ran.get_or_init(|| {
+            if self.poisoned.load(Relaxed) {
+                panic!("Once instance has previously been poisoned");
+            }
+            let poison = Poison(&self.poisoned);
+            f();
+            std::mem::forget(poison);
+        });
     }
 
-    /// Has a `call_once` completed?
+    /// Has a `call_once` completed? (A scheduling point, as
+    /// [`OnceLock::get`].)
     #[track_caller]
     pub fn is_completed(&self) -> bool {
-        self.0.get().is_some()
+        self.ran.get().is_some()
     }
 }
 

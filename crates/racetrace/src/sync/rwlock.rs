@@ -1,14 +1,25 @@
-//! `std::sync::RwLock` under `model`: readers share, a writer excludes all,
-//! built from a traced mutex (the lock's state) and condition variable, so
-//! every acquisition and release is explored, traced and deadlock-checked.
-//! Not fair: a waiting writer does not hold back new readers (std promises
-//! no particular order either). A writer that panics poisons the lock.
+//! `std::sync::RwLock` under `model`: readers share, a writer excludes all.
+//! Modelled as the lock's state (readers inside, writer inside, writers
+//! waiting) behind a traced mutex plus a traced condition variable, with
+//! the data in an `UnsafeCell` that the protocol guards. So every
+//! acquisition and release is a scheduling point every checker explores,
+//! is traced, and a thread blocked on the lock takes part in deadlock
+//! detection.
+//!
+//! Policy: std promises no order between contending readers and writers.
+//! This lock prefers writers, as std's own on Linux (futex) does: a reader
+//! waits while a writer waits, and `try_read` fails then. That is the
+//! policy under which the most programs block, so a read lock taken twice
+//! by one thread while a writer waits is reported as the deadlock it is
+//! on Linux. A writer that panics poisons the lock; a reader does not.
 
 use super::condvar::Condvar;
-use super::mutex::Mutex;
+use super::mutex::{Mutex, MutexGuard};
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
@@ -16,35 +27,74 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 struct State {
     readers: usize,
     writer: bool,
+    writers_waiting: usize,
+}
+
+impl State {
+    fn readable(&self) -> bool {
+        !self.writer && self.writers_waiting == 0
+    }
+    fn writable(&self) -> bool {
+        !self.writer && self.readers == 0
+    }
 }
 
 /// A reader-writer lock with `std::sync::RwLock`'s API.
 pub struct RwLock<T> {
     state: Mutex<State>,
     changed: Condvar,
+    // Set by a write guard dropped in a panic, before it releases the lock;
+    // read after acquiring it: the traced mutex orders the two.
     poisoned: AtomicBool,
     data: UnsafeCell<T>,
 }
 
-// SAFETY: `data` is read only through a read guard (while no writer holds
-// the lock) and written only through the one write guard (while no reader
-// or other writer holds it); the traced mutex orders the guards' hand-over.
-unsafe impl<T: Send> Send for RwLock<T> {}
-// SAFETY: as above; readers on several threads need `T: Sync`.
+// SAFETY: `data` is reached only through the guards. A read guard exists
+// only while `state.writer` is false (it is counted in `state.readers`), the
+// write guard only while `state.writer` is true and `state.readers` is 0;
+// both facts are changed only under the `state` mutex, whose acquire and
+// release order one guard's accesses before the next's. So several threads
+// may read through `&T` at once (hence `T: Sync`) and one may write through
+// `&mut T`, or move the value out via `into_inner` (hence `T: Send`), never
+// both at once. `Send` needs no impl: every field is `Send` when `T` is.
 unsafe impl<T: Send + Sync> Sync for RwLock<T> {}
+
+// As std: a panic poisons the lock instead of leaving it broken.
+impl<T> UnwindSafe for RwLock<T> {}
+impl<T> RefUnwindSafe for RwLock<T> {}
 
 /// Shared access until dropped, as `std::sync::RwLockReadGuard`.
 pub struct RwLockReadGuard<'a, T> {
     lock: &'a RwLock<T>,
+    // Not `Send`, as std's: it is released by the thread that took it.
+    _not_send: PhantomData<std::sync::MutexGuard<'static, ()>>,
 }
 
 /// Exclusive access until dropped, as `std::sync::RwLockWriteGuard`.
 pub struct RwLockWriteGuard<'a, T> {
     lock: &'a RwLock<T>,
     panicking: bool,
+    _not_send: PhantomData<std::sync::MutexGuard<'static, ()>>,
+}
+
+// SAFETY: sharing a guard lends `&T` to other threads, and nothing else
+// (the release happens where the guard is dropped): `T: Sync` suffices, as
+// for std's guards.
+unsafe impl<T: Sync> Sync for RwLockReadGuard<'_, T> {}
+// SAFETY: as above; `&mut T` needs `&mut` of the guard, not shareable.
+unsafe impl<T: Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+/// Is this thread unwinding out of an abandoned execution (a deadlock or
+/// the step limit ended it)? A guard's `drop` then leaves the lock's state
+/// alone: the execution's outcome is decided, every thread is unwinding,
+/// and a lock taken during that unwinding is one loom does not survive.
+/// (Shared with the other facade types whose `drop` takes a lock.)
+pub(super) fn unwinding_abandoned() -> bool {
+    std::thread::panicking() && crate::rt::ctx().is_some_and(|c| c.exec.is_abandoned())
 }
 
 fn relock<G>(r: LockResult<G>) -> G {
+    // No code of the user's runs while `state` is held: it is never poisoned.
     r.unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -59,6 +109,11 @@ impl<T> RwLock<T> {
         }
     }
 
+    #[track_caller]
+    fn wait<'a>(&self, s: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        relock(self.changed.wait(s))
+    }
+
     fn poison<G>(&self, g: G) -> LockResult<G> {
         if self.poisoned.load(Relaxed) {
             Err(PoisonError::new(g))
@@ -67,60 +122,73 @@ impl<T> RwLock<T> {
         }
     }
 
-    /// Shared access, waiting while a writer holds the lock.
+    fn read_guard(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        self.poison(RwLockReadGuard {
+            lock: self,
+            _not_send: PhantomData,
+        })
+    }
+
+    fn write_guard(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        self.poison(RwLockWriteGuard {
+            lock: self,
+            panicking: std::thread::panicking(),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Shared access, waiting while a writer holds the lock or waits for it.
+    /// `Err` (holding the guard) when a writer panicked while holding it.
     #[track_caller]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let mut s = relock(self.state.lock());
-        while s.writer {
-            s = relock(self.changed.wait(s));
+        while !s.readable() {
+            s = self.wait(s);
         }
         s.readers += 1;
         drop(s);
-        self.poison(RwLockReadGuard { lock: self })
+        self.read_guard()
     }
 
     /// Exclusive access, waiting while anyone holds the lock.
     #[track_caller]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let mut s = relock(self.state.lock());
-        while s.writer || s.readers > 0 {
-            s = relock(self.changed.wait(s));
+        if !s.writable() {
+            s.writers_waiting += 1;
+            while !s.writable() {
+                s = self.wait(s);
+            }
+            s.writers_waiting -= 1;
         }
         s.writer = true;
         drop(s);
-        self.poison(RwLockWriteGuard {
-            lock: self,
-            panicking: std::thread::panicking(),
-        })
+        self.write_guard()
     }
 
-    /// Shared access if no writer holds the lock right now.
+    /// Shared access if it can be had right now (no writer holds or awaits
+    /// the lock).
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         let mut s = relock(self.state.lock());
-        if s.writer {
+        if !s.readable() {
             return Err(TryLockError::WouldBlock);
         }
         s.readers += 1;
         drop(s);
-        self.poison(RwLockReadGuard { lock: self })
-            .map_err(TryLockError::from)
+        Ok(self.read_guard()?)
     }
 
     /// Exclusive access if nobody holds the lock right now.
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         let mut s = relock(self.state.lock());
-        if s.writer || s.readers > 0 {
+        if !s.writable() {
             return Err(TryLockError::WouldBlock);
         }
         s.writer = true;
         drop(s);
-        self.poison(RwLockWriteGuard {
-            lock: self,
-            panicking: std::thread::panicking(),
-        })
-        .map_err(TryLockError::from)
+        Ok(self.write_guard()?)
     }
 
     /// Did a writer panic while holding the lock?
@@ -162,9 +230,18 @@ impl<T: Default> Default for RwLock<T> {
     }
 }
 
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+}
+
 impl<T> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLock").finish_non_exhaustive()
+        // Not the value: reading it would take the lock, a scheduling point.
+        f.debug_struct("RwLock")
+            .field("poisoned", &self.is_poisoned())
+            .finish_non_exhaustive()
     }
 }
 
@@ -178,6 +255,9 @@ impl<T> Deref for RwLockReadGuard<'_, T> {
 
 impl<T> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
+        if unwinding_abandoned() {
+            return;
+        }
         let mut s = relock(self.lock.state.lock());
         s.readers -= 1;
         if s.readers == 0 {
@@ -203,8 +283,13 @@ impl<T> DerefMut for RwLockWriteGuard<'_, T> {
 
 impl<T> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
+        // std's rule: a guard dropped by a panic that began after it was
+        // taken poisons the lock.
         if !self.panicking && std::thread::panicking() {
             self.lock.poisoned.store(true, Relaxed);
+        }
+        if unwinding_abandoned() {
+            return;
         }
         let mut s = relock(self.lock.state.lock());
         s.writer = false;
