@@ -14,10 +14,10 @@
 //! Without the `model` feature this is a `#[repr(transparent)]` wrapper of
 //! `std::cell::UnsafeCell` (the same API, at std's cost).
 
-use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
+use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
 use crate::trace::Access;
+use crate::traced::cell::loom_access;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use std::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 
@@ -73,7 +73,7 @@ impl<T> UnsafeCell<T> {
         let ctx = self.before(false, loc);
         let r = match &self.inner {
             Impl::Std(c) => f(c.get()),
-            Impl::Loom(c) => checked(ctx.as_ref(), "with", || c.with(f)),
+            Impl::Loom(c) => loom_access(ctx.as_ref(), "with", || c.with(f)),
         };
         self.after(ctx, Access::Read, "with");
         r
@@ -86,7 +86,7 @@ impl<T> UnsafeCell<T> {
         let ctx = self.before(true, loc);
         let r = match &self.inner {
             Impl::Std(c) => f(c.get()),
-            Impl::Loom(c) => checked(ctx.as_ref(), "with_mut", || c.with_mut(f)),
+            Impl::Loom(c) => loom_access(ctx.as_ref(), "with_mut", || c.with_mut(f)),
         };
         self.after(ctx, Access::Write, "with_mut");
         r
@@ -109,23 +109,6 @@ impl<T> UnsafeCell<T> {
             c.op(self.id, access, op, None, None, None);
             c.set_location(None);
         }
-    }
-}
-
-/// Run a loom access; a data race loom reports becomes the outcome.
-fn checked<R>(ctx: Option<&Ctx>, what: &str, f: impl FnOnce() -> R) -> R {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => match ctx {
-            // loom's race report; any other panic is the program's own.
-            Some(c) if rt::panics::message(p.as_ref()).contains("Causality violation") => {
-                let msg = rt::panics::message(p.as_ref());
-                let first = msg.lines().next().unwrap_or("").to_string();
-                c.data_race(format!("{what}: {first}"));
-                std::panic::resume_unwind(Box::new(Abandon))
-            }
-            _ => std::panic::resume_unwind(p),
-        },
     }
 }
 

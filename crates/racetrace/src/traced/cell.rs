@@ -77,11 +77,7 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
             Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()),
             Impl::Loom(cell) => {
                 // SAFETY: loom checks this access against every other one.
-                let r = catch_unwind(AssertUnwindSafe(|| cell.with(|p| unsafe { *p })));
-                match r {
-                    Ok(v) => v,
-                    Err(p) => race(ctx.as_ref(), "read", p),
-                }
+                loom_access(ctx.as_ref(), "read", || cell.with(|p| unsafe { *p }))
             }
             Impl::Shuttle(cell) => {
                 shuttle::thread::sleep(std::time::Duration::ZERO);
@@ -106,12 +102,9 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
             Impl::Std(m) => *m.lock().unwrap_or_else(|p| p.into_inner()) = value,
             Impl::Loom(cell) => {
                 // SAFETY: loom checks this access against every other one.
-                let r = catch_unwind(AssertUnwindSafe(|| {
+                loom_access(ctx.as_ref(), "write", || {
                     cell.with_mut(|p| unsafe { *p = value })
-                }));
-                if let Err(p) = r {
-                    race(ctx.as_ref(), "write", p);
-                }
+                })
             }
             Impl::Shuttle(cell) => {
                 shuttle::thread::sleep(std::time::Duration::ZERO);
@@ -125,15 +118,22 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
     }
 }
 
-fn race(ctx: Option<&Ctx>, what: &str, payload: Box<dyn std::any::Any + Send>) -> ! {
-    match ctx {
-        Some(c) => {
-            let msg = rt::panics::message(payload.as_ref());
-            let first = msg.lines().next().unwrap_or("").to_string();
-            c.data_race(format!("{what}: {first}"));
-            std::panic::resume_unwind(Box::new(Abandon))
-        }
-        None => std::panic::resume_unwind(payload),
+/// Run one access to a loom `UnsafeCell` (this cell's, or the facade's
+/// `UnsafeCell`'s): a data race loom reports ("Causality violation") ends
+/// the execution as the outcome `data-race`; any other panic is the
+/// program's own and goes on unwinding.
+pub(crate) fn loom_access<R>(ctx: Option<&Ctx>, what: &str, f: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => match ctx {
+            Some(c) if rt::panics::message(p.as_ref()).contains("Causality violation") => {
+                let msg = rt::panics::message(p.as_ref());
+                let first = msg.lines().next().unwrap_or("").to_string();
+                c.data_race(format!("{what}: {first}"));
+                std::panic::resume_unwind(Box::new(Abandon))
+            }
+            _ => std::panic::resume_unwind(p),
+        },
     }
 }
 
