@@ -88,6 +88,36 @@ impl Spins {
     }
 }
 
+impl Recording {
+    /// Only held spinners can run, for long enough: end the execution as a
+    /// livelock, naming them.
+    fn end_livelocked(&self) {
+        let Some(exec) = lock(&self.acc).current.clone() else {
+            return;
+        };
+        let names = exec.thread_names();
+        let who: Vec<String> = self
+            .spins
+            .held
+            .iter()
+            .map(|t| {
+                names
+                    .get(usize::from(*t))
+                    .cloned()
+                    .unwrap_or_else(|| format!("task {}", usize::from(*t)))
+            })
+            .collect();
+        let one = who.len() == 1;
+        exec.end_livelocked(format!(
+            "{} spin{} (yield_now/spin_loop) and no other thread can run to change what {} wait{} for",
+            who.join(", "),
+            if one { "s" } else { "" },
+            if one { "it" } else { "they" },
+            if one { "s" } else { "" },
+        ));
+    }
+}
+
 impl shuttle::scheduler::Scheduler for Recording {
     fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
         let mut a = lock(&self.acc);
@@ -121,44 +151,31 @@ impl shuttle::scheduler::Scheduler for Recording {
         if is_yielding && let Some(c) = current {
             self.spins.yielded(c);
         }
-        let mut offered: Vec<&shuttle::scheduler::Task> = runnable
-            .iter()
-            .filter(|t| !self.spins.held.contains(&t.id()))
-            .copied()
-            .collect();
-        if offered.is_empty() && !self.spins.livelocked() {
-            // Only spinners can run, and not yet for long: let them.
-            self.spins.held.clear();
-            offered = runnable.to_vec();
-        }
-        if offered.is_empty() {
-            if let Some(exec) = lock(&self.acc).current.clone() {
-                let names = exec.thread_names();
-                let who: Vec<String> = self
-                    .spins
-                    .held
-                    .iter()
-                    .map(|t| {
-                        names
-                            .get(usize::from(*t))
-                            .cloned()
-                            .unwrap_or_else(|| format!("task {}", usize::from(*t)))
-                    })
-                    .collect();
-                exec.end_livelocked(format!(
-                    "{} spin{} (yield_now/spin_loop) and no other thread can run to change what {} wait{} for",
-                    who.join(", "),
-                    if who.len() == 1 { "s" } else { "" },
-                    if who.len() == 1 { "it" } else { "they" },
-                    if who.len() == 1 { "s" } else { "" },
-                ));
+        // Nothing held back (no yield, or not since another thread's step):
+        // the scheduler sees every runnable thread, with no copy made.
+        let t = if self.spins.held.is_empty() {
+            self.inner
+                .borrow_mut()
+                .next_task(runnable, current, is_yielding)?
+        } else {
+            let mut offered: Vec<&shuttle::scheduler::Task> = runnable
+                .iter()
+                .filter(|t| !self.spins.held.contains(&t.id()))
+                .copied()
+                .collect();
+            if offered.is_empty() && !self.spins.livelocked() {
+                // Only spinners can run, and not yet for long: let them.
+                self.spins.held.clear();
+                offered = runnable.to_vec();
             }
-            return None;
-        }
-        let t = self
-            .inner
-            .borrow_mut()
-            .next_task(&offered, current, is_yielding)?;
+            if offered.is_empty() {
+                self.end_livelocked();
+                return None;
+            }
+            self.inner
+                .borrow_mut()
+                .next_task(&offered, current, is_yielding)?
+        };
         // A thread takes a step: the spinners may see a change.
         self.spins.chosen(t);
         self.steps.push(Step::Task(usize::from(t)));
