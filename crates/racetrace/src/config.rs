@@ -45,11 +45,15 @@ pub enum Backend {
     /// (see [`crate::strategy::bytes`]); here drawn from a seeded PRNG, under
     /// `cargo fuzz` chosen by libFuzzer's coverage feedback.
     Fuzz,
+    /// Exhaustive exploration under the RC11 memory model (weak memory):
+    /// dpor's order of conflicting operations on shuttle's runtime, and for
+    /// every atomic read each store it may read from (see [`crate::rc11`]).
+    Rc11,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: [Backend; 7] = [
+    pub const ALL: [Backend; 8] = [
         Backend::Real,
         Backend::Loom,
         Backend::ShuttleDfs,
@@ -57,6 +61,7 @@ impl Backend {
         Backend::ShuttlePct,
         Backend::Dpor,
         Backend::Fuzz,
+        Backend::Rc11,
     ];
 
     /// The name used on the command line.
@@ -69,12 +74,22 @@ impl Backend {
             Backend::ShuttlePct => "shuttle-pct",
             Backend::Dpor => "dpor",
             Backend::Fuzz => "fuzz",
+            Backend::Rc11 => "rc11",
         }
     }
 
     /// Does this backend visit every schedule when it is not bounded?
     pub fn exhaustive(self) -> bool {
-        matches!(self, Backend::Loom | Backend::ShuttleDfs | Backend::Dpor)
+        matches!(
+            self,
+            Backend::Loom | Backend::ShuttleDfs | Backend::Dpor | Backend::Rc11
+        )
+    }
+
+    /// Does this backend model weak memory (orderings weaker than `SeqCst`)?
+    /// loom and rc11 do; shuttle's runtime makes every atomic `SeqCst`.
+    pub fn weak_memory(self) -> bool {
+        matches!(self, Backend::Loom | Backend::Rc11)
     }
 
     /// The runtime this backend runs the program on.
@@ -94,7 +109,7 @@ impl Backend {
             Backend::ShuttleDfs => Strategy::Dfs,
             Backend::ShuttleRandom => Strategy::Random,
             Backend::ShuttlePct => Strategy::Pct,
-            Backend::Dpor => Strategy::Dpor,
+            Backend::Dpor | Backend::Rc11 => Strategy::Dpor,
             Backend::Fuzz => Strategy::Bytes,
         }
     }
@@ -448,10 +463,11 @@ impl Config {
                 d.as_secs_f64()
             )));
         }
-        if self.preemption_bound.is_some() && !matches!(self.backend, Backend::Loom | Backend::Dpor)
+        if self.preemption_bound.is_some()
+            && !matches!(self.backend, Backend::Loom | Backend::Dpor | Backend::Rc11)
         {
             return Err(Error::BadOption(format!(
-                "--preemption-bound applies to the loom and dpor backends only, not {}",
+                "--preemption-bound applies to the loom, dpor and rc11 backends only, not {}",
                 self.backend
             )));
         }

@@ -158,6 +158,8 @@ pub mod lincheck;
 #[cfg(feature = "model")]
 pub mod process;
 #[cfg(feature = "model")]
+mod rc11;
+#[cfg(feature = "model")]
 mod rt;
 #[cfg(feature = "model")]
 pub mod strategy;

@@ -301,7 +301,7 @@ pub(super) fn run_shuttle(
             diverged: diverged.clone(),
         }),
         (None, _, Backend::ShuttleDfs) => Box::new(DfsScheduler::new(None, false)),
-        (None, _, Backend::Dpor) => Box::new(crate::strategy::dpor::Dpor::new(
+        (None, _, Backend::Dpor | Backend::Rc11) => Box::new(crate::strategy::dpor::Dpor::new(
             Arc::new(PendingOps(acc.clone())),
             config.preemption_bound,
         )),
@@ -316,6 +316,9 @@ pub(super) fn run_shuttle(
         )),
     };
     let inner = Rc::new(RefCell::new(inner));
+    // Under rc11, atomics take their values from the memory model, which
+    // lives on this OS thread (shuttle runs every task on it) for the run.
+    let _rc11 = (config.backend == Backend::Rc11).then(crate::rc11::Session::start);
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
     let result = shuttle_loop(
@@ -323,7 +326,7 @@ pub(super) fn run_shuttle(
         body,
         &inner,
         &shuttle_config,
-        config.backend == Backend::Dpor,
+        config.backend.strategy() == crate::config::Strategy::Dpor,
     );
     if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
         // shuttle's RandomScheduler prints a "failing seed" message when it is

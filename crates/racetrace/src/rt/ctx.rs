@@ -315,13 +315,38 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn write(&self, id: usize, op: &str, value: String) {
+    /// Record a write; returns its step.
+    pub(crate) fn write(&self, id: usize, op: &str, value: String) -> usize {
         let mut st = self.exec.state();
         let step = self.record(&mut st, Access::Write, op, Some(id), Some(value.clone()));
         st.writes.entry(id).or_default().push((value, step));
+        step
     }
 
-    pub(crate) fn rmw(&self, id: usize, op: &str, old: String, new: String, wrote: bool) {
+    /// Record a read whose source the memory model knows (rc11): the step
+    /// of the write it read from (none: the initial value) and whether a
+    /// later write in coherence order existed when it read.
+    pub(crate) fn read_from(
+        &self,
+        id: usize,
+        op: &str,
+        value: String,
+        from: Option<usize>,
+        stale: bool,
+    ) {
+        let mut st = self.exec.state();
+        self.record(&mut st, Access::Read, op, Some(id), Some(value));
+        if !self.exec.is_abandoned()
+            && let Some(e) = self.last_event(&mut st)
+        {
+            e.reads_from = from;
+            e.stale = stale;
+        }
+    }
+
+    /// Record a read-modify-write (`wrote`: it wrote, else it is a failed
+    /// compare-exchange, a read); returns its step.
+    pub(crate) fn rmw(&self, id: usize, op: &str, old: String, new: String, wrote: bool) -> usize {
         let mut st = self.exec.state();
         let step = self.record(
             &mut st,
@@ -344,6 +369,7 @@ impl Ctx {
         if wrote {
             st.writes.entry(id).or_default().push((new, step));
         }
+        step
     }
 
     /// Record one operation of a compound primitive (a queue's `put`, a

@@ -3,6 +3,7 @@
 use super::deadlock::{global_deadlock, record_pending_blocks};
 use super::execution::{Kind, Special, Status, ThreadState, Waiter};
 use super::{Ctx, check_abandoned};
+use crate::rc11;
 use crate::trace::Access;
 
 impl Ctx {
@@ -21,6 +22,7 @@ impl Ctx {
             location: None,
         });
         self.record(&mut st, Access::Spawn, "spawn", None, Some(name));
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Spawn(child));
         child
     }
 
@@ -36,6 +38,7 @@ impl Ctx {
     pub(crate) fn exit_thread(&self, panic: Option<String>) {
         let mut st = self.exec.state();
         st.threads[self.tid].status = Status::Exited;
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Exit);
         let op = match &panic {
             // The thread that panicked is marked where it did, with why.
             Some(msg) => {
@@ -84,6 +87,7 @@ impl Ctx {
         st.threads[self.tid].status = Status::Running;
         let name = st.threads[child].name.clone();
         self.record(&mut st, Access::Join, "join", None, Some(name));
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Join(child));
         drop(st);
         check_abandoned(&self.exec);
     }
@@ -108,6 +112,7 @@ impl Ctx {
         let mut st = self.exec.state();
         st.threads[self.tid].status = Status::Running;
         st.holder.insert(m, self.tid);
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Acquire(m));
         self.record(&mut st, Access::Lock, "lock", Some(m), value);
     }
 
@@ -116,6 +121,7 @@ impl Ctx {
         let mut st = self.exec.state();
         if ok {
             st.holder.insert(m, self.tid);
+            rc11::sync(&self.exec, self.tid, rc11::Sync::Acquire(m));
             self.record(&mut st, Access::Lock, "try_lock", Some(m), value);
         } else {
             let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
@@ -134,6 +140,7 @@ impl Ctx {
         if st.holder.get(&m) == Some(&self.tid) {
             st.holder.remove(&m);
         }
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Release(m));
         self.record(&mut st, Access::Unlock, "unlock", Some(m), value);
     }
 
@@ -145,6 +152,7 @@ impl Ctx {
         if st.holder.get(&m) == Some(&self.tid) {
             st.holder.remove(&m);
         }
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Release(m));
         st.threads[self.tid].status = Status::Cv { cv, mutex: m };
         st.cvs.entry(cv).or_default().waiters.push(Waiter {
             thread: self.tid,
@@ -183,6 +191,7 @@ impl Ctx {
         }
         st.threads[self.tid].status = Status::Running;
         st.holder.insert(m, self.tid);
+        rc11::sync(&self.exec, self.tid, rc11::Sync::Acquire(m));
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wake, "woken", Some(cv), None);
         if let Some(e) = self.last_event(&mut st) {

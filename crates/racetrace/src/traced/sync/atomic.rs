@@ -214,8 +214,8 @@ macro_rules! atomic_int {
                 };
                 if let Some(c) = c {
                     match r {
-                        Ok(old) => c.rmw(self.id, &op, old.to_string(), new.to_string(), true),
-                        Err(actual) => c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false),
+                        Ok(old) => { c.rmw(self.id, &op, old.to_string(), new.to_string(), true); }
+                        Err(actual) => { c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false); }
                     }
                 }
                 r

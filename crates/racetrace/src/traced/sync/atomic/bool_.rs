@@ -204,8 +204,12 @@ impl AtomicBool {
         };
         if let Some(c) = c {
             match r {
-                Ok(old) => c.rmw(self.id, &op, old.to_string(), new.to_string(), true),
-                Err(actual) => c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false),
+                Ok(old) => {
+                    c.rmw(self.id, &op, old.to_string(), new.to_string(), true);
+                }
+                Err(actual) => {
+                    c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false);
+                }
             }
         }
         r

@@ -155,8 +155,12 @@ impl<T> AtomicPtr<T> {
         };
         if let Some(c) = c {
             match r {
-                Ok(old) => c.rmw(self.id, &op, show(old), show(new), true),
-                Err(actual) => c.rmw(self.id, &op, show(actual), show(actual), false),
+                Ok(old) => {
+                    c.rmw(self.id, &op, show(old), show(new), true);
+                }
+                Err(actual) => {
+                    c.rmw(self.id, &op, show(actual), show(actual), false);
+                }
             }
         }
         r
