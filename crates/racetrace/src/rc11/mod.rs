@@ -42,3 +42,6 @@ impl Drop for Session {
 
 /// A synchronisation by thread `tid` of `exec`.
 pub(crate) fn sync(_exec: &Arc<Execution>, _tid: usize, _what: Sync) {}
+
+/// Thread `tid` yields (a spin loop's `yield_now`/`spin_loop`).
+pub(crate) fn yielding(_exec: &Arc<Execution>, _tid: usize) {}

@@ -304,6 +304,8 @@ pub fn yield_now() {
         Some(c) => {
             rt::check_abandoned(&c.exec);
             c.announce_local();
+            // rc11: a spin iteration that read a stale value ends here (see rc11::yielding).
+            crate::rc11::yielding(&c.exec, c.tid);
             match c.exec.kind {
                 Kind::Real => std::thread::yield_now(),
                 Kind::Loom => loom::thread::yield_now(),
