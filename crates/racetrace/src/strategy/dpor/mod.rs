@@ -93,6 +93,10 @@ struct Node {
     /// The mutex this node's step acquired, when it ran a critical section
     /// (or its start) as one step.
     section: Option<usize>,
+    /// The data choices this node's step made, in order: how many options
+    /// each had and which one it took (the rc11 memory model's choice of
+    /// the write a read reads, or of a write's place in coherence order).
+    choices: Vec<(usize, usize)>,
 }
 
 impl Node {
@@ -134,6 +138,9 @@ pub(crate) struct Dpor {
     last_ran: Option<usize>,
     /// The program started more than [`MAX_TASKS`] threads.
     too_many: bool,
+    /// The next data choice of the running step (an index into its node's
+    /// `choices`).
+    choice: usize,
 }
 
 impl Dpor {
@@ -152,6 +159,7 @@ impl Dpor {
             acct: Vec::new(),
             last_ran: None,
             too_many: false,
+            choice: 0,
         }
     }
 
@@ -186,6 +194,7 @@ impl Dpor {
     /// `task` takes the step of node `i`, labelled `label`: account for it
     /// there, and run it to its release if it acquires a mutex.
     fn begin(&mut self, task: usize, i: usize, label: Op) {
+        self.choice = 0;
         set(&mut self.acct, task, i);
         self.last_ran = Some(task);
         self.tree[i].section = None;
@@ -549,6 +558,36 @@ impl Dpor {
                 self.tree[j].backtrack.insert(p);
             }
         }
+    }
+
+    /// A data choice of the running step among `n` options: the recorded
+    /// one when replaying the path to the node being branched, else the
+    /// first (the latest write, for a read), recorded for the branching.
+    fn data_choice(&mut self, n: usize) -> usize {
+        let Some(node) = self.pos.checked_sub(1).and_then(|i| self.tree.get_mut(i)) else {
+            return 0;
+        };
+        let k = self.choice;
+        self.choice += 1;
+        match node.choices.get(k) {
+            Some(&(_, c)) => c,
+            None => {
+                node.choices.push((n, 0));
+                0
+            }
+        }
+    }
+
+    /// The next untried data choice of node `i`'s step, the last choice
+    /// first (the later choices of the step start again from their first).
+    fn next_data_choice(node: &mut Node) -> bool {
+        while let Some((n, c)) = node.choices.pop() {
+            if c + 1 < n {
+                node.choices.push((n, c + 1));
+                return true;
+            }
+        }
+        false
     }
 
     /// What `task`'s next step touches: the label of its next step under

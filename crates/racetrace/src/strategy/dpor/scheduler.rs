@@ -23,8 +23,14 @@ impl Scheduler for Dpor {
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
         self.tree.truncate(len);
-        while let Some(node) = self.tree.last() {
-            let i = self.tree.len() - 1;
+        while let Some(i) = self.tree.len().checked_sub(1) {
+            // The same thread's step with its next data choice first.
+            if Dpor::next_data_choice(&mut self.tree[i]) {
+                self.fresh = i;
+                self.reset_execution();
+                return Some(Schedule::new(0));
+            }
+            let node = &self.tree[i];
             let asleep: Tasks = node.sleep.iter().map(|(t, _)| *t).collect();
             let next = node.backtrack.iter().find(|&p| {
                 !node.done.contains(p)
@@ -38,6 +44,7 @@ impl Scheduler for Dpor {
                     let node = self.tree.last_mut().expect("a node");
                     node.done.insert(p);
                     node.chosen = p;
+                    node.choices.clear();
                     node.preemptions = preemptions;
                     self.fresh = i;
                     self.reset_execution();
@@ -58,6 +65,10 @@ impl Scheduler for Dpor {
         _is_yielding: bool,
     ) -> Option<TaskId> {
         self.exec = self.pending.execution();
+        if self.exec.as_ref().is_some_and(|e| e.is_pruned()) {
+            // The memory model ended the run (a spin on a stale value).
+            return None;
+        }
         if self.too_many || runnable.iter().any(|t| usize::from(t.id()) >= MAX_TASKS) {
             // Finish this execution as it comes; the next one is not started.
             self.too_many = true;
@@ -152,6 +163,7 @@ impl Scheduler for Dpor {
             clock: Vec::new(),
             preds: Vec::new(),
             section: None,
+            choices: Vec::new(),
             disabled,
             runnable: ids,
             ops,
@@ -168,6 +180,9 @@ impl Scheduler for Dpor {
     }
 
     fn next_u64(&mut self) -> u64 {
-        0
+        match crate::rc11::pending_options() {
+            n if n > 1 => self.data_choice(n) as u64,
+            _ => 0,
+        }
     }
 }

@@ -24,7 +24,7 @@ use crate::rt::{self, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 
 mod common;
-use common::{LoomSlot, pre, shown, shown2};
+use common::{LoomSlot, created, exchanged, loaded, modified, pre, settled, shown, shown2, stored};
 
 /// A memory fence, as `std::sync::atomic::fence`: loom's under loom; on
 /// shuttle's runtime (where every access is sequentially consistent) no
@@ -39,10 +39,10 @@ pub fn fence(order: Ordering) {
                 Kind::Real => std::sync::atomic::fence(order),
                 Kind::Loom => loom::sync::atomic::fence(order),
                 Kind::Shuttle => {
-                    if order != Ordering::SeqCst {
+                    shuttle::sync::atomic::fence(order);
+                    if !crate::rc11::fence(&c, order) && order != Ordering::SeqCst {
                         c.note_weak_ordering(UNTRACKED, &shown("fence", order));
                     }
-                    shuttle::sync::atomic::fence(order)
                 }
             }
         }
@@ -102,6 +102,7 @@ macro_rules! atomic_int {
                     }
                     None => UNTRACKED,
                 };
+                created(&ctx, id, value);
                 $name { id, inner }
             }
 
@@ -116,10 +117,10 @@ macro_rules! atomic_int {
                 let op = shown("load", order);
                 let c = pre(self.id, false, &op, order != Ordering::SeqCst);
                 let v = each!(self, a => a.load(order));
-                if let Some(c) = c {
-                    c.read(self.id, &op, v.to_string());
+                match c {
+                    Some(c) => loaded(c, self.id, &op, v, order),
+                    None => v,
                 }
-                v
             }
 
             /// Store a value.
@@ -130,20 +131,20 @@ macro_rules! atomic_int {
                 // Recorded after the store: the backends switch threads only
                 // before an operation, never between it and this record.
                 if let Some(c) = &c {
-                    c.write(self.id, &op, value.to_string());
+                    stored(c, self.id, &op, value, order);
                 }
             }
 
             /// One read-modify-write that always writes: `run` does it and
             /// returns the old value, `new` says what it wrote.
-            fn rmw(&self, op: &str, order: Ordering, run: impl FnOnce() -> $t, new: impl FnOnce($t) -> $t) -> $t {
+            fn rmw(&self, op: &str, order: Ordering, run: impl FnOnce() -> $t, new: impl Fn($t) -> $t) -> $t {
                 let op = shown(op, order);
                 let c = pre(self.id, true, &op, order != Ordering::SeqCst);
                 let old = run();
-                if let Some(c) = c {
-                    c.rmw(self.id, &op, old.to_string(), new(old).to_string(), true);
+                match c {
+                    Some(c) => modified(c, self.id, &op, order, old, &new),
+                    None => old,
                 }
-                old
             }
 
             /// Add to the value, returning the previous one (wrapping).
@@ -212,13 +213,10 @@ macro_rules! atomic_int {
                     Impl::Loom(s) => s.get(LoomA::new).compare_exchange(current, new, success, failure),
                     Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
                 };
-                if let Some(c) = c {
-                    match r {
-                        Ok(old) => { c.rmw(self.id, &op, old.to_string(), new.to_string(), true); }
-                        Err(actual) => { c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false); }
-                    }
+                match c {
+                    Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+                    None => r,
                 }
-                r
             }
 
             /// Apply `f` until it returns `None` or a `compare_exchange_weak`
@@ -242,7 +240,7 @@ macro_rules! atomic_int {
                 match self.inner {
                     Impl::Std(a) => a.into_inner(),
                     Impl::Loom(s) => s.into_inner(LoomA::into_inner),
-                    Impl::Shuttle(a) => a.into_inner(),
+                    Impl::Shuttle(a) => settled(self.id, a.into_inner()),
                 }
             }
 
@@ -250,7 +248,11 @@ macro_rules! atomic_int {
             pub fn get_mut(&mut self) -> &mut $t {
                 match &mut self.inner {
                     Impl::Std(a) => a.get_mut(),
-                    Impl::Shuttle(a) => a.get_mut(),
+                    Impl::Shuttle(a) => {
+                        let v = a.get_mut();
+                        *v = settled(self.id, *v);
+                        v
+                    }
                     Impl::Loom(s) => s.get_mut(|mut a| a.with_mut(|v| *v)),
                 }
             }

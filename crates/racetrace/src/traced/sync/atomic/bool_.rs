@@ -1,6 +1,8 @@
 //! `AtomicBool`, as the integers in the parent module are.
 
-use super::common::{LoomSlot, pre, shown, shown2};
+use super::common::{
+    LoomSlot, created, exchanged, loaded, modified, pre, settled, shown, shown2, stored,
+};
 use crate::rt::{self, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -50,6 +52,7 @@ impl AtomicBool {
             }
             None => UNTRACKED,
         };
+        created(&ctx, id, value);
         AtomicBool { id, inner }
     }
 
@@ -64,10 +67,10 @@ impl AtomicBool {
         let op = shown("load", order);
         let c = pre(self.id, false, &op, order != Ordering::SeqCst);
         let v = each!(self, a => a.load(order));
-        if let Some(c) = c {
-            c.read(self.id, &op, v.to_string());
+        match c {
+            Some(c) => loaded(c, self.id, &op, v, order),
+            None => v,
         }
-        v
     }
 
     /// Store a value.
@@ -76,7 +79,7 @@ impl AtomicBool {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         each!(self, a => a.store(value, order));
         if let Some(c) = &c {
-            c.write(self.id, &op, value.to_string());
+            stored(c, self.id, &op, value, order);
         }
     }
 
@@ -85,15 +88,15 @@ impl AtomicBool {
         op: &str,
         order: Ordering,
         run: impl FnOnce() -> bool,
-        new: impl FnOnce(bool) -> bool,
+        new: impl Fn(bool) -> bool,
     ) -> bool {
         let op = shown(op, order);
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         let old = run();
-        if let Some(c) = c {
-            c.rmw(self.id, &op, old.to_string(), new(old).to_string(), true);
+        match c {
+            Some(c) => modified(c, self.id, &op, order, old, &new),
+            None => old,
         }
-        old
     }
 
     /// Replace the value, returning the previous one.
@@ -202,17 +205,10 @@ impl AtomicBool {
                 .compare_exchange(current, new, success, failure),
             Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
         };
-        if let Some(c) = c {
-            match r {
-                Ok(old) => {
-                    c.rmw(self.id, &op, old.to_string(), new.to_string(), true);
-                }
-                Err(actual) => {
-                    c.rmw(self.id, &op, actual.to_string(), actual.to_string(), false);
-                }
-            }
+        match c {
+            Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+            None => r,
         }
-        r
     }
 
     /// Apply `f` until it returns `None` or a `compare_exchange_weak` of its
@@ -241,7 +237,7 @@ impl AtomicBool {
         match self.inner {
             Impl::Std(a) => a.into_inner(),
             Impl::Loom(s) => s.into_inner(LoomA::into_inner),
-            Impl::Shuttle(a) => a.into_inner(),
+            Impl::Shuttle(a) => settled(self.id, a.into_inner()),
         }
     }
 
@@ -250,7 +246,11 @@ impl AtomicBool {
     pub fn get_mut(&mut self) -> &mut bool {
         match &mut self.inner {
             Impl::Std(a) => a.get_mut(),
-            Impl::Shuttle(a) => a.get_mut(),
+            Impl::Shuttle(a) => {
+                let v = a.get_mut();
+                *v = settled(self.id, *v);
+                v
+            }
             Impl::Loom(s) => s.get_mut(LoomA::into_inner),
         }
     }

@@ -2,7 +2,9 @@
 //! the pointer's address (`store head ← 0x5581…`, `0x0` for null), which
 //! differs from run to run: compare pointers, not their text.
 
-use super::common::{LoomSlot, pre, shown, shown2};
+use super::common::{
+    LoomSlot, Value, created, exchanged, loaded, modified, pre, settled, shown, shown2, stored,
+};
 use crate::rt::{self, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -43,6 +45,18 @@ fn show<T>(p: *mut T) -> String {
     format!("{p:p}")
 }
 
+impl<T> Value for *mut T {
+    fn to_bits(self) -> u64 {
+        self.expose_provenance() as u64
+    }
+    fn from_bits(b: u64) -> Self {
+        std::ptr::with_exposed_provenance_mut(b as usize)
+    }
+    fn show(self) -> String {
+        show(self)
+    }
+}
+
 impl<T> AtomicPtr<T> {
     /// A new atomic holding `p`, named `atomicN` in traces.
     pub fn new(p: *mut T) -> Self {
@@ -61,6 +75,7 @@ impl<T> AtomicPtr<T> {
             }
             None => UNTRACKED,
         };
+        created(&ctx, id, p);
         AtomicPtr { id, inner }
     }
 
@@ -75,10 +90,10 @@ impl<T> AtomicPtr<T> {
         let op = shown("load", order);
         let c = pre(self.id, false, &op, order != Ordering::SeqCst);
         let v = each!(self, a => a.load(order));
-        if let Some(c) = c {
-            c.read(self.id, &op, show(v));
+        match c {
+            Some(c) => loaded(c, self.id, &op, v, order),
+            None => v,
         }
-        v
     }
 
     /// Store a pointer.
@@ -87,7 +102,7 @@ impl<T> AtomicPtr<T> {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         each!(self, a => a.store(p, order));
         if let Some(c) = &c {
-            c.write(self.id, &op, show(p));
+            stored(c, self.id, &op, p, order);
         }
     }
 
@@ -96,10 +111,10 @@ impl<T> AtomicPtr<T> {
         let op = shown("swap", order);
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         let old = each!(self, a => a.swap(p, order));
-        if let Some(c) = c {
-            c.rmw(self.id, &op, show(old), show(p), true);
+        match c {
+            Some(c) => modified(c, self.id, &op, order, old, &|_| p),
+            None => old,
         }
-        old
     }
 
     /// Store `new` if the pointer is `current`; `Ok(previous)` on success,
@@ -153,17 +168,10 @@ impl<T> AtomicPtr<T> {
                 .compare_exchange(current, new, success, failure),
             Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
         };
-        if let Some(c) = c {
-            match r {
-                Ok(old) => {
-                    c.rmw(self.id, &op, show(old), show(new), true);
-                }
-                Err(actual) => {
-                    c.rmw(self.id, &op, show(actual), show(actual), false);
-                }
-            }
+        match c {
+            Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+            None => r,
         }
-        r
     }
 
     /// Apply `f` until it returns `None` or a `compare_exchange_weak` of its
@@ -192,7 +200,7 @@ impl<T> AtomicPtr<T> {
         match self.inner {
             Impl::Std(a) => a.into_inner(),
             Impl::Loom(s) => s.into_inner(loom::sync::atomic::AtomicPtr::into_inner),
-            Impl::Shuttle(a) => a.into_inner(),
+            Impl::Shuttle(a) => settled(self.id, a.into_inner()),
         }
     }
 
@@ -201,7 +209,11 @@ impl<T> AtomicPtr<T> {
     pub fn get_mut(&mut self) -> &mut *mut T {
         match &mut self.inner {
             Impl::Std(a) => a.get_mut(),
-            Impl::Shuttle(a) => a.get_mut(),
+            Impl::Shuttle(a) => {
+                let v = a.get_mut();
+                *v = settled(self.id, *v);
+                v
+            }
             Impl::Loom(s) => s.get_mut(loom::sync::atomic::AtomicPtr::into_inner),
         }
     }
