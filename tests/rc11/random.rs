@@ -1,0 +1,97 @@
+//! Random straight-line litmus programs for proptest, and a runner with a
+//! fixed seed, shrinking and persisted failures.
+
+use super::oracle::{Enumeration, Ins, Program, candidate_bound};
+use proptest::prelude::*;
+use proptest::test_runner::{
+    Config as PropConfig, FileFailurePersistence, RngSeed, TestCaseError, TestRunner,
+};
+use std::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
+
+/// Where failing cases are persisted (replayed first on the next run).
+pub const REGRESSIONS: &str = "tests/rc11/proptest-regressions.txt";
+
+/// Programs whose candidate bound is above this are not generated.
+pub const CANDIDATE_LIMIT: u64 = 20_000;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub min_threads: usize,
+    pub max_threads: usize,
+    pub max_ins: usize,
+    pub locs: usize,
+    pub seq_cst_only: bool,
+    /// The enumeration the bound is for.
+    pub enumeration: Enumeration,
+}
+
+fn pick(seq_cst_only: bool, of: &'static [Ordering]) -> BoxedStrategy<Ordering> {
+    if seq_cst_only {
+        Just(SeqCst).boxed()
+    } else {
+        proptest::sample::select(of).boxed()
+    }
+}
+
+fn ins(s: Shape) -> impl Strategy<Value = Ins> {
+    let sc = s.seq_cst_only;
+    let loc = move || 0..s.locs;
+    let load_o = move || pick(sc, &[Relaxed, Acquire, SeqCst]);
+    let store_o = move || pick(sc, &[Relaxed, Release, SeqCst]);
+    let rmw_o = move || pick(sc, &[Relaxed, Acquire, Release, AcqRel, SeqCst]);
+    let fence_o = move || pick(sc, &[Acquire, Release, AcqRel, SeqCst]);
+    prop_oneof![
+        3 => (loc(), 1usize..3, store_o()).prop_map(|(loc, val, ord)| Ins::Store { loc, val, ord }),
+        3 => (loc(), load_o()).prop_map(|(loc, ord)| Ins::Load { loc, ord }),
+        1 => (loc(), 1usize..3, rmw_o()).prop_map(|(loc, val, ord)| Ins::FetchAdd { loc, val, ord }),
+        1 => (loc(), 1usize..3, rmw_o()).prop_map(|(loc, val, ord)| Ins::Swap { loc, val, ord }),
+        1 => (loc(), 0usize..3, 1usize..3, rmw_o(), load_o()).prop_map(
+            |(loc, expected, new, success, failure)| Ins::Cas { loc, expected, new, success, failure }
+        ),
+        1 => fence_o().prop_map(Ins::Fence),
+    ]
+}
+
+/// Programs of the given shape whose enumeration stays small.
+pub fn program(s: Shape) -> impl Strategy<Value = Program> {
+    proptest::collection::vec(
+        proptest::collection::vec(ins(s), 1..=s.max_ins),
+        s.min_threads..=s.max_threads,
+    )
+    .prop_map(move |threads| Program {
+        threads,
+        locs: s.locs,
+    })
+    .prop_filter("too many candidate graphs", move |p| {
+        candidate_bound(p, s.enumeration) <= CANDIDATE_LIMIT
+    })
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().map(|v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name}={v}: not a number"))
+    })
+}
+
+/// Cases for a property: `default`, or `RC11_LITMUS_CASES`.
+pub fn cases(default: u32) -> u32 {
+    env_u64("RC11_LITMUS_CASES").map_or(default, |n| n as u32)
+}
+
+/// Check `check` on `cases` programs of shape `s` from `seed` (or
+/// `RC11_LITMUS_SEED` mixed with it); panics with the shrunk program.
+pub fn run(seed: u64, cases: u32, s: Shape, check: impl Fn(&Program) -> Result<(), TestCaseError>) {
+    let seed = env_u64("RC11_LITMUS_SEED").map_or(seed, |x| x ^ seed);
+    let config = PropConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
+        max_global_rejects: cases.saturating_mul(20).max(1024),
+        ..PropConfig::default()
+    };
+    let result = TestRunner::new(config).run(&program(s), |p| check(&p));
+    if let Err(e) = result {
+        panic!("seed {seed}: {e}");
+    }
+}
