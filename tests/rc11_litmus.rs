@@ -13,7 +13,8 @@
 //!   set; `rc11` on `SeqCst`-only random programs must equal `dpor`.
 //!
 //! Knobs (environment): `RC11_LITMUS_CASES=N` (cases per random property),
-//! `RC11_LITMUS_SEED=N` (another seed). Failures of the random properties
+//! `RC11_LITMUS_SEED=N` (another seed), `RC11_LITMUS_MAX_INS=N` (longer
+//! threads in the random programs; default 3, 4 for the SC oracle check). Failures of the random properties
 //! are shrunk and persisted in `tests/rc11/proptest-regressions.txt`.
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
@@ -392,7 +393,7 @@ fn oracle_pruned_enumeration_equals_the_naive_one_on_random_programs() {
     let shape = Shape {
         min_threads: 2,
         max_threads: 3,
-        max_ins: 3,
+        max_ins: random::max_ins(3),
         locs: 2,
         seq_cst_only: false,
         enumeration: Enumeration::Naive,
@@ -418,7 +419,7 @@ fn oracle_equals_sc_interleavings_on_random_seq_cst_programs() {
     let shape = Shape {
         min_threads: 2,
         max_threads: 3,
-        max_ins: 4,
+        max_ins: random::max_ins(4),
         locs: 2,
         seq_cst_only: true,
         enumeration: Enumeration::Pruned,
@@ -456,4 +457,164 @@ fn oracle_graph_counts_of_the_litmus_suite() {
         ));
     }
     eprintln!("{}", lines.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Backends against the oracle.
+
+/// Explore `p` under `backend` and compare its outcome set with `expected`:
+/// `Ok((schedules, expected graphs))`, or what differs.
+fn compare_with(p: &Program, backend: Backend, expected: &Outcomes) -> Result<(u64, u64), String> {
+    let report = interp::explore(p, backend);
+    if let Some(why) = &report.cannot_explore {
+        return Err(format!("{backend} cannot explore it: {why}"));
+    }
+    if !report.complete {
+        return Err(format!(
+            "{backend} did not finish: {} schedules, {:?}",
+            report.schedules, report.bound
+        ));
+    }
+    let got = interp::outcome_set(&report);
+    let want = set(expected);
+    if got != want {
+        return Err(format!(
+            "{backend} ({} schedules) misses {:?}, adds {:?}",
+            report.schedules,
+            want.difference(&got).collect::<Vec<_>>(),
+            got.difference(&want).collect::<Vec<_>>()
+        ));
+    }
+    Ok((report.schedules, expected.total()))
+}
+
+fn compare(p: &Program, backend: Backend) -> Result<(u64, u64), String> {
+    compare_with(p, backend, &oracle(p))
+}
+
+/// Run every case under `backend`; print schedules against oracle graphs;
+/// fail with every case that differs.
+fn suite(backend: Backend, cases: &[Case]) {
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for c in cases {
+        match compare(&c.program, backend) {
+            Ok((schedules, graphs)) => lines.push(format!(
+                "{schedules:>7} {backend} schedules {graphs:>4} oracle graphs  {}",
+                c.name
+            )),
+            Err(why) => failures.push(format!("{}: {:?}\n  {why}", c.name, c.program)),
+        }
+    }
+    eprintln!("{}", lines.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} litmus cases differ from the oracle under {backend}:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn dpor_outcomes_equal_the_oracle_on_the_seq_cst_litmus_cases() {
+    let cases: Vec<Case> = litmus::all()
+        .into_iter()
+        .filter(|c| c.program.seq_cst_only())
+        .collect();
+    assert!(cases.len() >= 8, "{}", cases.len());
+    suite(Backend::Dpor, &cases);
+}
+
+/// Validates the interpreter: on `SeqCst`-only programs dpor (sequential
+/// consistency) must reach exactly the oracle's outcomes.
+#[test]
+fn dpor_outcomes_equal_the_oracle_on_random_seq_cst_programs() {
+    let shape = Shape {
+        min_threads: 2,
+        max_threads: 3,
+        max_ins: random::max_ins(3),
+        locs: 2,
+        seq_cst_only: true,
+        enumeration: Enumeration::Pruned,
+    };
+    random::run(0x0c11_0003, random::cases(100), shape, |p| {
+        compare(p, Backend::Dpor)
+            .map(drop)
+            .map_err(TestCaseError::fail)
+    });
+}
+
+/// The comparison can fail: dpor (sequential consistency only) misses the
+/// weak outcome of every case where the oracle allows one that SC does not.
+#[test]
+fn dpor_misses_the_weak_outcomes_the_oracle_allows() {
+    let mut missed = 0;
+    for c in litmus::all() {
+        let o = oracle(&c.program);
+        let sc = rc11::sc::interleavings(&c.program);
+        if o.allows(&c.weak) && !sc.contains(&c.weak) {
+            let err = compare_with(&c.program, Backend::Dpor, &o)
+                .expect_err(&format!("dpor reached the weak outcome of {}", c.name));
+            assert!(err.contains(&c.weak), "{}: {err}", c.name);
+            missed += 1;
+        }
+    }
+    assert!(
+        missed >= 30,
+        "only {missed} cases with a non-SC weak outcome"
+    );
+}
+
+#[test]
+fn rc11_outcomes_equal_the_oracle_on_every_litmus_case() {
+    suite(Backend::Rc11, &litmus::all());
+}
+
+/// Random 2–3-thread programs with mixed orderings and fences.
+#[test]
+fn rc11_outcomes_equal_the_oracle_on_random_programs() {
+    let shape = Shape {
+        min_threads: 2,
+        max_threads: 3,
+        max_ins: random::max_ins(3),
+        locs: 2,
+        seq_cst_only: false,
+        enumeration: Enumeration::Pruned,
+    };
+    random::run(0x0c11_0004, random::cases(300), shape, |p| {
+        compare(p, Backend::Rc11)
+            .map(drop)
+            .map_err(TestCaseError::fail)
+    });
+}
+
+/// On `SeqCst`-only programs rc11 must reach what dpor reaches.
+#[test]
+fn rc11_outcomes_equal_dpor_on_random_seq_cst_programs() {
+    let shape = Shape {
+        min_threads: 2,
+        max_threads: 3,
+        max_ins: random::max_ins(3),
+        locs: 2,
+        seq_cst_only: true,
+        enumeration: Enumeration::Pruned,
+    };
+    random::run(0x0c11_0005, random::cases(100), shape, |p| {
+        let dpor = interp::explore(p, Backend::Dpor);
+        if !dpor.complete {
+            return Ok(());
+        }
+        let rc11 = interp::explore(p, Backend::Rc11);
+        let (d, r) = (interp::outcome_set(&dpor), interp::outcome_set(&rc11));
+        if !rc11.complete || d != r {
+            return Err(TestCaseError::fail(format!(
+                "rc11 (complete: {}) only: {:?}; dpor only: {:?}",
+                rc11.complete,
+                r.difference(&d).collect::<Vec<_>>(),
+                d.difference(&r).collect::<Vec<_>>()
+            )));
+        }
+        Ok(())
+    });
 }

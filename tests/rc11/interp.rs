@@ -10,6 +10,7 @@ use racetrace::traced::sync::atomic::{AtomicUsize, Ordering, fence};
 use racetrace::traced::thread;
 use racetrace::{Backend, Config, Report};
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 fn run_thread(locs: &[AtomicUsize], ins: &[Ins]) -> Vec<usize> {
     let mut regs = Vec::new();
@@ -56,15 +57,13 @@ pub fn interpret(p: &Program) -> String {
     outcome_string(&regs, &finals)
 }
 
-/// Explore `p` under `backend`: the report.
+/// Explore `p` under `backend` (at most 100,000 schedules or 60 s, so a
+/// runaway exploration fails instead of hanging): the report.
 pub fn explore(p: &Program, backend: Backend) -> Report {
     let p = p.clone();
-    racetrace::explore_outcomes(
-        &Config::new(backend),
-        "litmus",
-        move || interpret(&p),
-        |_| true,
-    )
+    let mut config = Config::new(backend).with_max_schedules(100_000);
+    config.max_duration = Some(Duration::from_secs(60));
+    racetrace::explore_outcomes(&config, "litmus", move || interpret(&p), |_| true)
 }
 
 /// The report's outcome set.

@@ -79,6 +79,11 @@ pub fn cases(default: u32) -> u32 {
     env_u64("RC11_LITMUS_CASES").map_or(default, |n| n as u32)
 }
 
+/// Instructions per thread at most: `default`, or `RC11_LITMUS_MAX_INS`.
+pub fn max_ins(default: usize) -> usize {
+    env_u64("RC11_LITMUS_MAX_INS").map_or(default, |n| n as usize)
+}
+
 /// Check `check` on `cases` programs of shape `s` from `seed` (or
 /// `RC11_LITMUS_SEED` mixed with it); panics with the shrunk program.
 pub fn run(seed: u64, cases: u32, s: Shape, check: impl Fn(&Program) -> Result<(), TestCaseError>) {
