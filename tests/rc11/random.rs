@@ -25,12 +25,17 @@ pub struct Shape {
     pub enumeration: Enumeration,
 }
 
+/// One of `of`, `Relaxed` weighted up (weak outcomes need it), or `SeqCst`.
 fn pick(seq_cst_only: bool, of: &'static [Ordering]) -> BoxedStrategy<Ordering> {
     if seq_cst_only {
-        Just(SeqCst).boxed()
-    } else {
-        proptest::sample::select(of).boxed()
+        return Just(SeqCst).boxed();
     }
+    proptest::strategy::Union::new_weighted(
+        of.iter()
+            .map(|&o| (if o == Relaxed { 3 } else { 2 }, Just(o).boxed()))
+            .collect(),
+    )
+    .boxed()
 }
 
 fn ins(s: Shape) -> impl Strategy<Value = Ins> {
@@ -55,7 +60,7 @@ fn ins(s: Shape) -> impl Strategy<Value = Ins> {
 /// Programs of the given shape whose enumeration stays small.
 pub fn program(s: Shape) -> impl Strategy<Value = Program> {
     proptest::collection::vec(
-        proptest::collection::vec(ins(s), 1..=s.max_ins),
+        proptest::collection::vec(ins(s), s.max_ins.min(2)..=s.max_ins),
         s.min_threads..=s.max_threads,
     )
     .prop_map(move |threads| Program {
