@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns::replay::TraceFile;
 use racetrace_patterns::{self as patterns, CheckRow, Pattern};
-use racetrace_report::{diagram, html};
+use racetrace_report::{diagram, html, junit, out_dir};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -65,6 +65,10 @@ enum Command {
         /// parallelism); rows come out in the same order whatever N.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: Option<u16>,
+        /// Also write the checks as JUnit XML into FILE (one test case per
+        /// check, a failure for each not as specified), for CI systems.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Run what `check` runs and write a static HTML report (summary,
     /// outcome charts, every witness trace as a diagram) into DIR.
@@ -72,9 +76,15 @@ enum Command {
     Report {
         /// Patterns to check (default: all).
         patterns: Vec<String>,
-        /// Directory to write `index.html` and `traces/` into (created if needed).
+        /// Directory to write `index.html` and `traces/` into: a new one (in
+        /// a directory that exists), an empty one, or one an earlier report
+        /// wrote (replaced whole; a directory holding anything else is
+        /// refused).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Explorations run side by side (default: the available parallelism).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
     },
     /// Explore one variant and print the table of reachable outcomes.
     #[command(after_help = AFTER_HELP)]
@@ -161,6 +171,26 @@ struct RunArgs {
     json: bool,
 }
 
+/// The parameters that have a flag of their own (`--threads 2`); every
+/// other parameter is given as `--param NAME=VALUE`.
+const PARAM_FLAGS: [&str; 6] = [
+    "threads",
+    "ops",
+    "producers",
+    "consumers",
+    "items",
+    "capacity",
+];
+
+/// How to give parameter `name` on the command line, with `value`.
+fn param_syntax(name: &str, value: &str) -> String {
+    if PARAM_FLAGS.contains(&name) {
+        format!("--{name} {value}")
+    } else {
+        format!("--param {name}={value}")
+    }
+}
+
 type Run = (
     &'static Pattern,
     &'static patterns::Variant,
@@ -182,14 +212,15 @@ impl RunArgs {
             given.push((name.to_string(), value, flag));
             Ok(())
         };
-        for (name, v) in [
-            ("threads", self.threads),
-            ("ops", self.ops),
-            ("producers", self.producers),
-            ("consumers", self.consumers),
-            ("items", self.items),
-            ("capacity", self.capacity),
-        ] {
+        let flags = [
+            self.threads,
+            self.ops,
+            self.producers,
+            self.consumers,
+            self.items,
+            self.capacity,
+        ];
+        for (name, v) in PARAM_FLAGS.into_iter().zip(flags) {
             if let Some(v) = v {
                 add(name, v, format!("--{name} {v}"))?;
             }
@@ -265,12 +296,17 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             patterns,
             json,
             jobs,
-        } => check(&patterns, json, jobs_or_default(jobs)),
+            junit,
+        } => check(&patterns, json, jobs_or_default(jobs), junit.as_deref()),
         Command::Outcomes {
             run,
             deny_forbidden,
         } => outcomes(&run, deny_forbidden),
-        Command::Report { patterns, out } => report(&patterns, &out),
+        Command::Report {
+            patterns,
+            out,
+            jobs,
+        } => report(&patterns, &out, jobs_or_default(jobs)),
         Command::Explore {
             run,
             save,
@@ -297,12 +333,20 @@ fn list(json: bool) -> Result<i32, Error> {
                     "pattern": p.name,
                     "summary": p.summary,
                     "python": p.python,
-                    "params": p.params,
+                    "params": p.params.iter().map(|s| serde_json::json!({
+                        "name": s.name,
+                        "flag": param_syntax(s.name, "N"),
+                        "default": s.default,
+                        "min": s.min,
+                        "max": s.max,
+                        "help": s.help,
+                    })).collect::<Vec<_>>(),
                     "variants": p.variants.iter().map(|v| serde_json::json!({
                         "variant": v.name,
                         "summary": v.summary,
                         "property": v.spec.property,
-                        "expect": v.spec.expect,
+                        "expect": v.spec.expect.kind(),
+                        "bug": v.spec.expect.bug(),
                         "backends": v.jobs.iter().map(|j| j.backend).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                 })
@@ -311,25 +355,99 @@ fn list(json: bool) -> Result<i32, Error> {
         print_json(&v);
         return Ok(0);
     }
+    let mut table = Columns::new(&["variant", "expect", "summary"], &[]);
+    let expects = |v: &patterns::Variant| v.spec.expect.to_string();
     for p in patterns::all() {
-        let params: Vec<String> = p
-            .params
-            .iter()
-            .map(|s| format!("--{} {} ({}..={})", s.name, s.default, s.min, s.max))
-            .collect();
+        for v in p.variants {
+            table.fit(&[v.name, &expects(v), v.summary]);
+        }
+    }
+    for p in patterns::all() {
         println!("{} — {}", p.name, p.summary);
         println!("  python: {}", p.python);
-        println!("  params: {}", params.join(", "));
+        if p.params.is_empty() {
+            println!("  params: none");
+        } else {
+            println!("  params:");
+            let mut params = Columns::new(&["flag", "range", "help"], &[]);
+            let rows: Vec<[String; 3]> = p
+                .params
+                .iter()
+                .map(|s| {
+                    [
+                        param_syntax(s.name, &s.default.to_string()),
+                        format!("({}..={})", s.min, s.max),
+                        s.help.to_string(),
+                    ]
+                })
+                .collect();
+            for r in &rows {
+                params.fit(&[&r[0], &r[1], &r[2]]);
+            }
+            for r in &rows {
+                println!("    {}", params.line(&[&r[0], &r[1], &r[2]]));
+            }
+        }
         for v in p.variants {
-            let expect = match v.spec.expect {
-                racetrace_patterns::spec::Expect::Holds => "holds".to_string(),
-                racetrace_patterns::spec::Expect::Bug(b) => format!("bug: {b}"),
-            };
-            println!("  {:<14} {:<22} {}", v.name, expect, v.summary);
+            println!("  {}", table.line(&[v.name, &expects(v), v.summary]));
         }
         println!();
     }
+    println!(
+        "Parameters: give --threads, --ops, --producers, --consumers, --items and --capacity as flags, \
+         any other as --param NAME=VALUE (racetrace outcomes PATTERN --param NAME=VALUE)."
+    );
     Ok(0)
+}
+
+/// A text table whose columns are as wide as their widest cell (in
+/// characters), two spaces apart; the last column is not padded.
+struct Columns {
+    widths: Vec<usize>,
+    right: Vec<bool>,
+}
+
+impl Columns {
+    /// Columns as wide as `header`'s cells; `right[i]`: align right.
+    fn new(header: &[&str], right: &[bool]) -> Columns {
+        let mut c = Columns {
+            widths: vec![0; header.len()],
+            right: (0..header.len())
+                .map(|i| right.get(i).copied().unwrap_or(false))
+                .collect(),
+        };
+        c.fit(header);
+        c
+    }
+
+    /// Widen the columns to hold `cells`.
+    fn fit(&mut self, cells: &[&str]) {
+        for (w, c) in self.widths.iter_mut().zip(cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+
+    /// One line of the table.
+    fn line(&self, cells: &[&str]) -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = self.widths[i].saturating_sub(c.chars().count());
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if self.right[i] {
+                out.push_str(&" ".repeat(pad));
+                out.push_str(c);
+            } else {
+                out.push_str(c);
+                if i < last {
+                    out.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        out
+    }
 }
 
 fn select(names: &[String]) -> Result<Vec<&'static Pattern>, Error> {
@@ -343,23 +461,46 @@ fn select(names: &[String]) -> Result<Vec<&'static Pattern>, Error> {
     }
 }
 
-fn print_check_header() {
-    println!(
-        "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>7}",
-        "pattern", "variant", "backend", "schedules", "complete", "verdict", "time"
+/// The check table: pattern, variant and backend columns as wide as the
+/// names of the runs to come, the numbers as wide as any run can make them
+/// (10 digits of schedules; seconds up to 99,999), and the verdict, whose
+/// words vary, last.
+fn check_table(selected: &[&'static Pattern]) -> Columns {
+    let mut t = Columns::new(
+        &[
+            "pattern",
+            "variant",
+            "backend",
+            "schedules",
+            "complete",
+            "time",
+            "verdict",
+        ],
+        &[false, false, false, true, false, true, false],
     );
+    t.fit(&["", "", "", "9999999999", "", "99999.99s", ""]);
+    for p in selected {
+        for v in p.variants {
+            for j in v.jobs {
+                t.fit(&[p.name, v.name, j.backend.name()]);
+            }
+        }
+    }
+    t
 }
 
-fn print_check_row(row: &CheckRow) {
+fn print_check_row(t: &Columns, row: &CheckRow) {
     println!(
-        "{:<16} {:<14} {:<15} {:>10}  {:<9} {:<22} {:>6.2}s",
-        row.pattern,
-        row.variant,
-        row.backend.name(),
-        row.schedules,
-        if row.complete { "yes" } else { "no" },
-        row.verdict.describe(),
-        row.seconds
+        "{}",
+        t.line(&[
+            row.pattern,
+            row.variant,
+            row.backend.name(),
+            &row.schedules.to_string(),
+            if row.complete { "yes" } else { "no" },
+            &format!("{:.2}s", row.elapsed),
+            &row.describe(),
+        ])
     );
     let _ = std::io::stdout().flush();
 }
@@ -371,53 +512,68 @@ fn jobs_or_default(jobs: Option<u16>) -> usize {
     })
 }
 
-fn check(names: &[String], json: bool, jobs: usize) -> Result<i32, Error> {
+fn check(names: &[String], json: bool, jobs: usize, junit: Option<&Path>) -> Result<i32, Error> {
     let selected = select(names)?;
+    if let Some(path) = junit {
+        out_dir::check_file(path).map_err(|e| Error::flag("--junit", e))?;
+    }
     let start = Instant::now();
     let mut rows: Vec<CheckRow> = Vec::new();
+    let table = check_table(&selected);
     if !json {
-        print_check_header();
+        println!("{}", table.line(&HEADER));
     }
     patterns::check_patterns(&selected, jobs, true, &mut |row, _| {
         if !json {
-            print_check_row(&row);
+            print_check_row(&table, &row);
         }
         rows.push(row);
     })?;
-    let bad = rows.iter().filter(|r| !r.verdict.ok()).count();
+    let elapsed = start.elapsed().as_secs_f64();
+    let bad = rows.iter().filter(|r| !r.as_specified).count();
+    if let Some(path) = junit {
+        junit::write(path, &rows, elapsed).map_err(|e| Error::flag("--junit", e))?;
+    }
     if json {
-        print_json(&serde_json::json!({ "ok": bad == 0, "checks": rows }));
+        print_json(&serde_json::json!({ "ok": bad == 0, "checks": rows, "elapsed": elapsed }));
     } else if bad == 0 {
-        println!(
-            "{} checks, all as specified ({:.1}s)",
-            rows.len(),
-            start.elapsed().as_secs_f64()
-        );
+        println!("{} checks, all as specified ({elapsed:.1}s)", rows.len());
     } else {
         println!(
-            "{bad} of {} checks NOT as specified ({:.1}s)",
-            rows.len(),
-            start.elapsed().as_secs_f64()
+            "{bad} of {} checks NOT as specified ({elapsed:.1}s)",
+            rows.len()
         );
     }
     Ok(if bad == 0 { 0 } else { 1 })
 }
 
-fn report(names: &[String], out: &Path) -> Result<i32, Error> {
+/// The check table's header.
+const HEADER: [&str; 7] = [
+    "pattern",
+    "variant",
+    "backend",
+    "schedules",
+    "complete",
+    "time",
+    "verdict",
+];
+
+fn report(names: &[String], out: &Path, jobs: usize) -> Result<i32, Error> {
     let selected = select(names)?;
-    // Fail on a bad directory now, not after minutes of exploring.
-    std::fs::create_dir_all(out).map_err(|e| Error(format!("{}: {e}", out.display())))?;
+    // Fail on a directory that cannot take the report now, not after
+    // minutes of exploring.
+    out_dir::check(out).map_err(|e| Error::flag("--out", e))?;
     let start = Instant::now();
     let mut runs: Vec<html::Checked> = Vec::new();
-    print_check_header();
-    for p in selected {
-        patterns::check_pattern_reports(p, &mut |row, report| {
-            print_check_row(&row);
-            runs.push(html::Checked { row, report });
-        })?;
-    }
-    let index = html::write(out, &runs, start.elapsed().as_secs_f64())?;
-    let bad = runs.iter().filter(|r| !r.row.verdict.ok()).count();
+    let table = check_table(&selected);
+    println!("{}", table.line(&HEADER));
+    patterns::check_patterns(&selected, jobs, false, &mut |row, report| {
+        print_check_row(&table, &row);
+        runs.push(html::Checked { row, report });
+    })?;
+    let index = html::write(out, &runs, start.elapsed().as_secs_f64())
+        .map_err(|e| Error::flag("--out", e))?;
+    let bad = runs.iter().filter(|r| !r.row.as_specified).count();
     println!(
         "{} checks, {} ({:.1}s); report written to {}",
         runs.len(),
@@ -481,9 +637,7 @@ fn explore(
     let report: Report = patterns::explore(p, v, &params, &config)?;
     let Some(w) = report.first_violation() else {
         if args.json {
-            print_json(
-                &serde_json::json!({ "violation": null, "schedules": report.schedules, "complete": report.complete }),
-            );
+            print_json(&explore_json(&report, None));
         } else {
             println!(
                 "{} · {}: no violation in {} schedules ({})",
@@ -513,7 +667,7 @@ fn explore(
         None => {}
     }
     if args.json {
-        print_json(&serde_json::json!({ "violation": w, "schedules": report.schedules }));
+        print_json(&explore_json(&report, Some(w)));
     } else {
         print!("{}", w.trace.render());
         if let Some(t) = &w.replay {
@@ -531,6 +685,29 @@ fn explore(
         }
     }
     Ok(1)
+}
+
+/// `explore --json`: what was explored and how far (as `outcomes --json`
+/// says it), and the first violation's witness or `null` (docs/json.md).
+fn explore_json(
+    report: &Report,
+    violation: Option<&racetrace::explore::Witness>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "label": report.label,
+        "pattern": report.pattern,
+        "variant": report.variant,
+        "params": report.params,
+        "backend": report.backend,
+        "preemption_bound": report.preemption_bound,
+        "seed": report.seed,
+        "schedules": report.schedules,
+        "pruned": report.pruned,
+        "complete": report.complete,
+        "bound": report.bound,
+        "elapsed": report.elapsed.as_secs_f64(),
+        "violation": violation,
+    })
 }
 
 /// Refuse, before exploring, an output file whose directory does not exist.
@@ -649,6 +826,16 @@ pub struct Error(String);
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl Error {
+    /// A report error, naming the flag that gave the path.
+    fn flag(flag: &str, e: racetrace_report::Error) -> Error {
+        match e {
+            racetrace_report::Error::TraceFile(e) => e.into(),
+            e => Error(format!("{flag}: {e}")),
+        }
     }
 }
 

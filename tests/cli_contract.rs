@@ -162,13 +162,20 @@ fn subcommands() -> Vec<Sub> {
     ]);
     vec![
         ("list", vec![], vec![]),
-        ("check", vec![], vec![("--jobs", Kind::Num)]),
+        // A bad --junit path is refused before anything is explored.
+        (
+            "check",
+            vec![],
+            vec![("--jobs", Kind::Num), ("--junit", Kind::OutFile)],
+        ),
         // The pattern is refused before the directory is made.
         (
             "report",
             vec!["no-such-pattern", "--out", "/dev/null/x"],
-            vec![],
+            vec![("--jobs", Kind::Num)],
         ),
+        // A bad directory is refused before anything is explored.
+        ("report", vec!["relock"], vec![("--out", Kind::OutFile)]),
         ("outcomes", vec!["unsafe-counter"], RUN_FLAGS.to_vec()),
         ("explore", vec!["unsafe-counter"], explore),
         ("replay", vec!["/nonexistent-racetrace-file.json"], vec![]),
@@ -239,6 +246,19 @@ fn corpus() -> Vec<Vec<OsString>> {
     ] {
         cases.push(os(&["replay", file]));
         cases.push(os(&["report", "--out", &format!("/dev/null/{file}")]));
+        cases.push(os(&[
+            "check",
+            "relock",
+            "--junit",
+            &format!("/dev/null/{file}"),
+        ]));
+    }
+    // Output paths that name no entry of their own, or not a file.
+    for out in ["/", "..", ".", "/dev/null"] {
+        cases.push(os(&["report", "relock", "--out", out]));
+    }
+    for junit in ["/", "..", "/tmp", "/dev/null"] {
+        cases.push(os(&["check", "relock", "--junit", junit]));
     }
     // Missing positional arguments and a missing command.
     for args in [

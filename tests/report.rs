@@ -139,3 +139,124 @@ fn explore_refuses_a_diagram_path_in_a_missing_directory_before_exploring() {
     let o = racetrace(&dir, &["explore", "unsafe-counter", "--svg", "."]);
     one_line_exit_two(&o, "is a directory");
 }
+
+/// Every entry under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_second_report_replaces_the_first_whole_and_leaves_nothing_beside_it() {
+    let dir = tmp("report-twice");
+    let o = racetrace(&dir, &["report", "unsafe-counter", "--out", "out"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let first = tree(&dir.join("out"));
+    assert!(
+        first
+            .iter()
+            .any(|f| f.contains("unsafe-counter-load-store@")),
+        "{first:?}"
+    );
+    assert!(
+        first.contains(&".racetrace-report".to_string()),
+        "{first:?}"
+    );
+    let o = racetrace(&dir, &["report", "relock", "--out", "out"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let second = tree(&dir.join("out"));
+    assert!(
+        !second.iter().any(|f| f.contains("unsafe-counter")),
+        "stale files of the first report: {second:?}"
+    );
+    assert!(
+        second.iter().any(|f| f.contains("relock-non-reentrant@")),
+        "{second:?}"
+    );
+    // The manifest names exactly the files written.
+    let manifest = std::fs::read_to_string(dir.join("out/.racetrace-report")).unwrap();
+    let mut listed: Vec<&str> = manifest.lines().skip(1).collect();
+    listed.sort();
+    let files: Vec<&str> = second
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != ".racetrace-report" && *f != "traces")
+        .collect();
+    assert_eq!(listed, files);
+    // No scratch directory left beside it.
+    assert_eq!(
+        tree(&dir).iter().filter(|f| !f.starts_with("out")).count(),
+        0,
+        "{:?}",
+        tree(&dir)
+    );
+    // An empty directory is taken too.
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    let o = racetrace(&dir, &["report", "relock", "--out", "empty"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(dir.join("empty/index.html").is_file());
+}
+
+#[test]
+fn report_refuses_a_directory_it_did_not_write_and_leaves_it_alone() {
+    let dir = tmp("report-foreign");
+    std::fs::create_dir(dir.join("mine")).unwrap();
+    std::fs::write(dir.join("mine/notes.txt"), "keep me").unwrap();
+    let o = racetrace(&dir, &["report", "relock", "--out", "mine"]);
+    one_line_exit_two(&o, "notes.txt");
+    assert!(o.stdout.is_empty(), "it explored before refusing");
+    assert_eq!(tree(&dir.join("mine")), ["notes.txt"]);
+    // A report's directory with a file added to it: refused, nothing lost.
+    let o = racetrace(&dir, &["report", "relock", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(0));
+    std::fs::write(dir.join("out/traces/mine.txt"), "keep me too").unwrap();
+    let before = tree(&dir.join("out"));
+    let o = racetrace(&dir, &["report", "relock", "--out", "out"]);
+    one_line_exit_two(&o, "mine.txt");
+    assert_eq!(tree(&dir.join("out")), before);
+    // A forged manifest does not make a directory the report's: every
+    // entry must be one it lists.
+    std::fs::write(dir.join("mine/.racetrace-report"), "x\nnotes.txt\n").unwrap();
+    let o = racetrace(&dir, &["report", "relock", "--out", "mine"]);
+    one_line_exit_two(&o, "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine/notes.txt")).unwrap(),
+        "keep me"
+    );
+    // Not a directory.
+    let o = racetrace(&dir, &["report", "relock", "--out", "mine/notes.txt"]);
+    one_line_exit_two(&o, "not a directory");
+    assert_eq!(
+        tree(&dir)
+            .iter()
+            .filter(|f| f.contains("racetrace-new"))
+            .count(),
+        0
+    );
+}

@@ -56,13 +56,16 @@ pub fn explore_with(
     Ok(report)
 }
 
-/// One line of `racetrace check`.
+/// One line of `racetrace check` (its JSON: docs/json.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckRow {
     /// Pattern name.
     pub pattern: &'static str,
     /// Variant name.
     pub variant: &'static str,
+    /// What the variant's spec expects (JSON: `expect` and `bug`).
+    #[serde(flatten)]
+    pub expect: Expect,
     /// Backend run.
     pub backend: Backend,
     /// Parameters used.
@@ -75,10 +78,47 @@ pub struct CheckRow {
     pub bound: Option<String>,
     /// Comparison with the spec.
     pub verdict: Verdict,
+    /// Whether the verdict agrees with the spec ([`Verdict::ok`]): false
+    /// makes `racetrace check` exit 1.
+    pub as_specified: bool,
     /// The forbidden outcomes found.
     pub violations: Vec<String>,
-    /// Seconds taken.
-    pub seconds: f64,
+    /// Wall-clock seconds taken (`elapsed`, as in an exploration's report).
+    pub elapsed: f64,
+}
+
+impl CheckRow {
+    /// The verdict in words, saying how far the search went when it did not
+    /// settle the question: `bug not seen (stress: 200 runs)`, `holds
+    /// (stopped at 5000 schedules, not exhaustive)`, `holds (complete within
+    /// preemption bound 2)`.
+    pub fn describe(&self) -> String {
+        let how = || {
+            if self.backend == Backend::Real {
+                format!("stress: {} runs", self.schedules)
+            } else if !self.backend.exhaustive() {
+                format!("sampled {} schedules", self.schedules)
+            } else if self.complete {
+                match &self.bound {
+                    Some(b) => format!("complete within {b}"),
+                    None => "complete".to_string(),
+                }
+            } else {
+                match &self.bound {
+                    Some(b) => format!("{b}, not exhaustive"),
+                    None => "not exhaustive".to_string(),
+                }
+            }
+        };
+        match self.verdict {
+            Verdict::Verified | Verdict::Violated | Verdict::BugFound => {
+                self.verdict.describe().to_string()
+            }
+            Verdict::HoldsBounded | Verdict::BugMissed | Verdict::BugNotSeen => {
+                format!("{} ({})", self.verdict.describe(), how())
+            }
+        }
+    }
 }
 
 /// Run every default job of every variant of `pattern`, calling `each` with
@@ -222,6 +262,7 @@ fn run_job(
     let row = CheckRow {
         pattern: pattern.name,
         variant: v.name,
+        expect: v.spec.expect,
         backend: job.backend,
         params: params.clone(),
         schedules: report.schedules,
@@ -230,8 +271,9 @@ fn run_job(
             .preemption_bound
             .map(|k| format!("preemption bound {k}"))),
         verdict,
+        as_specified: verdict.ok(),
         violations: report.violations().map(|r| r.outcome.clone()).collect(),
-        seconds: report.elapsed.as_secs_f64(),
+        elapsed: report.elapsed.as_secs_f64(),
     };
     Ok((row, report))
 }
@@ -253,4 +295,72 @@ fn check_jobs(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(backend: Backend, verdict: Verdict, complete: bool, bound: Option<&str>) -> CheckRow {
+        CheckRow {
+            pattern: "p",
+            variant: "v",
+            expect: Expect::Bug("deadlock"),
+            backend,
+            params: Params::default(),
+            schedules: 5000,
+            complete,
+            bound: bound.map(str::to_string),
+            verdict,
+            as_specified: verdict.ok(),
+            violations: Vec::new(),
+            elapsed: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_capped_exhaustive_search_says_where_it_stopped_not_stress() {
+        let r = row(
+            Backend::ShuttleDfs,
+            Verdict::BugNotSeen,
+            false,
+            Some("stopped at 5000 schedules"),
+        );
+        assert_eq!(
+            r.describe(),
+            "bug not seen (stopped at 5000 schedules, not exhaustive)"
+        );
+        let r = row(
+            Backend::Dpor,
+            Verdict::HoldsBounded,
+            false,
+            Some("stopped at the time limit"),
+        );
+        assert_eq!(
+            r.describe(),
+            "holds (stopped at the time limit, not exhaustive)"
+        );
+    }
+
+    #[test]
+    fn only_real_threads_are_called_stress() {
+        let r = row(
+            Backend::Real,
+            Verdict::BugNotSeen,
+            false,
+            Some("sampled 5000 schedules"),
+        );
+        assert_eq!(r.describe(), "bug not seen (stress: 5000 runs)");
+        let r = row(Backend::ShuttlePct, Verdict::BugMissed, false, None);
+        assert_eq!(r.describe(), "bug MISSED (sampled 5000 schedules)");
+        let r = row(
+            Backend::Loom,
+            Verdict::HoldsBounded,
+            true,
+            Some("preemption bound 2"),
+        );
+        assert_eq!(r.describe(), "holds (complete within preemption bound 2)");
+        let r = row(Backend::Dpor, Verdict::Verified, true, None);
+        assert_eq!(r.describe(), "verified (exhaustive)");
+    }
 }

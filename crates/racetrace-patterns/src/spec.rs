@@ -4,16 +4,55 @@
 
 use crate::params::Params;
 use racetrace::Report;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
-/// What a variant is expected to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "expect", content = "bug")]
+/// What a variant is expected to do. In JSON, two keys (docs/json.md):
+/// `"expect": "holds"` or `"bug"`, and `"bug"`: the bug's name or `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
     /// No schedule reaches a forbidden outcome.
     Holds,
     /// Some schedule reaches a forbidden outcome: the named bug.
     Bug(&'static str),
+}
+
+impl Expect {
+    /// `holds` or `bug`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Expect::Holds => "holds",
+            Expect::Bug(_) => "bug",
+        }
+    }
+
+    /// The bug's name, if one is expected.
+    pub fn bug(self) -> Option<&'static str> {
+        match self {
+            Expect::Holds => None,
+            Expect::Bug(b) => Some(b),
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    /// `holds`, `bug: deadlock`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Holds => f.write_str("holds"),
+            Expect::Bug(b) => write!(f, "bug: {b}"),
+        }
+    }
+}
+
+impl Serialize for Expect {
+    /// Always both keys, so every row has the same ones (`bug` is `null`
+    /// for a variant that should hold); flattened into the rows that carry it.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("expect", self.kind())?;
+        m.serialize_entry("bug", &self.bug())?;
+        m.end()
+    }
 }
 
 /// A variant's specification.
@@ -40,7 +79,7 @@ impl std::fmt::Debug for Spec {
 }
 
 /// How one exploration compares with its spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Expected to hold; no violation in any schedule, and every schedule was explored.
@@ -54,7 +93,8 @@ pub enum Verdict {
     BugFound,
     /// Expected bug; not found by a backend that was required to find it.
     BugMissed,
-    /// Expected bug; not seen by a backend only run for information (stress testing).
+    /// Expected bug; not seen by a backend only run for information (stress
+    /// testing, a sample, or an exhaustive search stopped at its cap).
     BugNotSeen,
 }
 
@@ -81,15 +121,16 @@ impl Verdict {
         !matches!(self, Verdict::Violated | Verdict::BugMissed)
     }
 
-    /// Words for the table.
+    /// The verdict in words, without how far the search went (a check row
+    /// says that: [`crate::CheckRow::describe`]).
     pub fn describe(self) -> &'static str {
         match self {
             Verdict::Verified => "verified (exhaustive)",
-            Verdict::HoldsBounded => "holds (bounded)",
+            Verdict::HoldsBounded => "holds",
             Verdict::Violated => "VIOLATED",
             Verdict::BugFound => "bug found",
             Verdict::BugMissed => "bug MISSED",
-            Verdict::BugNotSeen => "bug not seen (stress)",
+            Verdict::BugNotSeen => "bug not seen",
         }
     }
 }

@@ -10,10 +10,10 @@
 
 use crate::diagram;
 use crate::diagram::svg::xml;
+use crate::error::Error;
+use crate::out_dir;
 use racetrace::explore::{OutcomeRow, Report, Witness};
-use racetrace_patterns::Error;
 use racetrace_patterns::replay::TraceFile;
-use racetrace_patterns::spec::Expect;
 use racetrace_patterns::{self as patterns, CheckRow};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -198,8 +198,8 @@ pub fn page(runs: &[Checked], total_seconds: f64) -> String {
                 )
             },
             cls = if row.verdict.ok() { "ok" } else { "bad" },
-            verdict = row.verdict.describe(),
-            t = row.seconds,
+            verdict = xml(&row.describe()),
+            t = row.elapsed,
         );
     }
     let _ = writeln!(o, "</table>");
@@ -238,10 +238,7 @@ fn prose(s: &str) -> String {
 
 fn expect_of(pattern: &str, variant: &str) -> String {
     match patterns::find(pattern).and_then(|p| p.variant(variant)) {
-        Ok(v) => match v.spec.expect {
-            Expect::Holds => "holds".to_string(),
-            Expect::Bug(b) => format!("bug: {b}"),
-        },
+        Ok(v) => v.spec.expect.to_string(),
         Err(_) => String::new(),
     }
 }
@@ -289,7 +286,7 @@ fn outcome_chart(o: &mut String, r: &Checked) {
         rep.schedules,
         xml(&rep.completeness()),
         if r.row.verdict.ok() { "ok" } else { "bad" },
-        r.row.verdict.describe()
+        xml(&r.row.describe())
     );
     let _ = writeln!(
         o,
@@ -366,15 +363,27 @@ fn witness_figure(o: &mut String, s: &Shown<'_>) {
     let _ = writeln!(o, "</figure>");
 }
 
-/// Write the report into `dir` (created if needed): `index.html`, and each
-/// witness shown as `traces/NAME.json` (when replayable) and
-/// `traces/NAME.svg`. Returns the path of `index.html`.
+/// Write the report into `dir`: `index.html`, and each witness shown as
+/// `traces/NAME.json` (when replayable) and `traces/NAME.svg`, beside a
+/// manifest of those files. The report is built beside `dir` and renamed
+/// into place ([`out_dir::publish_dir`]): `dir` may be absent (it is
+/// created; its parent must exist), empty, or an earlier report's (replaced whole); a directory
+/// holding anything else is refused and left alone. Returns the path of
+/// `index.html`.
 pub fn write(dir: &Path, runs: &[Checked], total_seconds: f64) -> Result<PathBuf, Error> {
+    out_dir::publish_dir(dir, |scratch| fill(scratch, runs, total_seconds))?;
+    Ok(dir.join("index.html"))
+}
+
+/// Write the report's files into the empty directory `dir`; their paths,
+/// relative, `/`-separated.
+fn fill(dir: &Path, runs: &[Checked], total_seconds: f64) -> Result<Vec<String>, Error> {
     let io = |what: &Path, source: std::io::Error| Error::Io {
         action: "write",
         path: what.to_path_buf(),
         source,
     };
+    let mut files = Vec::new();
     let traces = dir.join("traces");
     std::fs::create_dir_all(&traces).map_err(|e| io(&traces, e))?;
     for (_, variants) in by_variant(runs) {
@@ -383,17 +392,20 @@ pub fn write(dir: &Path, runs: &[Checked], total_seconds: f64) -> Result<PathBuf
                 if s.witness.trace.events.is_empty() {
                     continue; // nothing to draw (see `witness_figure`)
                 }
-                let svg = traces.join(format!("{}.svg", s.stem()));
-                std::fs::write(&svg, diagram::svg::render(&s.witness.trace))
-                    .map_err(|e| io(&svg, e))?;
+                let svg = format!("traces/{}.svg", s.stem());
+                std::fs::write(dir.join(&svg), diagram::svg::render(&s.witness.trace))
+                    .map_err(|e| io(&dir.join(&svg), e))?;
+                files.push(svg);
                 if s.replayable() {
-                    let json = traces.join(format!("{}.json", s.stem()));
-                    TraceFile::from_witness(&s.run.report, s.witness)?.save(&json)?;
+                    let json = format!("traces/{}.json", s.stem());
+                    TraceFile::from_witness(&s.run.report, s.witness)?.save(&dir.join(&json))?;
+                    files.push(json);
                 }
             }
         }
     }
     let index = dir.join("index.html");
     std::fs::write(&index, page(runs, total_seconds)).map_err(|e| io(&index, e))?;
-    Ok(index)
+    files.push("index.html".to_string());
+    Ok(files)
 }
