@@ -244,6 +244,59 @@ fn oracle_2_2w_relaxed_allows_both_first_writes_to_be_mo_last() {
 }
 
 #[test]
+fn oracle_s_r_and_rwc_get_their_textbook_verdicts() {
+    let s = |w: [_; 2], r: [_; 2]| {
+        Program::new(vec![
+            vec![st(X, 2, w[0]), st(Y, 1, w[1])],
+            vec![ld(Y, r[0]), st(X, 1, r[1])],
+        ])
+    };
+    let s_weak = "t0: t1:1 | x=2 y=1";
+    assert!(oracle(&s([Relaxed; 2], [Relaxed; 2])).allows(s_weak));
+    assert!(!oracle(&s([Relaxed, Release], [Acquire, Relaxed])).allows(s_weak));
+    // Stores with `w`, the load with `l`.
+    let r = |w, f: Option<_>, l| {
+        let mut t0 = vec![st(X, 1, w)];
+        let mut t1 = vec![st(Y, 2, w)];
+        if let Some(f) = f {
+            t0.push(fence(f));
+            t1.push(fence(f));
+        }
+        t0.push(st(Y, 1, w));
+        t1.push(ld(X, l));
+        Program::new(vec![t0, t1])
+    };
+    let r_weak = "t0: t1:0 | x=1 y=2";
+    assert!(oracle(&r(Release, None, Acquire)).allows(r_weak));
+    assert!(!oracle(&r(SeqCst, None, SeqCst)).allows(r_weak));
+    assert!(!oracle(&r(Relaxed, Some(SeqCst), Relaxed)).allows(r_weak));
+    assert!(oracle(&r(Relaxed, Some(AcqRel), Relaxed)).allows(r_weak));
+    let rwc = |o, f: Option<_>| {
+        let mut t1 = vec![ld(X, o)];
+        let mut t2 = vec![st(Y, 1, o)];
+        if let Some(f) = f {
+            t1.push(fence(f));
+            t2.push(fence(f));
+        }
+        t1.push(ld(Y, o));
+        t2.push(ld(X, o));
+        Program::new(vec![vec![st(X, 1, o)], t1, t2])
+    };
+    let rwc_weak = "t0: t1:1,0 t2:0 | x=1 y=1";
+    assert!(oracle(&rwc(Relaxed, None)).allows(rwc_weak));
+    assert!(!oracle(&rwc(SeqCst, None)).allows(rwc_weak));
+    assert!(!oracle(&rwc(Relaxed, Some(SeqCst))).allows(rwc_weak));
+    // The paper's section 2 example (C11's SC order made unsound for Power):
+    // with the middle thread's first read only acquire, RC11 allows it.
+    let paper = Program::new(vec![
+        vec![st(X, 1, SeqCst)],
+        vec![ld(X, Acquire), ld(Y, SeqCst)],
+        vec![st(Y, 1, SeqCst), ld(X, SeqCst)],
+    ]);
+    assert!(oracle(&paper).allows(rwc_weak));
+}
+
+#[test]
 fn oracle_coherence_tests_forbid_their_incoherent_outcomes_even_relaxed() {
     let corr = Program::new(vec![
         vec![st(X, 1, Relaxed)],

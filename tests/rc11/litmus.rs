@@ -337,6 +337,102 @@ pub fn rmw_atomicity() -> Vec<Case> {
     out
 }
 
+/// Writer shapes (two stores) and reader shapes (two loads) of the
+/// two-thread families below.
+const WRITERS: [Shape; 5] = [
+    (Relaxed, None, Relaxed),
+    (Relaxed, None, Release),
+    (Relaxed, Some(Release), Relaxed),
+    (SeqCst, None, SeqCst),
+    (Relaxed, Some(SeqCst), Relaxed),
+];
+
+/// S: `x=2; y=1 || r=y; x=1`; weak: the reader saw y=1, yet its x=1 is
+/// mo-before x=2 (forbidden once the y accesses synchronise: coherence).
+pub fn s() -> Vec<Case> {
+    let second: [Shape; 5] = [
+        (Relaxed, None, Relaxed),
+        (Acquire, None, Relaxed),
+        (Relaxed, Some(Acquire), Relaxed),
+        (SeqCst, None, SeqCst),
+        (Relaxed, Some(SeqCst), Relaxed),
+    ];
+    let mut out = Vec::new();
+    for w in WRITERS {
+        for r in second {
+            out.push(Case {
+                name: format!("S {} || {}", shape_name(w), shape_name(r)),
+                program: Program::new(vec![
+                    with_fence(vec![st(X, 2, w.0)], w.1, vec![st(Y, 1, w.2)]),
+                    with_fence(vec![ld(Y, r.0)], r.1, vec![st(X, 1, r.2)]),
+                ]),
+                weak: "t0: t1:1 | x=2 y=1".into(),
+            });
+        }
+    }
+    out
+}
+
+/// R: `x=1; y=1 || y=2; r=x`; weak: y=1 mo-before y=2, yet x read 0
+/// (forbidden only by SC: SC accesses or SC fences on both sides).
+pub fn r() -> Vec<Case> {
+    let second: [Shape; 5] = [
+        (Relaxed, None, Relaxed),
+        (Release, None, Acquire),
+        (SeqCst, None, SeqCst),
+        (Relaxed, Some(SeqCst), Relaxed),
+        (Release, Some(AcqRel), Acquire),
+    ];
+    let mut out = Vec::new();
+    for w in WRITERS {
+        for r in second {
+            out.push(Case {
+                name: format!("R {} || {}", shape_name(w), shape_name(r)),
+                program: Program::new(vec![
+                    with_fence(vec![st(X, 1, w.0)], w.1, vec![st(Y, 1, w.2)]),
+                    with_fence(vec![st(Y, 2, r.0)], r.1, vec![ld(X, r.2)]),
+                ]),
+                weak: "t0: t1:0 | x=1 y=2".into(),
+            });
+        }
+    }
+    out
+}
+
+/// RWC (read-to-write causality): `x=1 || r=x; r=y || y=1; r=x`; weak:
+/// the middle thread saw x=1 then y=0, the last wrote y and read x=0.
+pub fn rwc() -> Vec<Case> {
+    let variants: [(Ordering, Shape, Shape); 7] = [
+        (Relaxed, (Relaxed, None, Relaxed), (Relaxed, None, Relaxed)),
+        (SeqCst, (SeqCst, None, SeqCst), (SeqCst, None, SeqCst)),
+        (Release, (Acquire, None, Acquire), (Release, None, Acquire)),
+        (
+            Relaxed,
+            (Relaxed, Some(SeqCst), Relaxed),
+            (Relaxed, Some(SeqCst), Relaxed),
+        ),
+        (SeqCst, (Acquire, None, SeqCst), (SeqCst, None, SeqCst)),
+        (Relaxed, (Acquire, None, SeqCst), (SeqCst, None, SeqCst)),
+        (
+            Relaxed,
+            (Relaxed, Some(SeqCst), Relaxed),
+            (SeqCst, None, SeqCst),
+        ),
+    ];
+    variants
+        .into_iter()
+        .map(|(w, m, l)| Case {
+            name: format!("RWC x=1({w:?}) || {} || {}", shape_name(m), shape_name(l)),
+            program: Program::new(vec![
+                vec![st(X, 1, w)],
+                with_fence(vec![ld(X, m.0)], m.1, vec![ld(Y, m.2)]),
+                with_fence(vec![st(Y, 1, l.0)], l.1, vec![ld(X, l.2)]),
+            ]),
+            weak: "t0: t1:1,0 t2:0 | x=1 y=1".into(),
+        })
+        .collect()
+}
+
 /// The whole suite.
 pub fn all() -> Vec<Case> {
     [
@@ -347,6 +443,9 @@ pub fn all() -> Vec<Case> {
         iriw(),
         wrc(),
         two_plus_two_w(),
+        s(),
+        r(),
+        rwc(),
         coherence(),
         rmw_atomicity(),
     ]
