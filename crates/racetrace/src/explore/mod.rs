@@ -20,6 +20,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tally::{Shared, Tally, lock};
 
+/// How many executions (schedules) are alive in this process right now:
+/// those running, and any that something still holds after it ended. An
+/// exploration keeps none once it returns; a count that grows with the
+/// schedules run is a leak (the memory tests and bench watch it).
+#[doc(hidden)]
+pub fn live_executions() -> usize {
+    rt::live_executions()
+}
+
 /// Explore `body` under `config`; `judge` says which outcomes are allowed.
 pub fn run(label: String, body: Body, judge: Judge, config: &Config) -> Report {
     run_with(label, body, judge, config, None)

@@ -19,7 +19,17 @@ struct Recording {
     started: bool,
     /// Spin-loop bookkeeping; see [`Spins`].
     spins: Spins,
+    /// Scheduling points taken since the execution was abandoned.
+    wind_down: usize,
 }
+
+/// How many scheduling points an abandoned execution may take to unwind its
+/// threads before it is simply stopped. (Stopped, shuttle 0.9.9 leaks the
+/// stacks of the tasks still unfinished, and everything they hold: an `Arc`
+/// of the [`rt::Execution`], the program's closures and guards. Unwinding
+/// takes a few points per thread; this only ends a wind-down that cannot
+/// finish, such as threads blocked on a mutex held by a thread that exited.)
+const WIND_DOWN_STEPS: usize = 10_000;
 
 use super::program::ISOLATED_SPINS;
 
@@ -89,6 +99,52 @@ impl Spins {
 }
 
 impl Recording {
+    /// The execution is abandoned (a deadlock, a panic, a livelock, the step
+    /// limit, or the strategy stopped it): let its threads run until each
+    /// has unwound at its next operation, so that the execution ends with
+    /// every task finished. These steps are neither shown to the strategy nor
+    /// recorded in the replay token, and record no events: schedule counts,
+    /// outcomes and traces are those of an execution stopped here.
+    fn wind_down(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.wind_down += 1;
+        if self.wind_down > WIND_DOWN_STEPS {
+            return None;
+        }
+        let Some(exec) = lock(&self.acc).current.clone() else {
+            return None;
+        };
+        exec.freeze();
+        // A thread the shadow state shows in a lock, wait or join may still
+        // be on its way into the backend's blocking call (shuttle's condvar
+        // wait switches before it queues the waiter): it goes first, so that
+        // it has blocked before the last thread unwinds and wakes it.
+        let blocking = exec.blocking_threads();
+        let first_blocking = runnable
+            .iter()
+            .find(|t| blocking.get(usize::from(t.id())) == Some(&true));
+        match (first_blocking, current) {
+            (Some(t), _) => Some(t.id()),
+            (None, Some(c)) if runnable.iter().any(|t| t.id() == c) => Some(c),
+            _ => runnable.first().map(|t| t.id()),
+        }
+    }
+
+    /// The strategy stops the execution here (dpor's sleep sets, a replay
+    /// that ran out): wind it down instead of leaving its tasks unfinished.
+    fn stopped(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        let exec = lock(&self.acc).current.clone()?;
+        exec.stop();
+        self.wind_down(runnable, current)
+    }
+
     /// Only held spinners can run, for long enough: end the execution as a
     /// livelock, naming them.
     fn end_livelocked(&self) {
@@ -121,6 +177,9 @@ impl Recording {
 impl shuttle::scheduler::Scheduler for Recording {
     fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
         let mut a = lock(&self.acc);
+        if let Some(exec) = &a.current {
+            exec.thaw();
+        }
         if self.started || a.current.is_some() {
             let token = ReplayToken::Shuttle(std::mem::take(&mut self.steps));
             a.finish_current(Some(token));
@@ -128,6 +187,7 @@ impl shuttle::scheduler::Scheduler for Recording {
         self.started = true;
         self.steps.clear();
         self.spins = Spins::default();
+        self.wind_down = 0;
         if a.should_stop() {
             return None;
         }
@@ -146,17 +206,17 @@ impl shuttle::scheduler::Scheduler for Recording {
             .as_ref()
             .is_some_and(|e| e.is_abandoned())
         {
-            return None;
+            return self.wind_down(runnable, current);
         }
         if is_yielding && let Some(c) = current {
             self.spins.yielded(c);
         }
         // Nothing held back (no yield, or not since another thread's step):
         // the scheduler sees every runnable thread, with no copy made.
-        let t = if self.spins.held.is_empty() {
+        let chosen = if self.spins.held.is_empty() {
             self.inner
                 .borrow_mut()
-                .next_task(runnable, current, is_yielding)?
+                .next_task(runnable, current, is_yielding)
         } else {
             let mut offered: Vec<&shuttle::scheduler::Task> = runnable
                 .iter()
@@ -170,11 +230,14 @@ impl shuttle::scheduler::Scheduler for Recording {
             }
             if offered.is_empty() {
                 self.end_livelocked();
-                return None;
+                return self.wind_down(runnable, current);
             }
             self.inner
                 .borrow_mut()
-                .next_task(&offered, current, is_yielding)?
+                .next_task(&offered, current, is_yielding)
+        };
+        let Some(t) = chosen else {
+            return self.stopped(runnable, current);
         };
         // A thread takes a step: the spinners may see a change.
         self.spins.chosen(t);
@@ -355,6 +418,7 @@ fn shuttle_loop(
             steps: Vec::new(),
             started: false,
             spins: Spins::default(),
+            wind_down: 0,
         };
         let a2 = acc.clone();
         let b2 = body.clone();
@@ -367,7 +431,9 @@ fn shuttle_loop(
                 }
                 exec.enter(0);
                 let b = b2.clone();
-                if let Some(r) = crate::traced::thread::run_thread(exec.clone(), 0, move || b()) {
+                if let Some(r) = crate::traced::thread::run_thread(exec.clone(), 0, move || b())
+                    && !exec.is_abandoned()
+                {
                     exec.set_result(r);
                 }
             })
@@ -380,6 +446,19 @@ fn shuttle_loop(
                 // the same scheduler, which continues where it stopped.
                 let msg = rt::panics::message(p.as_ref());
                 let mut a = lock(acc);
+                if let Some(exec) = &a.current {
+                    exec.thaw();
+                }
+                if a.current.as_ref().is_some_and(|e| e.is_abandoned()) {
+                    // The wind-down of an abandoned execution failed (its
+                    // threads could not all unwind): the execution ends as
+                    // it was abandoned, as if stopped there.
+                    a.finish_current(None);
+                    if a.should_stop() {
+                        return last_error;
+                    }
+                    continue;
+                }
                 if a.current.is_none() {
                     // The scheduler failed between executions (PCT asserts
                     // that the first one had a choice to make): running it

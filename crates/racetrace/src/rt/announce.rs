@@ -44,7 +44,7 @@ impl Ctx {
     }
 
     fn set_pending(&self, op: Op, later: Vec<Op>) {
-        if self.exec.kind != Kind::Shuttle {
+        if self.exec.kind != Kind::Shuttle || self.exec.is_frozen() {
             return;
         }
         let Some(task) = shuttle::current::try_get_current_task() else {
@@ -90,7 +90,7 @@ impl Ctx {
     /// such a mutex is then dependent only with sections that touch the same
     /// parts, not with every section on the mutex.
     pub(crate) fn report_data(&self, m: usize) {
-        if self.exec.kind == Kind::Shuttle {
+        if self.exec.kind == Kind::Shuttle && !self.exec.is_frozen() {
             self.exec.footprints().reported.insert(m);
         }
     }
@@ -98,7 +98,10 @@ impl Ctx {
     /// Under `dpor`: this thread's current step touches `touches` (parts of
     /// the data of a mutex it holds, see [`Ctx::report_data`]).
     pub(crate) fn touch(&self, touches: &[(usize, Mode)]) {
-        if self.exec.kind != Kind::Shuttle || !self.exec.dpor.load(Ordering::Relaxed) {
+        if self.exec.kind != Kind::Shuttle
+            || !self.exec.dpor.load(Ordering::Relaxed)
+            || self.exec.is_frozen()
+        {
             return;
         }
         let Some(task) = shuttle::current::try_get_current_task() else {

@@ -143,8 +143,22 @@ pub(crate) fn check_abandoned(exec: &Execution) {
         exec.wake_waiters();
     }
     if exec.is_abandoned() && !std::thread::panicking() {
-        std::panic::resume_unwind(Box::new(Abandon));
+        unwind(exec);
     }
+}
+
+/// Unwind this thread out of its abandoned execution. In a shuttle
+/// execution winding down (see [`Execution::freeze`]) condition-variable
+/// waiters are woken first: an execution the scheduler stopped (pruned,
+/// livelocked) was abandoned where no waiter could be woken, and every
+/// thread must unwind before the execution ends — shuttle leaks the stack of
+/// a task left unfinished (with what it holds) when an execution ends any
+/// other way.
+pub(crate) fn unwind(exec: &Execution) -> ! {
+    if exec.is_frozen() {
+        exec.wake_waiters();
+    }
+    std::panic::resume_unwind(Box::new(Abandon));
 }
 
 /// What kind of object an id names; only used for default names.
@@ -249,7 +263,7 @@ impl Ctx {
         };
         st.names.push(name);
         drop(st);
-        if matches!(kind, ObjKind::Condvar) {
+        if matches!(kind, ObjKind::Condvar) && !self.exec.is_frozen() {
             self.exec.footprints().condvars.insert(id);
         }
         id

@@ -1,16 +1,15 @@
 //! The deadlock detector: wait-for cycles, the all-blocked rule, and the wait-for report.
 
-use super::execution::{Abandon, Execution, Special, State, Status};
+use super::execution::{Abandon, Execution, Special, State, StateGuard, Status};
 use super::{Ctx, check_abandoned};
 use crate::trace::{Access, BlockedThread, Deadlock, Event};
-use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
 impl Ctx {
     // ---- deadlocks --------------------------------------------------------
 
     /// Called with the state locked when this thread is about to block.
-    pub(super) fn deadlock_check(&self, st: MutexGuard<'_, State>) {
+    pub(super) fn deadlock_check(&self, st: StateGuard<'_>) {
         let mut st = st;
         if self.exec.is_abandoned() {
             drop(st);

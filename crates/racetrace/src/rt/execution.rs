@@ -52,6 +52,7 @@ pub(super) enum Status {
     Exited,
 }
 
+#[derive(Clone)]
 pub(super) struct Waiter {
     pub(super) thread: usize,
     /// notify_one epochs that may wake this waiter (shuttle semantics), or a
@@ -60,13 +61,14 @@ pub(super) struct Waiter {
     pub(super) broadcast: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct CvState {
     pub(super) waiters: Vec<Waiter>,
     pub(super) next_epoch: u64,
     pub(super) handle: Option<Weak<dyn Wake>>,
 }
 
+#[derive(Clone)]
 pub(super) struct ThreadState {
     pub(super) name: String,
     pub(super) status: Status,
@@ -96,6 +98,32 @@ pub(super) struct State {
     pub(super) weak_ordering: Option<String>,
 }
 
+/// The shadow state, locked: the real one, or the scratch copy a frozen
+/// execution's threads update while they unwind.
+pub(super) enum StateGuard<'a> {
+    Real(MutexGuard<'a, State>),
+    Scratch(MutexGuard<'a, Option<State>>),
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        match self {
+            StateGuard::Real(g) => g,
+            StateGuard::Scratch(g) => g.as_ref().expect("a scratch state while frozen"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        match self {
+            StateGuard::Real(g) => g,
+            StateGuard::Scratch(g) => g.as_mut().expect("a scratch state while frozen"),
+        }
+    }
+}
+
 /// One execution of a pattern (one schedule).
 pub(crate) struct Execution {
     pub(crate) kind: Kind,
@@ -109,6 +137,11 @@ pub(crate) struct Execution {
     /// Operations recorded so far (checked against the step limit).
     pub(super) steps: AtomicUsize,
     state: Mutex<State>,
+    /// Set while an abandoned execution winds down under shuttle (see
+    /// [`Execution::freeze`]): its threads update `scratch` instead of the
+    /// state, and announce nothing.
+    frozen: AtomicBool,
+    scratch: Mutex<Option<State>>,
     /// Under shuttle: the operation each task will perform when it next runs,
     /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
     pub(super) pending: Mutex<HashMap<usize, Pending>>,
@@ -128,8 +161,24 @@ pub(crate) struct Finished {
     pub(crate) weak_ordering: Option<String>,
 }
 
+/// Executions alive now (made and not yet dropped), in this process: what
+/// an exploration keeps per execution it has finished shows up here.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many executions are alive in this process (see [`LIVE`]).
+pub(crate) fn live_executions() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+impl Drop for Execution {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Execution {
     pub(crate) fn new(kind: Kind) -> Arc<Execution> {
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Arc::new(Execution {
             kind,
             abandoned: AtomicBool::new(false),
@@ -140,6 +189,8 @@ impl Execution {
             footprints: Mutex::new(Footprints::default()),
             touched: AtomicBool::new(false),
             steps: AtomicUsize::new(0),
+            frozen: AtomicBool::new(false),
+            scratch: Mutex::new(None),
             state: Mutex::new(State {
                 threads: vec![ThreadState {
                     name: "main".into(),
@@ -161,8 +212,72 @@ impl Execution {
         })
     }
 
-    pub(super) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    pub(super) fn state(&self) -> StateGuard<'_> {
+        if self.frozen.load(Ordering::Acquire) {
+            let g = self.scratch.lock().unwrap_or_else(|p| p.into_inner());
+            if g.is_some() {
+                return StateGuard::Scratch(g);
+            }
+        }
+        StateGuard::Real(self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The execution was abandoned and is winding down (see
+    /// [`Execution::freeze`]).
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen.load(Ordering::Acquire)
+    }
+
+    /// Called by the shuttle recorder at the first scheduling point after
+    /// the execution was abandoned, before it lets the threads unwind: from
+    /// here until [`Execution::thaw`], what the unwinding threads do (exits,
+    /// unlocks, destructors' operations) goes to a scratch copy of the shadow
+    /// state, and their announcements and touches are dropped. The execution
+    /// is then reported, and seen by the `dpor` strategy, exactly as it was
+    /// when it was abandoned.
+    pub(crate) fn freeze(&self) {
+        if self.is_frozen() {
+            return;
+        }
+        let copy = {
+            let st = self.state();
+            State {
+                threads: st.threads.clone(),
+                events: Vec::new(),
+                names: st.names.clone(),
+                holder: st.holder.clone(),
+                cvs: st.cvs.clone(),
+                writes: HashMap::default(),
+                special: st.special.clone(),
+                result: None,
+                next_thread_name: st.next_thread_name,
+                wait_reason: st.wait_reason.clone(),
+                weak_ordering: None,
+            }
+        };
+        *self.scratch.lock().unwrap_or_else(|p| p.into_inner()) = Some(copy);
+        self.frozen.store(true, Ordering::Release);
+    }
+
+    /// Per racetrace thread: is it in a blocking operation (a lock, a wait,
+    /// a join) by the shadow state? Used to wind an abandoned execution down
+    /// in an order in which every thread unwinds.
+    pub(crate) fn blocking_threads(&self) -> Vec<bool> {
+        let st = self.state();
+        st.threads
+            .iter()
+            .map(|t| !matches!(t.status, Status::Running | Status::Exited))
+            .collect()
+    }
+
+    /// The wind-down is over (every thread has unwound, or it was given
+    /// up): the state is the real one again, and the scratch copy is freed.
+    pub(crate) fn thaw(&self) {
+        self.frozen.store(false, Ordering::Release);
+        self.scratch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 
     /// End the execution as a livelock: every thread that could run is
@@ -174,9 +289,15 @@ impl Execution {
                 st.special = Some(Special::Livelock(what));
             }
         }
-        self.abandoned
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.wake_waiters();
+        self.stop();
+    }
+
+    /// End the execution from the scheduler, between two steps: its threads
+    /// unwind at their next operation (the first to do so wakes the
+    /// condition-variable waiters, which cannot be woken from inside the
+    /// scheduler). Nothing is recorded.
+    pub(crate) fn stop(&self) {
+        self.abandoned.store(true, Ordering::SeqCst);
     }
 
     /// The names of threads, by racetrace thread id.

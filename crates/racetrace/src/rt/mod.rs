@@ -34,8 +34,8 @@ pub(crate) mod panics;
 mod shadow;
 
 pub(crate) use ctx::{
-    Ctx, ObjKind, UNTRACKED, at, check_abandoned, ctx, kind, rename, thread_key, tracked,
+    Ctx, ObjKind, UNTRACKED, at, check_abandoned, ctx, kind, rename, thread_key, tracked, unwind,
 };
-pub(crate) use execution::{Abandon, Execution, Kind, Special, Wake};
+pub(crate) use execution::{Abandon, Execution, Kind, Special, Wake, live_executions};
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
 pub(crate) use panics::install_panic_hook;

@@ -213,6 +213,11 @@ where
     if real {
         Execution::leave();
     }
+    if ctx.exec.is_frozen() {
+        // Winding down (see `Execution::freeze`): a thread that blocked after
+        // the others unwound waits to be woken by the last to exit.
+        ctx.exec.wake_waiters();
+    }
     value
 }
 

@@ -1,7 +1,7 @@
 //! A mutual-exclusion lock on every backend: std's, loom's or shuttle's mutex
 //! underneath, without poisoning (as tokio's std adapter does).
 
-use crate::rt::{self, Abandon, Ctx, Kind, ObjKind, UNTRACKED};
+use crate::rt::{self, Ctx, Kind, ObjKind, UNTRACKED};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{PoisonError, TryLockError};
@@ -125,7 +125,7 @@ impl<T> Mutex<T> {
             c.lock_end(self.id, value);
             if c.exec.is_abandoned() && !std::thread::panicking() {
                 drop(g);
-                std::panic::resume_unwind(Box::new(Abandon));
+                rt::unwind(&c.exec);
             }
         }
         MutexGuard {
