@@ -2,7 +2,7 @@
 //! fences. Every case names the outcome the family is about (`weak`); the
 //! expected outcome sets come from the oracle, never from a backend.
 
-use super::oracle::{Ins, Program, X, Y, cas, fa, fence, ld, st, swp};
+use super::oracle::{Ins, Program, X, Y, Z, cas, fa, fence, ld, st, swp};
 use std::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
 
 /// One litmus case.
@@ -433,6 +433,39 @@ pub fn rwc() -> Vec<Case> {
         .collect()
 }
 
+/// An SC store, then a fence and a relaxed flag store; the flag's acquire
+/// reader then does an SC load of a third location, which the third
+/// thread's SC store-load pair closes into a cycle: `x=1(sc); F; y=1 ||
+/// r=y(acq); r=z(sc) || z=1(sc); r=x(sc)`; weak: `1,0` and `0`. With a
+/// release (or stronger) fence, the first SC store reaches the SC load of
+/// z in `scb` through `po|≠loc ; hb ; po|≠loc` only if pairs with a fence
+/// are `≠loc` (see the oracle's module documentation).
+pub fn sc_release_fence() -> Vec<Case> {
+    let mut out = Vec::new();
+    for (f, flag) in [
+        (Some(Release), Relaxed),
+        (Some(AcqRel), Relaxed),
+        (Some(SeqCst), Relaxed),
+        (Some(Acquire), Relaxed),
+        (None, Release),
+        (None, Relaxed),
+    ] {
+        out.push(Case {
+            name: format!(
+                "SC+fence x=1(SeqCst);{}y=1({flag:?}) || r=y(Acquire);r=z(SeqCst) || z=1;r=x (SeqCst)",
+                f.map_or(String::new(), |f| format!("F{f:?};"))
+            ),
+            program: Program::new(vec![
+                with_fence(vec![st(X, 1, SeqCst)], f, vec![st(Y, 1, flag)]),
+                vec![ld(Y, Acquire), ld(Z, SeqCst)],
+                vec![st(Z, 1, SeqCst), ld(X, SeqCst)],
+            ]),
+            weak: "t0: t1:1,0 t2:0 | x=1 y=1 z=1".into(),
+        });
+    }
+    out
+}
+
 /// The whole suite.
 pub fn all() -> Vec<Case> {
     [
@@ -446,6 +479,7 @@ pub fn all() -> Vec<Case> {
         s(),
         r(),
         rwc(),
+        sc_release_fence(),
         coherence(),
         rmw_atomicity(),
     ]

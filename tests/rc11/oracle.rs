@@ -566,6 +566,10 @@ pub struct Axioms {
     pub no_thin_air: bool,
     /// Off: `sw` is empty (so `hb = po`).
     pub sw: bool,
+    /// The reading of `R|≠loc` for pairs with a fence: on (herd's, the
+    /// default), such pairs are in it; off, `R|≠loc` relates memory
+    /// accesses to different locations only.
+    pub fence_pairs_not_same_loc: bool,
 }
 
 impl Axioms {
@@ -575,6 +579,7 @@ impl Axioms {
         sc: true,
         no_thin_air: true,
         sw: true,
+        fence_pairs_not_same_loc: true,
     };
 }
 
@@ -699,7 +704,18 @@ fn enumerate_shape(p: &Program, shape: u64, axioms: Axioms, how: Enumeration, ou
             Some(l) => set(&|e| e.loc == Some(l)),
         })
         .collect();
-    let not_same: Vec<Set> = same.iter().map(|s| !s).collect();
+    let mem_set = set(&|e| e.kind != Kind::F);
+    let not_same: Vec<Set> = (0..n)
+        .map(|a| {
+            if axioms.fence_pairs_not_same_loc {
+                !same[a]
+            } else if ev[a].kind == Kind::F {
+                0
+            } else {
+                mem_set & !same[a]
+            }
+        })
+        .collect();
 
     // po: program order within a thread, and every initialisation write
     // before every thread's event.

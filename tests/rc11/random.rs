@@ -89,6 +89,11 @@ pub fn max_ins(default: usize) -> usize {
     env_u64("RC11_LITMUS_MAX_INS").map_or(default, |n| n as usize)
 }
 
+/// Locations: `default`, or `RC11_LITMUS_LOCS` (at most 4).
+pub fn locs(default: usize) -> usize {
+    env_u64("RC11_LITMUS_LOCS").map_or(default, |n| (n as usize).clamp(1, 4))
+}
+
 /// Check `check` on `cases` programs of shape `s` from `seed` (or
 /// `RC11_LITMUS_SEED` mixed with it); panics with the shrunk program.
 pub fn run(seed: u64, cases: u32, s: Shape, check: impl Fn(&Program) -> Result<(), TestCaseError>) {
