@@ -100,6 +100,7 @@ impl<T> UnsafeCell<T> {
         if ctx.exec.kind == Kind::Shuttle {
             // A scheduling point before the access, as for every operation.
             shuttle::thread::sleep(std::time::Duration::ZERO);
+            crate::traced::cell::rc11_race(&ctx, self.id, write);
         }
         Some(ctx)
     }

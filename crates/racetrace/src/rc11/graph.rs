@@ -19,6 +19,7 @@
 //! rb)+) is exactly "a smaller key".
 
 use super::bits::Bits;
+use crate::strategy::dpor::log;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub(super) struct Event {
     pub(super) step: Option<usize>,
     /// The RMW that read from this write, if one did.
     pub(super) rmw_reader: Option<usize>,
+    /// The dpor step that made it (see [`log`]).
+    node: Option<usize>,
 }
 
 impl Event {
@@ -67,6 +70,8 @@ impl Event {
 
 #[derive(Default)]
 struct ThreadState {
+    /// Its events, in program order.
+    events: Vec<usize>,
     /// Everything that happens before the thread's next event.
     view: Bits,
     /// The messages of every write the thread has read (what an acquire
@@ -116,6 +121,24 @@ pub(super) struct Graph {
     /// Per mutex: the view its last release published.
     mutexes: HashMap<usize, Bits>,
     sc_fences: usize,
+    /// Threads spawned and not yet ended (the main thread is not counted).
+    running: usize,
+    /// Per non-atomic object (an `UnsafeCell`): its last write and the
+    /// reads since, each as (thread, number of the thread's events before it).
+    plain: HashMap<usize, Plain>,
+}
+
+#[derive(Default)]
+struct Plain {
+    write: Option<(usize, usize)>,
+    reads: Vec<(usize, usize)>,
+}
+
+/// A data race: the earlier access (its thread, and whether it wrote) that
+/// does not happen before the new one.
+pub(super) struct Race {
+    pub(super) thread: usize,
+    pub(super) wrote: bool,
 }
 
 impl Graph {
@@ -140,6 +163,7 @@ impl Graph {
         hb: Bits,
     ) -> usize {
         let id = self.events.len();
+        self.thread(t).events.push(id);
         self.events.push(Event {
             thread: t,
             kind,
@@ -153,6 +177,7 @@ impl Graph {
             pos: 0,
             step: None,
             rmw_reader: None,
+            node: log::current(),
         });
         id
     }
@@ -291,6 +316,40 @@ impl Graph {
         options
     }
 
+    /// Which of a read's `options` (of `loc`) to explore: not one that reads
+    /// a write `w` when a write later in coherence order, made after `w`,
+    /// is in a race with this step that dpor reverses — the execution in
+    /// which this step comes first builds the same graph.
+    pub(super) fn read_choices(&self, loc: usize, options: &[ReadOption]) -> Vec<usize> {
+        let mo = &self.locs[loc].mo;
+        (0..options.len())
+            .filter(|&i| {
+                let w = &self.events[options[i].from];
+                !mo[w.pos + 1..].iter().any(|&x| {
+                    let later = &self.events[x];
+                    later
+                        .node
+                        .is_some_and(|n| w.node.is_none_or(|m| m < n) && log::reversible(n))
+                })
+            })
+            .collect()
+    }
+
+    /// Which of a write's places (`options`, in `loc`'s coherence order) to
+    /// explore: not one before a write that is in a race with this step
+    /// that dpor reverses (the execution in which this step comes first
+    /// builds the same graph).
+    pub(super) fn write_choices(&self, loc: usize, options: &[usize]) -> Vec<usize> {
+        let mo = &self.locs[loc].mo;
+        (0..options.len())
+            .filter(|&i| {
+                !mo[options[i]..]
+                    .iter()
+                    .any(|&x| self.events[x].node.is_some_and(log::reversible))
+            })
+            .collect()
+    }
+
     /// Add a read (or RMW) event as option `o` says; the thread's state is
     /// not changed (see [`Graph::commit`]).
     fn add_read(&mut self, t: usize, loc: usize, o: ReadOption, sides: Sides) -> usize {
@@ -354,6 +413,7 @@ impl Graph {
     fn undo(&mut self, e: usize) {
         debug_assert_eq!(e + 1, self.events.len());
         let ev = self.events.pop().expect("an event");
+        self.threads[ev.thread].events.pop();
         let loc = ev.loc.expect("an access");
         self.locs[loc].accesses.pop();
         if ev.is_write() {
@@ -456,12 +516,72 @@ impl Graph {
     }
 
     pub(super) fn spawn(&mut self, t: usize, child: usize) {
+        self.running += 1;
         let v = self.sync_event(t);
         self.thread(child).view = v;
     }
 
-    pub(super) fn exit(&mut self, t: usize) {
+    /// Thread `t` ends; when it is the last, the graph's fingerprint.
+    pub(super) fn exit(&mut self, t: usize) -> Option<u64> {
         self.sync_event(t);
+        match self.running.checked_sub(1) {
+            Some(r) => {
+                self.running = r;
+                None
+            }
+            None => Some(self.fingerprint()),
+        }
+    }
+
+    /// A hash of what makes the graph this graph: each thread's events (kind,
+    /// location, value, orderings and the write each read reads, named by
+    /// thread and place in it) and each location's coherence order.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut index = vec![0usize; self.events.len()];
+        let mut count: HashMap<usize, usize> = HashMap::new();
+        for (i, e) in self.events.iter().enumerate() {
+            let c = count.entry(e.thread).or_default();
+            index[i] = *c;
+            *c += 1;
+        }
+        let name = |e: usize| (self.events[e].thread, index[e]);
+        let mut per_thread: Vec<(
+            usize,
+            usize,
+            u8,
+            Option<usize>,
+            u64,
+            bool,
+            bool,
+            Option<(usize, usize)>,
+        )> = self
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                (
+                    e.thread,
+                    index[i],
+                    e.kind as u8,
+                    e.loc,
+                    e.value,
+                    e.rel,
+                    e.sc,
+                    e.rf.map(name),
+                )
+            })
+            .collect();
+        per_thread.sort_unstable();
+        let mut h = DefaultHasher::new();
+        per_thread.hash(&mut h);
+        for l in &self.locs {
+            l.mo.iter()
+                .map(|&w| name(w))
+                .collect::<Vec<_>>()
+                .hash(&mut h);
+        }
+        h.finish()
     }
 
     pub(super) fn join(&mut self, t: usize, child: usize) {
@@ -479,6 +599,45 @@ impl Graph {
         s.stale = false;
         s.wrote = false;
         stale
+    }
+
+    /// A non-atomic access to `object` by `t`: the earlier conflicting
+    /// access it races with (neither happens before the other), if any.
+    pub(super) fn plain(&mut self, t: usize, object: usize, write: bool) -> Option<Race> {
+        let me = (t, self.thread(t).events.len());
+        let view = self.threads[t].view.clone();
+        // (u, k) happens before the access if u is this thread, or if u's
+        // event after it (its k-th, from 0) does.
+        let ordered = |threads: &[ThreadState], (u, k): (usize, usize)| {
+            u == t || threads[u].events.get(k).is_some_and(|&e| view.contains(e))
+        };
+        let p = self.plain.entry(object).or_default();
+        let mut race = None;
+        if let Some(w) = p.write
+            && !ordered(&self.threads, w)
+        {
+            race = Some(Race {
+                thread: w.0,
+                wrote: true,
+            });
+        }
+        if write && race.is_none() {
+            race = p
+                .reads
+                .iter()
+                .find(|&&r| !ordered(&self.threads, r))
+                .map(|&(u, _)| Race {
+                    thread: u,
+                    wrote: false,
+                });
+        }
+        if write {
+            p.write = Some(me);
+            p.reads.clear();
+        } else {
+            p.reads.push(me);
+        }
+        race
     }
 
     /// The value of `loc`'s latest write in coherence order.

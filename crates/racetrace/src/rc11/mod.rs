@@ -36,6 +36,7 @@ mod graph;
 use crate::rt::{Ctx, Execution};
 use graph::{Graph, ReadOption, Sides};
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
@@ -60,8 +61,11 @@ thread_local! {
     /// The running execution's graph (shuttle runs every task of an
     /// execution on the exploring OS thread).
     static MODEL: RefCell<Option<(Weak<Execution>, Graph)>> = const { RefCell::new(None) };
-    /// The number of options of the choice being made, for the scheduler.
-    static OPTIONS: Cell<usize> = const { Cell::new(0) };
+    /// The options of the choice being made that the scheduler should
+    /// explore (indices into all the options), for the scheduler.
+    static OPTIONS: RefCell<Option<Vec<usize>>> = const { RefCell::new(None) };
+    /// The fingerprints of the graphs of the session's finished runs.
+    static SEEN: RefCell<HashSet<u64>> = RefCell::new(HashSet::new());
 }
 
 /// The memory model is active on this OS thread while a `Session` lives.
@@ -70,6 +74,7 @@ pub(crate) struct Session(());
 impl Session {
     pub(crate) fn start() -> Session {
         ACTIVE.with(|a| a.set(true));
+        SEEN.with(|s| s.borrow_mut().clear());
         Session(())
     }
 }
@@ -78,6 +83,8 @@ impl Drop for Session {
     fn drop(&mut self) {
         ACTIVE.with(|a| a.set(false));
         MODEL.with(|m| m.borrow_mut().take());
+        SEEN.with(|s| *s.borrow_mut() = HashSet::new());
+        crate::strategy::dpor::log::clear();
     }
 }
 
@@ -102,21 +109,23 @@ fn with_graph<R>(exec: &Arc<Execution>, f: impl FnOnce(&mut Graph) -> R) -> Opti
     })
 }
 
-/// How many options the choice being made has (0: no choice of the model's
-/// is being made). Read by the scheduler in `next_u64`.
-pub(crate) fn pending_options() -> usize {
-    OPTIONS.with(|o| o.get())
+/// The options of the choice being made that the scheduler should explore
+/// (`None`: no choice of the model's is being made). Read by the scheduler
+/// in `next_u64`.
+pub(crate) fn pending_options() -> Option<Vec<usize>> {
+    OPTIONS.with(|o| o.borrow_mut().take())
 }
 
-/// One of `n` options, chosen by the scheduler (dpor explores each; a
-/// replay gives back the recorded one).
-fn choose(n: usize) -> usize {
+/// One of `n` options, chosen by the scheduler: dpor explores those in
+/// `explore` (the others build graphs it builds elsewhere); a replay gives
+/// back the recorded one, an index into all `n`.
+fn choose(n: usize, explore: Vec<usize>) -> usize {
     if n <= 1 {
         return 0;
     }
-    OPTIONS.with(|o| o.set(n));
+    OPTIONS.with(|o| *o.borrow_mut() = Some(explore));
     let v = shuttle::rand::RngCore::next_u64(&mut shuttle::rand::thread_rng());
-    OPTIONS.with(|o| o.set(0));
+    OPTIONS.with(|o| o.borrow_mut().take());
     (v % n as u64) as usize
 }
 
@@ -180,14 +189,16 @@ fn read(
 ) -> Option<(Loaded, bool)> {
     let options = with_graph(&c.exec, |g| {
         let loc = g.location(object)?;
-        Some((loc, g.read_options(c.tid, loc, rmw, weak, success, failure)))
+        let options = g.read_options(c.tid, loc, rmw, weak, success, failure);
+        let explore = g.read_choices(loc, &options);
+        Some((loc, options, explore))
     })??;
-    let (loc, options) = options;
+    let (loc, options, explore) = options;
     if options.is_empty() {
         blocked(c);
         return None;
     }
-    let o: ReadOption = options[choose(options.len())];
+    let o: ReadOption = options[choose(options.len(), explore)];
     with_graph(&c.exec, |g| {
         let sides = if o.write.is_some() { success } else { failure };
         let (event, stale) = g.read(c.tid, loc, o, sides);
@@ -262,15 +273,17 @@ pub(crate) fn store(c: &Ctx, object: usize, value: u64, order: Ordering) -> Opti
         ),
         sc: order == Ordering::SeqCst,
     };
-    let (loc, options) = with_graph(&c.exec, |g| {
+    let (loc, options, explore) = with_graph(&c.exec, |g| {
         let loc = g.location(object)?;
-        Some((loc, g.write_options(c.tid, loc, value, sides)))
+        let options = g.write_options(c.tid, loc, value, sides);
+        let explore = g.write_choices(loc, &options);
+        Some((loc, options, explore))
     })??;
     if options.is_empty() {
         blocked(c);
         return None;
     }
-    let p = options[choose(options.len())];
+    let p = options[choose(options.len(), explore)];
     with_graph(&c.exec, |g| g.write(c.tid, loc, value, p, sides))
 }
 
@@ -294,15 +307,59 @@ pub(crate) fn latest(c: &Ctx, object: usize) -> Option<u64> {
     with_graph(&c.exec, |g| g.location(object).map(|l| g.latest(l))).flatten()
 }
 
+/// A non-atomic access (an `UnsafeCell`, a `RaceCell`) to `object` by
+/// the current thread: the data race it is part of, in words, if an earlier
+/// conflicting access does not happen before it.
+pub(crate) fn plain_access(c: &Ctx, object: usize, write: bool) -> Option<String> {
+    let race = with_graph(&c.exec, |g| g.plain(c.tid, object, write))??;
+    let names = c.exec.thread_names();
+    let name = |t: usize| {
+        names
+            .get(t)
+            .cloned()
+            .unwrap_or_else(|| format!("thread {t}"))
+    };
+    let what = |w: bool| if w { "write" } else { "read" };
+    Some(format!(
+        "{} by {} and {} by {} with no happens-before between them",
+        what(race.wrote),
+        name(race.thread),
+        what(write),
+        name(c.tid)
+    ))
+}
+
 /// A synchronisation by thread `tid` of `exec`.
 pub(crate) fn sync(exec: &Arc<Execution>, tid: usize, what: Sync) {
-    with_graph(exec, |g| match what {
-        Sync::Spawn(child) => g.spawn(tid, child),
+    let last = with_graph(exec, |g| match what {
+        Sync::Spawn(child) => {
+            g.spawn(tid, child);
+            None
+        }
         Sync::Exit => g.exit(tid),
-        Sync::Join(child) => g.join(tid, child),
-        Sync::Acquire(m) => g.acquire(tid, m),
-        Sync::Release(m) => g.release(tid, m),
+        Sync::Join(child) => {
+            g.join(tid, child);
+            None
+        }
+        Sync::Acquire(m) => {
+            g.acquire(tid, m);
+            None
+        }
+        Sync::Release(m) => {
+            g.release(tid, m);
+            None
+        }
     });
+    // The last thread ended: a run that built a graph an earlier run built
+    // is not counted again (dpor orders a read after a write it does not
+    // read from as a trace of its own; the graph is the same).
+    if let Some(Some(fp)) = last
+        && !exec.is_pruned()
+        && !exec.is_abandoned()
+        && !SEEN.with(|s| s.borrow_mut().insert(fp))
+    {
+        exec.prune();
+    }
 }
 
 /// Thread `tid` yields (a spin loop's `yield_now`/`spin_loop`). If the

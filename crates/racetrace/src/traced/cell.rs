@@ -8,6 +8,8 @@
 //! * shuttle: shuttle has no data-race detector; each access is preceded by a
 //!   scheduling point (`shuttle::thread::sleep(ZERO)`, which is a plain context
 //!   switch in shuttle), so the race shows as its effect: a lost update.
+//! * rc11: two accesses, one a write, with no happens-before between them
+//!   (as the memory model builds it) are the outcome `data-race`.
 //! * real threads: a truly racy `+= 1` would be undefined behaviour in Rust, so
 //!   each single access is made under a std mutex. The read-then-write race
 //!   remains; what is lost is only the possibility of torn values.
@@ -81,6 +83,9 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
             }
             Impl::Shuttle(cell) => {
                 shuttle::thread::sleep(std::time::Duration::ZERO);
+                if let Some(c) = &ctx {
+                    rc11_race(c, self.id, false);
+                }
                 // SAFETY: shuttle runs one task at a time on one OS thread.
                 unsafe { *cell.get() }
             }
@@ -108,6 +113,9 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
             }
             Impl::Shuttle(cell) => {
                 shuttle::thread::sleep(std::time::Duration::ZERO);
+                if let Some(c) = &ctx {
+                    rc11_race(c, self.id, true);
+                }
                 // SAFETY: shuttle runs one task at a time on one OS thread.
                 unsafe { *cell.get() = value }
             }
@@ -115,6 +123,16 @@ impl<T: Copy + fmt::Display> RaceCell<T> {
         if let Some(c) = &ctx {
             c.write(self.id, "write", value.to_string());
         }
+    }
+}
+
+/// Under rc11: a non-atomic access to object `id` that races an earlier
+/// one (neither happens before the other) ends the execution as the outcome
+/// `data-race`, as loom's report does.
+pub(crate) fn rc11_race(c: &Ctx, id: usize, write: bool) {
+    if let Some(what) = crate::rc11::plain_access(c, id, write) {
+        c.data_race(what);
+        std::panic::resume_unwind(Box::new(Abandon));
     }
 }
 

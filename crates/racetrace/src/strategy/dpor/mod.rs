@@ -45,6 +45,7 @@
 //! is raced against the execution as Flanagan and Godefroid (POPL 2005) race
 //! every thread's next transition.
 
+pub(crate) mod log;
 mod scheduler;
 mod tasks;
 
@@ -96,7 +97,7 @@ struct Node {
     /// The data choices this node's step made, in order: how many options
     /// each had and which one it took (the rc11 memory model's choice of
     /// the write a read reads, or of a write's place in coherence order).
-    choices: Vec<(usize, usize)>,
+    choices: Vec<(Vec<usize>, usize)>,
 }
 
 impl Node {
@@ -141,10 +142,14 @@ pub(crate) struct Dpor {
     /// The next data choice of the running step (an index into its node's
     /// `choices`).
     choice: usize,
+    /// The first node whose footprint changed since the steps were last
+    /// published to [`log`].
+    dirty: usize,
 }
 
 impl Dpor {
     pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>, bound: Option<usize>) -> Dpor {
+        log::start(bound.is_some());
         Dpor {
             pending,
             exec: None,
@@ -160,6 +165,7 @@ impl Dpor {
             last_ran: None,
             too_many: false,
             choice: 0,
+            dirty: 0,
         }
     }
 
@@ -181,13 +187,11 @@ impl Dpor {
         if touches.is_empty() {
             return;
         }
-        if let Some(op) = self
-            .acct
-            .get(t)
-            .and_then(|&i| self.tree.get_mut(i))
-            .and_then(|node| node.ops.get_mut(t))
+        if let Some(&i) = self.acct.get(t)
+            && let Some(op) = self.tree.get_mut(i).and_then(|node| node.ops.get_mut(t))
         {
             merge(op, &touches);
+            self.dirty = self.dirty.min(i);
         }
     }
 
@@ -221,6 +225,16 @@ impl Dpor {
             }
         }
         self.tree[i].ops[task] = label;
+        // Publish the steps up to this one for the rc11 model.
+        let from = self.dirty.min(i);
+        log::publish(
+            from,
+            self.tree[from..=i]
+                .iter()
+                .map(|n| (n.chosen, n.op().clone())),
+            &self.created,
+        );
+        self.dirty = usize::MAX;
     }
 
     /// Inside a critical section: take its next step without a scheduling
@@ -250,6 +264,7 @@ impl Dpor {
                             merge(op, ts);
                         }
                     }
+                    self.dirty = self.dirty.min(node);
                     if releases {
                         self.block.as_mut().expect("a block").complete = true;
                     }
@@ -327,6 +342,7 @@ impl Dpor {
             ts.retain(|(x, _)| *x != b.mutex);
             ts.push((b.mutex, mode));
         }
+        self.dirty = self.dirty.min(b.node);
     }
 
     /// Preemptions on the path to node `i` if it chose `p`: one more than its
@@ -560,20 +576,22 @@ impl Dpor {
         }
     }
 
-    /// A data choice of the running step among `n` options: the recorded
-    /// one when replaying the path to the node being branched, else the
-    /// first (the latest write, for a read), recorded for the branching.
-    fn data_choice(&mut self, n: usize) -> usize {
+    /// A data choice of the running step among the options `allowed`
+    /// (indices): the recorded one when replaying the path to the node
+    /// being branched, else the first (the latest write, for a read),
+    /// recorded for the branching.
+    fn data_choice(&mut self, allowed: Vec<usize>) -> usize {
+        let first = allowed.first().copied().unwrap_or(0);
         let Some(node) = self.pos.checked_sub(1).and_then(|i| self.tree.get_mut(i)) else {
-            return 0;
+            return first;
         };
         let k = self.choice;
         self.choice += 1;
         match node.choices.get(k) {
-            Some(&(_, c)) => c,
+            Some((a, c)) => a.get(*c).copied().unwrap_or(first),
             None => {
-                node.choices.push((n, 0));
-                0
+                node.choices.push((allowed, 0));
+                first
             }
         }
     }
@@ -581,9 +599,9 @@ impl Dpor {
     /// The next untried data choice of node `i`'s step, the last choice
     /// first (the later choices of the step start again from their first).
     fn next_data_choice(node: &mut Node) -> bool {
-        while let Some((n, c)) = node.choices.pop() {
-            if c + 1 < n {
-                node.choices.push((n, c + 1));
+        while let Some((a, c)) = node.choices.pop() {
+            if c + 1 < a.len() {
+                node.choices.push((a, c + 1));
                 return true;
             }
         }

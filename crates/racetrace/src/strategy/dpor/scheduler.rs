@@ -181,8 +181,8 @@ impl Scheduler for Dpor {
 
     fn next_u64(&mut self) -> u64 {
         match crate::rc11::pending_options() {
-            n if n > 1 => self.data_choice(n) as u64,
-            _ => 0,
+            Some(allowed) => self.data_choice(allowed) as u64,
+            None => 0,
         }
     }
 }
