@@ -15,8 +15,8 @@
 //! Knobs (environment): `RC11_LITMUS_CASES=N` (cases per random property),
 //! `RC11_LITMUS_SEED=N` (another seed), `RC11_LITMUS_MAX_INS=N` (longer
 //! threads in the random programs; default 3, 4 for the SC oracle check),
-//! `RC11_LITMUS_LOCS=N` (locations of the random mixed-ordering programs,
-//! default 2). Failures of the random properties
+//! `RC11_LITMUS_LOCS=N` and `RC11_LITMUS_THREADS=N` (locations and most
+//! threads of the random mixed-ordering programs, default 2 and 3). Failures of the random properties
 //! are shrunk and persisted in `tests/rc11/proptest-regressions.txt`.
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
@@ -632,7 +632,7 @@ fn rc11_outcomes_equal_the_oracle_on_every_litmus_case() {
 fn rc11_outcomes_equal_the_oracle_on_random_programs() {
     let shape = Shape {
         min_threads: 2,
-        max_threads: 3,
+        max_threads: random::max_threads(3),
         max_ins: random::max_ins(3),
         locs: random::locs(2),
         seq_cst_only: false,

@@ -89,6 +89,11 @@ pub fn max_ins(default: usize) -> usize {
     env_u64("RC11_LITMUS_MAX_INS").map_or(default, |n| n as usize)
 }
 
+/// Threads at most: `default`, or `RC11_LITMUS_THREADS`.
+pub fn max_threads(default: usize) -> usize {
+    env_u64("RC11_LITMUS_THREADS").map_or(default, |n| n as usize)
+}
+
 /// Locations: `default`, or `RC11_LITMUS_LOCS` (at most 4).
 pub fn locs(default: usize) -> usize {
     env_u64("RC11_LITMUS_LOCS").map_or(default, |n| (n as usize).clamp(1, 4))
