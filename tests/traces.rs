@@ -1,5 +1,5 @@
 //! Outcome tables and witness traces of every built-in variant under the
-//! deterministic exhaustive backends (loom, shuttle-dfs, dpor — those of its
+//! deterministic exhaustive backends (loom, shuttle-dfs, dpor, rc11 — those of its
 //! `check` jobs), as insta snapshots named `<pattern>-<variant>@<backend>`.
 //! A changed interleaving is a reviewed diff. The docs pages quote these
 //! snapshots (see tests/docs.rs).
@@ -43,7 +43,7 @@ fn render(r: &Report) -> String {
 fn every_variant_has_a_deterministic_snapshot_under_each_exhaustive_backend() {
     for p in patterns::all() {
         for v in p.variants {
-            for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor] {
+            for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor, Backend::Rc11] {
                 if !v.jobs.iter().any(|j| j.backend == b) {
                     continue;
                 }

@@ -17,9 +17,11 @@ mod error;
 pub mod fixtures;
 pub mod gather;
 pub mod harness;
+pub mod lazy_init;
 pub mod lock_order;
 pub mod locked_counter;
 pub mod lost_wakeup;
+pub mod message_passing;
 mod params;
 mod pattern;
 pub mod philosophers;
@@ -31,6 +33,8 @@ pub mod replay;
 mod run;
 pub mod semaphore;
 pub mod spec;
+pub mod spin_lock;
+pub mod spsc_ring;
 pub mod thread_pool;
 pub mod unsafe_counter;
 
@@ -43,7 +47,7 @@ pub use run::{
 
 /// Every built-in pattern.
 pub fn all() -> &'static [&'static Pattern] {
-    static ALL: [&Pattern; 13] = [
+    static ALL: [&Pattern; 17] = [
         &unsafe_counter::PATTERN,
         &locked_counter::PATTERN,
         &lock_order::PATTERN,
@@ -57,6 +61,10 @@ pub fn all() -> &'static [&'static Pattern] {
         &process_pool::PATTERN,
         &gather::PATTERN,
         &async_counter::PATTERN,
+        &message_passing::PATTERN,
+        &spin_lock::PATTERN,
+        &spsc_ring::PATTERN,
+        &lazy_init::PATTERN,
     ];
     &ALL
 }
