@@ -4,7 +4,7 @@
 use super::oracle::{Enumeration, Ins, Program, candidate_bound};
 use proptest::prelude::*;
 use proptest::test_runner::{
-    Config as PropConfig, FileFailurePersistence, RngSeed, TestCaseError, TestRunner,
+    Config as PropConfig, FileFailurePersistence, RngSeed, TestCaseError, TestError, TestRunner,
 };
 use std::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
 
@@ -111,7 +111,133 @@ pub fn run(seed: u64, cases: u32, s: Shape, check: impl Fn(&Program) -> Result<(
         ..PropConfig::default()
     };
     let result = TestRunner::new(config).run(&program(s), |p| check(&p));
-    if let Err(e) = result {
-        panic!("seed {seed}: {e}");
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, p)) => {
+            // proptest stops at its strategies' minimum sizes (two
+            // instructions a thread) and does not swap instruction kinds:
+            // go on greedily.
+            let fails = |q: &Program| check(q).is_err();
+            let small = minimise(&p, fails);
+            let small_why = check(&small)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            panic!(
+                "seed {seed}: {why}\nminimal failing input (proptest): {p:?}\n\
+                 smaller still (greedy): {small:?}\n  {small_why}"
+            );
+        }
+        Err(e) => panic!("seed {seed}: {e}"),
+    }
+}
+
+/// Every program one simplification away from `p`: a thread or an
+/// instruction removed, an RMW or CAS made a store or a load, an ordering
+/// made `Relaxed`, a value made 1.
+fn simpler(p: &Program) -> Vec<Program> {
+    let mut out = Vec::new();
+    let with = |t: usize, ins: Vec<Ins>| {
+        let mut q = p.clone();
+        q.threads[t] = ins;
+        q
+    };
+    if p.threads.len() > 1 {
+        for t in 0..p.threads.len() {
+            let mut q = p.clone();
+            q.threads.remove(t);
+            out.push(q);
+        }
+    }
+    for (t, ins) in p.threads.iter().enumerate() {
+        for (k, &i) in ins.iter().enumerate() {
+            let replace = |j: Ins| {
+                let mut v = ins.clone();
+                v[k] = j;
+                with(t, v)
+            };
+            if ins.len() > 1 {
+                let mut v = ins.clone();
+                v.remove(k);
+                out.push(with(t, v));
+            }
+            let mut alts: Vec<Ins> = Vec::new();
+            match i {
+                Ins::Store { loc, val, ord } => {
+                    alts.push(Ins::Store { loc, val: 1, ord });
+                    alts.push(Ins::Store {
+                        loc,
+                        val,
+                        ord: Relaxed,
+                    });
+                }
+                Ins::Load { loc, .. } => alts.push(Ins::Load { loc, ord: Relaxed }),
+                Ins::FetchAdd { loc, val, ord } | Ins::Swap { loc, val, ord } => {
+                    alts.push(Ins::Load { loc, ord: Relaxed });
+                    alts.push(Ins::Store {
+                        loc,
+                        val,
+                        ord: Relaxed,
+                    });
+                    alts.push(match i {
+                        Ins::FetchAdd { .. } => Ins::FetchAdd {
+                            loc,
+                            val: 1,
+                            ord: Relaxed,
+                        },
+                        _ => Ins::Swap {
+                            loc,
+                            val,
+                            ord: Relaxed,
+                        },
+                    });
+                }
+                Ins::Cas {
+                    loc,
+                    expected,
+                    new,
+                    success,
+                    failure,
+                } => {
+                    alts.push(Ins::Load { loc, ord: Relaxed });
+                    alts.push(Ins::Store {
+                        loc,
+                        val: new,
+                        ord: Relaxed,
+                    });
+                    alts.push(Ins::Cas {
+                        loc,
+                        expected,
+                        new,
+                        success: Relaxed,
+                        failure,
+                    });
+                    alts.push(Ins::Cas {
+                        loc,
+                        expected,
+                        new,
+                        success,
+                        failure: Relaxed,
+                    });
+                }
+                Ins::Fence(_) => {}
+            }
+            out.extend(alts.into_iter().filter(|&j| j != i).map(replace));
+        }
+    }
+    out
+}
+
+/// Simplify `p` while it still `fails`, to a fixpoint.
+pub fn minimise(p: &Program, fails: impl Fn(&Program) -> bool) -> Program {
+    let mut p = p.clone();
+    'outer: loop {
+        for q in simpler(&p) {
+            if fails(&q) {
+                p = q;
+                continue 'outer;
+            }
+        }
+        return p;
     }
 }
