@@ -604,9 +604,6 @@ impl Outcomes {
     pub fn total(&self) -> u64 {
         self.graphs.values().sum()
     }
-    pub fn set(&self) -> Vec<String> {
-        self.graphs.keys().cloned().collect()
-    }
     pub fn allows(&self, outcome: &str) -> bool {
         self.graphs.contains_key(outcome)
     }

@@ -172,7 +172,7 @@ fn simpler(p: &Program) -> Vec<Program> {
                     });
                 }
                 Ins::Load { loc, .. } => alts.push(Ins::Load { loc, ord: Relaxed }),
-                Ins::FetchAdd { loc, val, ord } | Ins::Swap { loc, val, ord } => {
+                Ins::FetchAdd { loc, val, .. } | Ins::Swap { loc, val, .. } => {
                     alts.push(Ins::Load { loc, ord: Relaxed });
                     alts.push(Ins::Store {
                         loc,
