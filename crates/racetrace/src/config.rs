@@ -17,6 +17,13 @@ pub const ENV_MAX_SECONDS: &str = "RACETRACE_MAX_SECONDS";
 pub const ENV_PREEMPTION_BOUND: &str = "RACETRACE_PREEMPTION_BOUND";
 /// Environment variable for [`Config::seed`].
 pub const ENV_SEED: &str = "RACETRACE_SEED";
+/// Environment variable for [`Config::max_memory`]: a size with a unit
+/// (`512M`, `4G`; see [`parse_memory`]).
+pub const ENV_MAX_MEMORY: &str = "RACETRACE_MAX_MEMORY";
+/// Environment variable for [`Config::stall_timeout`], in seconds.
+pub const ENV_STALL_SECONDS: &str = "RACETRACE_STALL_SECONDS";
+/// Environment variable for [`Config::max_steps`].
+pub const ENV_MAX_STEPS: &str = "RACETRACE_MAX_STEPS";
 /// Environment variable for [`Config::replay`]: a schedule token such as
 /// `loom/17` or `shuttle/0.1.1.2`, printed with every failure.
 pub const ENV_REPLAY: &str = "RACETRACE_REPLAY";
@@ -270,6 +277,40 @@ impl FromStr for ReplayToken {
     }
 }
 
+/// A memory size as `--max-memory` and `RACETRACE_MAX_MEMORY` take it: a
+/// number (decimals allowed) and a binary unit, `K`, `M`, `G` or `T`,
+/// optionally followed by `B` or `iB` (`512M`, `1.5GiB`, `64k`). A bare
+/// number is refused, since bytes and megabytes are both plausible readings.
+pub fn parse_memory(s: &str) -> Result<u64, Error> {
+    let bad = || {
+        Error::BadOption(format!(
+            "bad memory size '{}': give a number and a unit, as 512M or 4G",
+            truncate(s)
+        ))
+    };
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix("ib"))
+        .or_else(|| t.strip_suffix('B'))
+        .or_else(|| t.strip_suffix('b'))
+        .unwrap_or(t);
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    let shift = match unit {
+        "K" | "k" => 10,
+        "M" | "m" => 20,
+        "G" | "g" => 30,
+        "T" | "t" => 40,
+        _ => return Err(bad()),
+    };
+    let n: f64 = num.trim().parse().map_err(|_| bad())?;
+    let bytes = n * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes >= u64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(bytes as u64)
+}
+
 fn truncate(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}…", s.chars().take(40).collect::<String>())
@@ -289,9 +330,36 @@ pub struct Config {
     /// `fuzz` and `real` this is the number to run (default 1000); for the exhaustive
     /// backends, a bound (default none). Defaults to `RACETRACE_MAX_SCHEDULES`.
     pub max_schedules: Option<u64>,
-    /// Stop after this long (checked before each schedule, so loom's
-    /// `checkpoint_interval` does not delay it). Defaults to `RACETRACE_MAX_SECONDS`.
+    /// Stop after this long, also in the middle of a schedule and when
+    /// replaying: a watchdog ends the running execution at its next
+    /// racetrace operation (it is not counted) and, if that does not come
+    /// within about a second, returns the report without it (see
+    /// [`Config::stall_timeout`] for what cannot be interrupted). Defaults to
+    /// `RACETRACE_MAX_SECONDS`.
     pub max_duration: Option<Duration>,
+    /// Stop exploring (bound `stopped: memory budget`) once the process's
+    /// resident memory exceeds this many bytes, rather than meet the OOM
+    /// killer. Checked by the watchdog about 20 times a second. `None`: the
+    /// resident memory when the exploration starts plus half of the
+    /// memory available then (`MemAvailable` in `/proc/meminfo`; no
+    /// budget where that cannot be read). Defaults to `RACETRACE_MAX_MEMORY`.
+    pub max_memory: Option<u64>,
+    /// loom and shuttle runtimes: an execution in which the running thread
+    /// makes no racetrace operation for this long is stuck — a spin without
+    /// `yield_now`, or a std primitive blocking the one OS thread the
+    /// checkers run every model thread on. The exploration then ends with
+    /// the outcome `no progress` and a bound naming the thread. Such a
+    /// thread cannot be interrupted (it is not at a racetrace operation):
+    /// the exploration runs on a thread of its own, which is left behind —
+    /// spinning or blocked — while the report is returned. Default 10 s;
+    /// defaults to `RACETRACE_STALL_SECONDS`.
+    pub stall_timeout: Duration,
+    /// Operations one execution may record before it ends with the outcome
+    /// `step limit` (a livelock or an endless spin). Default
+    /// [`MAX_STEPS`], enough for every built-in pattern at its largest
+    /// parameters; at most [`LOOM_MAX_STEPS`] under loom. Defaults to
+    /// `RACETRACE_MAX_STEPS`.
+    pub max_steps: usize,
     /// loom and dpor: at most this many preemptions per execution. Defaults to
     /// `RACETRACE_PREEMPTION_BOUND`.
     pub preemption_bound: Option<usize>,
@@ -315,12 +383,32 @@ pub struct Config {
 /// Schedules run by the sampling backends when no count is given.
 pub const DEFAULT_SAMPLES: u64 = 1000;
 
-/// Operations one execution may record before it is stopped with the outcome
-/// `step limit`: no correct pattern here comes near it, so reaching it means
-/// the threads kept running without finishing (a livelock, or a spin loop
-/// waiting for something that never happens). Lower than loom's branch limit
-/// and shuttle's step bound, so racetrace stops the execution before they do.
-pub const MAX_STEPS: usize = 2000;
+/// The default of [`Config::max_steps`]: operations one execution may
+/// record before it is stopped with the outcome `step limit`. No correct
+/// variant of a built-in pattern comes near it at its largest parameters
+/// (`locked-counter --threads 16 --ops 1000` records about 64,000, the most;
+/// `tests/step_limit.rs`), so reaching it means the threads kept running
+/// without finishing (a livelock, or a spin loop waiting for something that
+/// never happens). Lower than loom's branch limit (racetrace sets it to
+/// [`LOOM_MAX_BRANCHES`]) and shuttle's step bound, so racetrace stops the
+/// execution before they do.
+pub const MAX_STEPS: usize = 100_000;
+
+/// loom's branch limit as racetrace sets it. loom allocates room for every
+/// branch of an execution up front, so it stays at loom's own default;
+/// under loom the step limit is at most [`LOOM_MAX_STEPS`], well below it.
+pub const LOOM_MAX_BRANCHES: usize = 100_000;
+
+/// The most operations an execution may record under loom, whatever
+/// [`Config::max_steps`] says: loom takes several branches per operation,
+/// and its branch limit ([`LOOM_MAX_BRANCHES`]) ends the exploration, not
+/// just the execution. Enough for every pattern loom can run (at most four
+/// spawned threads: `locked-counter --threads 4 --ops 1000` records about
+/// 16,000).
+pub const LOOM_MAX_STEPS: usize = 20_000;
+
+/// The default of [`Config::stall_timeout`].
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for Config {
     fn default() -> Self {
@@ -342,6 +430,9 @@ impl Config {
             real_timeout: Duration::from_secs(5),
             replay: None,
             progress: false,
+            max_memory: None,
+            stall_timeout: STALL_TIMEOUT,
+            max_steps: MAX_STEPS,
         }
     }
 
@@ -394,6 +485,34 @@ impl Config {
                 }
             }
         }
+        if let Some(m) = var::<String>(ENV_MAX_MEMORY)? {
+            c.max_memory = Some(parse_memory(&m).map_err(|_| Error::BadEnv {
+                var: ENV_MAX_MEMORY,
+                value: m,
+            })?);
+        }
+        if let Some(secs) = var::<f64>(ENV_STALL_SECONDS)? {
+            match Duration::try_from_secs_f64(secs) {
+                Ok(d) if secs > 0.0 && std::time::Instant::now().checked_add(d).is_some() => {
+                    c.stall_timeout = d;
+                }
+                _ => {
+                    return Err(Error::BadEnv {
+                        var: ENV_STALL_SECONDS,
+                        value: std::env::var(ENV_STALL_SECONDS).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        if let Some(n) = var::<usize>(ENV_MAX_STEPS)? {
+            if n == 0 {
+                return Err(Error::BadEnv {
+                    var: ENV_MAX_STEPS,
+                    value: "0".into(),
+                });
+            }
+            c.max_steps = n;
+        }
         c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
         c.seed = var(ENV_SEED)?.unwrap_or(0);
         // `NAME=TOKEN` is for the check named NAME (see `harness`), not here.
@@ -426,6 +545,26 @@ impl Config {
     /// Set [`Config::seed`].
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Set [`Config::max_duration`].
+    pub fn with_max_duration(mut self, d: Duration) -> Self {
+        self.max_duration = Some(d);
+        self
+    }
+    /// Set [`Config::max_memory`], in bytes.
+    pub fn with_max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+    /// Set [`Config::stall_timeout`].
+    pub fn with_stall_timeout(mut self, d: Duration) -> Self {
+        self.stall_timeout = d;
+        self
+    }
+    /// Set [`Config::max_steps`].
+    pub fn with_max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
         self
     }
     /// Set [`Config::stop_at_first_violation`].
@@ -476,6 +615,21 @@ impl Config {
                 "--max-schedules must be at least 1".into(),
             ));
         }
+        if self.max_steps == 0 {
+            return Err(Error::BadOption("the step limit must be at least 1".into()));
+        }
+        if self.max_memory == Some(0) {
+            return Err(Error::BadOption("--max-memory must be more than 0".into()));
+        }
+        if self.stall_timeout.is_zero()
+            || std::time::Instant::now()
+                .checked_add(self.stall_timeout)
+                .is_none()
+        {
+            return Err(Error::BadOption(
+                "the stall timeout must be positive and fit the clock".into(),
+            ));
+        }
         if self.pct_depth == 0 {
             return Err(Error::BadOption("the PCT depth must be at least 1".into()));
         }
@@ -493,6 +647,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_sizes_need_a_unit() {
+        assert_eq!(parse_memory("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_memory("4G").unwrap(), 4 << 30);
+        assert_eq!(parse_memory("1.5GiB").unwrap(), 3 << 29);
+        assert_eq!(parse_memory(" 64kB ").unwrap(), 64 << 10);
+        for bad in [
+            "", "512", "M", "-1G", "nanG", "infG", "0M", "1X", "1e30T", "G4",
+        ] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn every_backend_either_searches_exhaustively_or_samples() {

@@ -14,7 +14,9 @@ pub(super) fn run_loom(acc: &Shared, body: &Body, config: &Config) -> Option<Str
     // Override everything loom reads from LOOM_* variables: the result must
     // depend on racetrace's configuration only.
     builder.preemption_bound = config.preemption_bound;
-    builder.max_branches = 100_000;
+    // Above racetrace's step limit under loom, which ends an execution
+    // first. (loom allocates room for every branch up front.)
+    builder.max_branches = crate::config::LOOM_MAX_BRANCHES;
     builder.max_permutations = None;
     builder.max_duration = None;
     builder.checkpoint_file = None;

@@ -9,8 +9,9 @@ mod real;
 mod report;
 mod shuttle;
 mod tally;
+mod watch;
 
-pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, STEP_LIMIT};
+pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, NO_PROGRESS, STEP_LIMIT};
 pub use report::{OutcomeRow, Report, Witness};
 
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken};
@@ -29,6 +30,13 @@ pub fn live_executions() -> usize {
     rt::live_executions()
 }
 
+/// The process's resident memory in bytes, as the memory budget reads it
+/// (`VmRSS` in `/proc/self/status`); `None` where that cannot be read.
+#[doc(hidden)]
+pub fn resident_bytes() -> Option<u64> {
+    watch::resident_bytes()
+}
+
 /// Explore `body` under `config`; `judge` says which outcomes are allowed.
 pub fn run(label: String, body: Body, judge: Judge, config: &Config) -> Report {
     run_with(label, body, judge, config, None)
@@ -44,7 +52,6 @@ pub fn run_with(
     scheduler: Option<Box<dyn ::shuttle::scheduler::Scheduler>>,
 ) -> Report {
     rt::install_panic_hook();
-    let _quiet = rt::panics::Quiet::new();
     let sampling = config.backend.sampled();
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
     let only = match &config.replay {
@@ -53,6 +60,8 @@ pub fn run_with(
         None => None,
     };
     let start = Instant::now();
+    let pulse = Arc::new(rt::Pulse::default());
+    let budget = watch::budget(config);
     let acc: Shared = Arc::new(Mutex::new(Tally {
         progress: config.progress.then(Instant::now),
         pruned: 0,
@@ -75,13 +84,65 @@ pub fn run_with(
         cannot_explore: None,
         weak_ordering: None,
         replay_mismatch: None,
+        pulse: pulse.clone(),
+        budget,
+        memory_read: start,
+        max_steps: match config.backend {
+            Backend::Loom => config.max_steps.min(crate::config::LOOM_MAX_STEPS),
+            _ => config.max_steps,
+        },
     }));
-    let engine_error = match config.backend {
-        Backend::Real => real::run_real(&acc, &body, config),
-        Backend::Loom => loom::run_loom(&acc, &body, config),
-        _ => shuttle::run_shuttle(&acc, &body, config, scheduler),
+    let mut watch = watch::Watch::new(acc.clone(), pulse, config, budget, start);
+    let engine_error = match scheduler {
+        // The exploration runs on a thread of its own, watched from this one,
+        // which can return the report even if that thread never comes back.
+        None => {
+            let (a2, b2, c2) = (acc.clone(), body.clone(), config.clone());
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .name("racetrace-explore".into())
+                .stack_size(EXPLORING_STACK)
+                .spawn(move || {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        engine(&a2, &b2, &c2, None)
+                    }));
+                    let _ = tx.send(r);
+                })
+                .expect("racetrace: cannot start the exploring thread");
+            loop {
+                match rx.recv_timeout(watch::TICK) {
+                    Ok(Ok(e)) => break e,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if watch.tick().is_some() {
+                            break None;
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break None,
+                }
+            }
+        }
+        // A scheduler of the caller's (the fuzz harness's) need not be
+        // `Send`: the exploration runs here, and the watchdog beside it can
+        // stop it and cancel executions, but not come back from one that
+        // makes no progress (it reports it, and this thread stays stuck).
+        Some(s) => {
+            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let d2 = done.clone();
+            let watcher = std::thread::spawn(move || {
+                while !d2.load(std::sync::atomic::Ordering::Acquire) {
+                    std::thread::sleep(watch::TICK);
+                    if watch.tick().is_some() {
+                        break;
+                    }
+                }
+            });
+            let e = engine(&acc, &body, config, Some(s));
+            done.store(true, std::sync::atomic::Ordering::Release);
+            let _ = watcher.join();
+            e
+        }
     };
-    Execution::leave();
     let mut a = lock(&acc);
     if config.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
@@ -131,6 +192,27 @@ pub fn run_with(
         replay_mismatch: a.replay_mismatch.clone(),
         elapsed: start.elapsed(),
     }
+}
+
+/// The exploring thread's stack: the schedulers and loom's and shuttle's
+/// drivers run on it (model threads have stacks of their own).
+const EXPLORING_STACK: usize = 16 << 20;
+
+/// Run the backend's engine on this thread.
+fn engine(
+    acc: &Shared,
+    body: &Body,
+    config: &Config,
+    scheduler: Option<Box<dyn ::shuttle::scheduler::Scheduler>>,
+) -> Option<String> {
+    let _quiet = rt::panics::Quiet::new();
+    let e = match config.backend {
+        Backend::Real => real::run_real(acc, body, config),
+        Backend::Loom => loom::run_loom(acc, body, config),
+        _ => shuttle::run_shuttle(acc, body, config, scheduler),
+    };
+    Execution::leave();
+    e
 }
 
 /// Numbers first, in numeric order; then everything else alphabetically.

@@ -2,9 +2,14 @@
 
 use std::sync::Arc;
 
-/// The outcome of an execution stopped at [`crate::config::MAX_STEPS`]
+/// The outcome of an execution stopped at [`crate::Config::max_steps`]
 /// operations (or at a backend's own step limit).
 pub const STEP_LIMIT: &str = "step limit";
+
+/// The outcome of an execution in which the running thread made no
+/// racetrace operation for [`crate::Config::stall_timeout`]: it spins
+/// without yielding, or blocks in a primitive the checkers cannot see.
+pub const NO_PROGRESS: &str = "no progress";
 
 /// The outcome of an execution in which every thread that could run was
 /// spinning (`yield_now`, `hint::spin_loop`) with no other thread left to

@@ -21,6 +21,8 @@ struct Recording {
     spins: Spins,
     /// Scheduling points taken since the execution was abandoned.
     wind_down: usize,
+    /// The exploration's pulse (see [`rt::Pulse`]).
+    pulse: Arc<rt::Pulse>,
 }
 
 /// How many scheduling points an abandoned execution may take to unwind its
@@ -241,6 +243,13 @@ impl shuttle::scheduler::Scheduler for Recording {
         };
         // A thread takes a step: the spinners may see a change.
         self.spins.chosen(t);
+        let pulse = &self.pulse;
+        pulse
+            .beats
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        pulse
+            .thread
+            .store(usize::from(t), std::sync::atomic::Ordering::Relaxed);
         self.steps.push(Step::Task(usize::from(t)));
         Some(t)
     }
@@ -249,6 +258,28 @@ impl shuttle::scheduler::Scheduler for Recording {
         let v = self.inner.borrow_mut().next_u64();
         self.steps.push(Step::Random(v));
         v
+    }
+}
+
+/// A scheduler with nothing left to run.
+struct Finished;
+
+impl shuttle::scheduler::Scheduler for Finished {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        None
+    }
+
+    fn next_task(
+        &mut self,
+        _runnable: &[&shuttle::scheduler::Task],
+        _current: Option<shuttle::scheduler::TaskId>,
+        _is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        None
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
     }
 }
 
@@ -384,6 +415,15 @@ pub(super) fn run_shuttle(
     let _rc11 = (config.backend == Backend::Rc11).then(crate::rc11::Session::start);
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+    // shuttle's own step bound stays above racetrace's step limit (each
+    // operation takes a scheduling point or two) and the wind-down.
+    shuttle_config.max_steps = shuttle::MaxSteps::FailAfter(
+        config
+            .max_steps
+            .saturating_mul(4)
+            .max(1_000_000)
+            .saturating_add(WIND_DOWN_STEPS),
+    );
     // racetrace notes a weak ordering itself (Report::weak_ordering), and
     // rc11 models them: shuttle's warning that it does not is noise.
     shuttle_config.silence_warnings = true;
@@ -397,8 +437,12 @@ pub(super) fn run_shuttle(
     if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
         // shuttle's RandomScheduler prints a "failing seed" message when it is
         // dropped before its last iteration; racetrace stops early on its own
-        // bounds and reports the schedule itself, so let it finish quietly.
-        while inner.borrow_mut().new_execution().is_some() {}
+        // bounds and reports the schedule itself. Running out its iterations
+        // would take as long as the schedules themselves (`--max-schedules
+        // 1000000000 --max-seconds 3` ran for minutes), so it is never
+        // dropped: forgetting it leaks a few hundred bytes per exploration.
+        let random = std::mem::replace(&mut *inner.borrow_mut(), Box::new(Finished));
+        std::mem::forget(random);
     }
     if let Some(why) = diverged.borrow_mut().take() {
         lock(acc).replay_mismatch = Some(why);
@@ -422,6 +466,7 @@ fn shuttle_loop(
             started: false,
             spins: Spins::default(),
             wind_down: 0,
+            pulse: lock(acc).pulse.clone(),
         };
         let a2 = acc.clone();
         let b2 = body.clone();

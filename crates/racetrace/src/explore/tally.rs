@@ -3,7 +3,7 @@
 use super::program::{Judge, LIVELOCK, STEP_LIMIT};
 use super::report::Witness;
 use crate::config::{Backend, ReplayToken};
-use crate::rt::{Execution, Kind, Special};
+use crate::rt::{Execution, Kind, Pulse, Special};
 use crate::trace::{Trace, mark_preemptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,7 +40,19 @@ pub(super) struct Tally {
     pub(super) weak_ordering: Option<String>,
     /// A replay token that did not fit the program: where it parted.
     pub(super) replay_mismatch: Option<String>,
+    /// Beaten by every execution's operations; read by the watchdog.
+    pub(super) pulse: Arc<Pulse>,
+    /// [`crate::Config::max_steps`].
+    pub(super) max_steps: usize,
+    /// The memory budget in bytes (see [`crate::Config::max_memory`]), and
+    /// when resident memory was last read against it.
+    pub(super) budget: Option<u64>,
+    pub(super) memory_read: Instant,
 }
+
+/// How often, at most, the resident memory is read between schedules (a
+/// read costs about 15 µs; the watchdog reads it too, within schedules).
+const MEMORY_READ_EVERY: Duration = Duration::from_millis(5);
 
 pub(super) type Shared = Arc<Mutex<Tally>>;
 
@@ -56,6 +68,11 @@ impl Tally {
         };
         if exec.is_pruned() {
             self.pruned += 1;
+            self.pending_failure = None;
+            return;
+        }
+        if exec.is_cancelled() {
+            // Ended by the watchdog part-way: not a schedule.
             self.pending_failure = None;
             return;
         }
@@ -162,19 +179,31 @@ impl Tally {
         if self.stop.is_some() {
             return true;
         }
-        if let Some(k) = self.only {
-            if self.index >= k {
-                self.stop = Some("replayed".into());
-                return true;
-            }
-            return false;
+        if let Some(k) = self.only
+            && self.index >= k
+        {
+            self.stop = Some("replayed".into());
+            return true;
         }
         if let Some(n) = self.limit
+            && self.only.is_none()
             && self.index >= n
         {
             self.stop = Some(format!("stopped at {n} schedules"));
             return true;
         }
+        if let Some(budget) = self.budget
+            && self.memory_read.elapsed() >= MEMORY_READ_EVERY
+        {
+            self.memory_read = Instant::now();
+            if let Some(rss) = super::watch::resident_bytes()
+                && rss > budget
+            {
+                self.stop = Some(super::watch::over_budget(rss, budget));
+                return true;
+            }
+        }
+        // Replaying too: a loom token runs every execution before its own.
         if let Some(d) = self.deadline
             && Instant::now() >= d
         {
@@ -185,7 +214,7 @@ impl Tally {
     }
 
     pub(super) fn begin(&mut self, kind: Kind) -> Arc<Execution> {
-        let exec = Execution::new(kind);
+        let exec = Execution::with_limits(kind, self.pulse.clone(), self.max_steps);
         self.current = Some(exec.clone());
         exec
     }

@@ -128,12 +128,13 @@ pub(crate) fn thread_key() -> usize {
 /// Unwind this thread if its execution was abandoned (and it is not already
 /// unwinding: a second panic would abort). Called before every operation, so
 /// this is also where an execution that has run too long is stopped: past
-/// [`crate::config::MAX_STEPS`] operations it ends with [`Special::StepLimit`],
+/// [`crate::Config::max_steps`] operations it ends with [`Special::StepLimit`],
 /// well before loom's branch limit (which it cannot survive) or shuttle's
 /// step bound.
 pub(crate) fn check_abandoned(exec: &Execution) {
+    exec.pulse.beats.fetch_add(1, Ordering::Relaxed);
     let steps = exec.steps.load(Ordering::Relaxed);
-    if steps >= crate::config::MAX_STEPS && !exec.is_abandoned() {
+    if steps >= exec.max_steps && !exec.is_abandoned() {
         let mut st = exec.state();
         if st.special.is_none() {
             st.special = Some(Special::StepLimit(steps));
@@ -155,7 +156,7 @@ pub(crate) fn check_abandoned(exec: &Execution) {
 /// a task left unfinished (with what it holds) when an execution ends any
 /// other way.
 pub(crate) fn unwind(exec: &Execution) -> ! {
-    if exec.is_frozen() {
+    if exec.is_frozen() || exec.is_cancelled() {
         exec.wake_waiters();
     }
     std::panic::resume_unwind(Box::new(Abandon));
@@ -185,6 +186,7 @@ impl Ctx {
         if self.exec.is_abandoned() {
             return step;
         }
+        self.exec.pulse.thread.store(self.tid, Ordering::Relaxed);
         self.exec.steps.fetch_add(1, Ordering::Relaxed);
         st.events.push(Event {
             step,
@@ -206,6 +208,13 @@ impl Ctx {
                 .map(|l| format!("{}:{}", l.file(), l.line())),
         });
         step
+    }
+
+    /// Tell the watchdog that this thread runs now (it names the thread of
+    /// an execution that stops making progress): set at every recorded
+    /// operation, when a thread starts, and when a yield returns.
+    pub(crate) fn running(&self) {
+        self.exec.pulse.thread.store(self.tid, Ordering::Relaxed);
     }
 
     /// Note that the program used an ordering weaker than `SeqCst` (`op` on

@@ -27,7 +27,7 @@ pub(crate) trait Wake: Send + Sync {
 #[derive(Clone, Debug)]
 pub(crate) enum Special {
     Deadlock(Deadlock),
-    /// The execution ran [`crate::config::MAX_STEPS`] operations without
+    /// The execution ran [`crate::Config::max_steps`] operations without
     /// finishing: a livelock or an endless spin (the count is in the field).
     StepLimit(usize),
     Panic(String),
@@ -136,6 +136,13 @@ pub(crate) struct Execution {
     pub(crate) dpor: AtomicBool,
     /// Operations recorded so far (checked against the step limit).
     pub(super) steps: AtomicUsize,
+    /// The step limit ([`crate::Config::max_steps`]).
+    pub(super) max_steps: usize,
+    /// The exploration's pulse, beaten at every operation.
+    pub(crate) pulse: Arc<Pulse>,
+    /// Ended by the watchdog (time limit, memory budget, no progress): not
+    /// a schedule to report. Abandoned too.
+    cancelled: AtomicBool,
     state: Mutex<State>,
     /// Set while an abandoned execution winds down under shuttle (see
     /// [`Execution::freeze`]): its threads update `scratch` instead of the
@@ -161,6 +168,16 @@ pub(crate) struct Finished {
     pub(crate) weak_ordering: Option<String>,
 }
 
+/// What an exploration's watchdog reads of its running execution: a count
+/// of racetrace operations (and scheduling decisions) that only grows while
+/// some thread makes progress, and the thread that made the last one. One
+/// per exploration, shared by its executions.
+#[derive(Default)]
+pub(crate) struct Pulse {
+    pub(crate) beats: std::sync::atomic::AtomicU64,
+    pub(crate) thread: AtomicUsize,
+}
+
 /// Executions alive now (made and not yet dropped), in this process: what
 /// an exploration keeps per execution it has finished shows up here.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -177,7 +194,9 @@ impl Drop for Execution {
 }
 
 impl Execution {
-    pub(crate) fn new(kind: Kind) -> Arc<Execution> {
+    /// A new execution of an exploration whose pulse is `pulse`, stopped
+    /// with [`Special::StepLimit`] after `max_steps` operations.
+    pub(crate) fn with_limits(kind: Kind, pulse: Arc<Pulse>, max_steps: usize) -> Arc<Execution> {
         LIVE.fetch_add(1, Ordering::Relaxed);
         Arc::new(Execution {
             kind,
@@ -189,6 +208,9 @@ impl Execution {
             footprints: Mutex::new(Footprints::default()),
             touched: AtomicBool::new(false),
             steps: AtomicUsize::new(0),
+            max_steps,
+            pulse,
+            cancelled: AtomicBool::new(false),
             frozen: AtomicBool::new(false),
             scratch: Mutex::new(None),
             state: Mutex::new(State {
@@ -298,6 +320,18 @@ impl Execution {
     /// scheduler). Nothing is recorded.
     pub(crate) fn stop(&self) {
         self.abandoned.store(true, Ordering::SeqCst);
+    }
+
+    /// End the execution from outside (the watchdog): it is not reported,
+    /// and its threads unwind at their next operation, the first waking the
+    /// condition-variable waiters.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.abandoned.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
     }
 
     /// The names of threads, by racetrace thread id.

@@ -36,6 +36,8 @@ mod shadow;
 pub(crate) use ctx::{
     Ctx, ObjKind, UNTRACKED, at, check_abandoned, ctx, kind, rename, thread_key, tracked, unwind,
 };
-pub(crate) use execution::{Abandon, Execution, Kind, Special, Wake, live_executions};
+pub(crate) use execution::{
+    Abandon, Execution, Finished, Kind, Pulse, Special, Wake, live_executions,
+};
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
 pub(crate) use panics::install_panic_hook;

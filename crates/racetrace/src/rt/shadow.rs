@@ -28,6 +28,7 @@ impl Ctx {
 
     pub(crate) fn enter_thread(&self) {
         self.exec.set_tid(self.tid);
+        self.running();
         if self.exec.kind == Kind::Loom {
             self.exec.state().threads[self.tid].loom = Some(loom::thread::current());
         }

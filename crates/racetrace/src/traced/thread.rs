@@ -316,6 +316,7 @@ pub fn yield_now() {
                 Kind::Loom => loom::thread::yield_now(),
                 Kind::Shuttle => shuttle::thread::yield_now(),
             }
+            c.running();
         }
     }
 }
