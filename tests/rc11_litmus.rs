@@ -16,7 +16,9 @@
 //! `RC11_LITMUS_SEED=N` (another seed), `RC11_LITMUS_MAX_INS=N` (longer
 //! threads in the random programs; default 3, 4 for the SC oracle check),
 //! `RC11_LITMUS_LOCS=N` and `RC11_LITMUS_THREADS=N` (locations and most
-//! threads of the random mixed-ordering programs, default 2 and 3). Failures of the random properties
+//! threads of the random mixed-ordering programs, default 2 and 3),
+//! `RC11_LITMUS_CANDIDATES=N` (programs whose oracle would examine more
+//! candidate graphs are not generated; default 20,000). Failures of the random properties
 //! are shrunk and persisted in `tests/rc11/proptest-regressions.txt`.
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary

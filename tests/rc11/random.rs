@@ -11,8 +11,11 @@ use std::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCs
 /// Where failing cases are persisted (replayed first on the next run).
 pub const REGRESSIONS: &str = "tests/rc11/proptest-regressions.txt";
 
-/// Programs whose candidate bound is above this are not generated.
-pub const CANDIDATE_LIMIT: u64 = 20_000;
+/// Programs whose candidate bound is above this are not generated:
+/// 20,000, or `RC11_LITMUS_CANDIDATES`.
+pub fn candidate_limit() -> u64 {
+    env_u64("RC11_LITMUS_CANDIDATES").unwrap_or(20_000)
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
@@ -59,6 +62,7 @@ fn ins(s: Shape) -> impl Strategy<Value = Ins> {
 
 /// Programs of the given shape whose enumeration stays small.
 pub fn program(s: Shape) -> impl Strategy<Value = Program> {
+    let limit = candidate_limit();
     proptest::collection::vec(
         proptest::collection::vec(ins(s), s.max_ins.min(2)..=s.max_ins),
         s.min_threads..=s.max_threads,
@@ -68,7 +72,7 @@ pub fn program(s: Shape) -> impl Strategy<Value = Program> {
         locs: s.locs,
     })
     .prop_filter("too many candidate graphs", move |p| {
-        candidate_bound(p, s.enumeration) <= CANDIDATE_LIMIT
+        candidate_bound(p, s.enumeration) <= limit
     })
 }
 
