@@ -239,3 +239,37 @@ fn the_memory_budget_stops_an_exploration_that_grows() {
     // Read every 5 ms between schedules: well before a million megabytes.
     assert!(r.schedules < 1_000, "{}", r.schedules);
 }
+
+static OUTSIDE: std::sync::OnceLock<racetrace::sync::Mutex<u32>> = std::sync::OnceLock::new();
+
+/// A racetrace mutex made outside the exploration, held across `yield_now`.
+fn outside_mutex_across_a_yield() -> String {
+    let m = OUTSIDE.get_or_init(|| racetrace::sync::Mutex::new(0));
+    let t = thread::spawn(move || {
+        let _g = m.lock().unwrap();
+        thread::yield_now();
+    });
+    drop(m.lock());
+    t.join().unwrap();
+    "done".into()
+}
+
+#[test]
+fn a_mutex_made_outside_and_held_across_a_yield_is_a_panic_not_a_hang() {
+    OUTSIDE.get_or_init(|| racetrace::sync::Mutex::new(0));
+    for b in [Backend::Dpor, Backend::ShuttleRandom, Backend::Loom] {
+        let c = Config::new(b)
+            .with_max_schedules(50)
+            .with_stall_timeout(Duration::from_millis(300));
+        let r = within(Duration::from_secs(20), "outside", move || {
+            explore(c, "outside", outside_mutex_across_a_yield)
+        });
+        assert!(
+            r.outcome_set()
+                .iter()
+                .all(|o| o.starts_with("panic: racetrace: a primitive created outside")),
+            "{b}: {}",
+            r.render_table()
+        );
+    }
+}
