@@ -18,8 +18,11 @@
 //! `RC11_LITMUS_LOCS=N` and `RC11_LITMUS_THREADS=N` (locations and most
 //! threads of the random mixed-ordering programs, default 2 and 3),
 //! `RC11_LITMUS_CANDIDATES=N` (programs whose oracle would examine more
-//! candidate graphs are not generated; default 20,000). Failures of the random properties
-//! are shrunk and persisted in `tests/rc11/proptest-regressions.txt`.
+//! candidate graphs are not generated; default 20,000). Failures of the
+//! random properties are shrunk by proptest, persisted in
+//! `tests/rc11/proptest-regressions.txt`, then minimised further (see
+//! `random::minimise`); both programs are reported. The defaults take 3 to
+//! 15 s (debug profile, 2 busy cores).
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
 /// uses, keeps this test binary quick.
