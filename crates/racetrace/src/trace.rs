@@ -273,7 +273,7 @@ impl Trace {
             _ => format!("{} {name}", e.op),
         };
         if e.stale {
-            // Not the latest write in trace order: the memory model (loom's)
+            // Not the latest write: the memory model (loom's, rc11's)
             // let the read see an older one.
             let from = e.reads_from.unwrap_or(0);
             if from == 0 {

@@ -118,8 +118,8 @@ pub(super) struct Graph {
     locs: Vec<Location>,
     /// racetrace object id → location.
     loc_of: HashMap<usize, usize>,
-    /// Per mutex: the view its last release published.
-    mutexes: HashMap<usize, Bits>,
+    /// Per mutex: its last release event and the view it published.
+    mutexes: HashMap<usize, (usize, Bits)>,
     sc_fences: usize,
     /// Threads spawned and not yet ended (the main thread is not counted).
     running: usize,
@@ -495,35 +495,43 @@ impl Graph {
         }
     }
 
-    /// A `Sync` event of `t`; returns the thread's view after it.
-    fn sync_event(&mut self, t: usize) -> Bits {
-        let hb = self.thread(t).view.clone();
+    /// A `Sync` event of `t` (`from`: the release an acquisition took its
+    /// view from, which is part of what the graph is); returns it and the
+    /// thread's view after it.
+    fn sync_event(&mut self, t: usize, from: Option<(usize, Bits)>) -> (usize, Bits) {
+        let mut hb = self.thread(t).view.clone();
+        if let Some((_, v)) = &from {
+            hb.union_with(v);
+        }
         let e = self.push(t, Kind::Sync, None, 0, Sides::default(), hb);
+        self.events[e].rf = from.map(|(r, _)| r);
         self.advance(t, e);
         self.thread(t).wrote = true;
-        self.threads[t].view.clone()
+        (e, self.threads[t].view.clone())
     }
 
     pub(super) fn release(&mut self, t: usize, mutex: usize) {
-        let v = self.sync_event(t);
-        self.mutexes.insert(mutex, v);
+        let released = self.sync_event(t, None);
+        self.mutexes.insert(mutex, released);
     }
 
+    /// An acquisition of `mutex`: after the release it takes over (none
+    /// for the first), as its own event, so that two runs that ordered the
+    /// critical sections differently never count as one graph.
     pub(super) fn acquire(&mut self, t: usize, mutex: usize) {
-        if let Some(v) = self.mutexes.get(&mutex).cloned() {
-            self.thread(t).view.union_with(&v);
-        }
+        let from = self.mutexes.get(&mutex).cloned();
+        self.sync_event(t, from);
     }
 
     pub(super) fn spawn(&mut self, t: usize, child: usize) {
         self.running += 1;
-        let v = self.sync_event(t);
+        let (_, v) = self.sync_event(t, None);
         self.thread(child).view = v;
     }
 
     /// Thread `t` ends; when it is the last, the graph's fingerprint.
     pub(super) fn exit(&mut self, t: usize) -> Option<u64> {
-        self.sync_event(t);
+        self.sync_event(t, None);
         match self.running.checked_sub(1) {
             Some(r) => {
                 self.running = r;
@@ -546,7 +554,7 @@ impl Graph {
             *c += 1;
         }
         let name = |e: usize| (self.events[e].thread, index[e]);
-        let mut per_thread: Vec<(
+        type Shape = (
             usize,
             usize,
             u8,
@@ -555,7 +563,8 @@ impl Graph {
             bool,
             bool,
             Option<(usize, usize)>,
-        )> = self
+        );
+        let mut per_thread: Vec<Shape> = self
             .events
             .iter()
             .enumerate()
