@@ -386,7 +386,7 @@ pub const DEFAULT_SAMPLES: u64 = 1000;
 /// The default of [`Config::max_steps`]: operations one execution may
 /// record before it is stopped with the outcome `step limit`. No correct
 /// variant of a built-in pattern comes near it at its largest parameters
-/// (`locked-counter --threads 16 --ops 1000` records about 64,000, the most;
+/// (`locked-counter --threads 16 --ops 1000` records about 32,000, the most;
 /// `tests/step_limit.rs`), so reaching it means the threads kept running
 /// without finishing (a livelock, or a spin loop waiting for something that
 /// never happens). Lower than loom's branch limit (racetrace sets it to
@@ -404,7 +404,7 @@ pub const LOOM_MAX_BRANCHES: usize = 100_000;
 /// and its branch limit ([`LOOM_MAX_BRANCHES`]) ends the exploration, not
 /// just the execution. Enough for every pattern loom can run (at most four
 /// spawned threads: `locked-counter --threads 4 --ops 1000` records about
-/// 16,000).
+/// 8,000).
 pub const LOOM_MAX_STEPS: usize = 20_000;
 
 /// The default of [`Config::stall_timeout`].
