@@ -43,7 +43,12 @@ fn render(r: &Report) -> String {
 fn every_variant_has_a_deterministic_snapshot_under_each_exhaustive_backend() {
     for p in patterns::all() {
         for v in p.variants {
-            for b in [Backend::Loom, Backend::ShuttleDfs, Backend::Dpor, Backend::Rc11] {
+            for b in [
+                Backend::Loom,
+                Backend::ShuttleDfs,
+                Backend::Dpor,
+                Backend::Rc11,
+            ] {
                 if !v.jobs.iter().any(|j| j.backend == b) {
                     continue;
                 }
