@@ -168,7 +168,7 @@ fn message_passing(
 }
 
 #[test]
-fn a_relaxed_bug_passes_dpor_but_the_check_runs_loom_and_finds_it() {
+fn a_relaxed_bug_passes_dpor_but_the_check_runs_rc11_and_finds_it() {
     use racetrace::sync::atomic::Ordering::Relaxed;
     // dpor alone: sequentially consistent, so no violation — but it notes
     // the weak ordering it could not explore.
@@ -178,11 +178,11 @@ fn a_relaxed_bug_passes_dpor_but_the_check_runs_loom_and_finds_it() {
     assert!(r.first_violation().is_none());
     let op = r.weak_ordering.as_deref().unwrap_or("");
     assert!(op.contains("(Relaxed)"), "{op}");
-    // The check does not stop there: it runs loom, which finds the bug.
+    // The check does not stop there: it runs rc11, which finds the bug.
     let msg = panic_message(|| {
         Check::new("mp_relaxed").run(|| message_passing(Relaxed, Relaxed));
     });
-    assert!(msg.contains("under loom"), "{msg}");
+    assert!(msg.contains("under rc11"), "{msg}");
     assert!(msg.contains("saw the flag but not the data"), "{msg}");
     assert!(
         msg.contains("store(Relaxed)"),
@@ -191,10 +191,10 @@ fn a_relaxed_bug_passes_dpor_but_the_check_runs_loom_and_finds_it() {
 }
 
 #[test]
-fn release_acquire_message_passing_passes_both_dpor_and_loom() {
+fn release_acquire_message_passing_passes_both_dpor_and_rc11() {
     use racetrace::sync::atomic::Ordering::{Acquire, Release};
     let r = Check::new("mp_release_acquire").run(|| message_passing(Release, Acquire));
-    assert!(r.weak_ordering.is_some(), "the check knew to run loom too");
+    assert!(r.weak_ordering.is_some(), "the check knew to run rc11 too");
 }
 
 #[racetrace::test(assume_seq_cst)]

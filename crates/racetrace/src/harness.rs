@@ -12,9 +12,10 @@
 //! * the backend cannot explore the program at all (loom's thread limit):
 //!   that is reported as "cannot explore", never as the program's bug;
 //! * the program used an ordering weaker than `SeqCst` under a backend that
-//!   models sequential consistency only (dpor, shuttle-*, fuzz) and loom,
-//!   which the check then runs as well, finds a violation or cannot explore
-//!   the program (unless [`Check::assume_seq_cst`] says SC is enough).
+//!   models sequential consistency only (dpor, shuttle-*, fuzz) and rc11,
+//!   which models RC11's weak memory and which the check then runs as well,
+//!   finds a violation or does not finish (unless [`Check::assume_seq_cst`]
+//!   says SC is enough).
 //!
 //! Replay is per test: `RACETRACE_REPLAY='NAME=TOKEN'` runs schedule TOKEN
 //! of the check named NAME only; every other check in the binary runs as
@@ -131,7 +132,7 @@ impl Check {
     }
 
     /// Accept sequentially consistent exploration of a program that uses
-    /// weaker orderings: do not also run loom (see the module docs).
+    /// weaker orderings: do not also run rc11 (see the module docs).
     pub fn assume_seq_cst(mut self) -> Check {
         self.assume_seq_cst = true;
         self
@@ -183,20 +184,20 @@ impl Check {
     }
 
     /// The program passed under a sequentially consistent backend but uses
-    /// `op`, weaker than `SeqCst`: explore it under loom too.
+    /// `op`, weaker than `SeqCst`: explore it under rc11 too.
     #[track_caller]
     fn check_weak_memory<F>(&self, op: &str, f: F)
     where
         F: Fn() + Send + Sync + 'static,
     {
         let mut config = self.config.clone();
-        config.backend = Backend::Loom;
+        config.backend = Backend::Rc11;
         config.replay = None;
         let report = crate::entry::explore_labelled(&config, &self.name, f);
         if let Some(why) = &report.cannot_explore {
             panic!(
                 "racetrace: {}: the program uses {op}, a weaker ordering than {} models \
-                 (sequential consistency only), and loom, which models it, cannot explore \
+                 (sequential consistency only), and rc11, which models it, cannot explore \
                  this program: {why}. Accept SC-only checking with assume_seq_cst",
                 self.name, self.config.backend
             );

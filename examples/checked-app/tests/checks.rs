@@ -49,7 +49,7 @@ fn two_withdrawals(naive: bool) -> String {
 
 #[test]
 fn a_check_then_act_withdrawal_can_overdraw_the_account() {
-    for backend in [Backend::Dpor, Backend::Loom] {
+    for backend in [Backend::Dpor, Backend::Loom, Backend::Rc11] {
         let r = explore(backend, || two_withdrawals(true));
         assert!(r.complete, "{backend}");
         assert_eq!(outcomes(&r), set(&["-40", "30"]), "{backend}");
@@ -58,7 +58,7 @@ fn a_check_then_act_withdrawal_can_overdraw_the_account() {
 
 #[test]
 fn a_withdrawal_in_one_critical_section_never_overdraws() {
-    for backend in [Backend::Dpor, Backend::Loom] {
+    for backend in [Backend::Dpor, Backend::Loom, Backend::Rc11] {
         let r = explore(backend, || two_withdrawals(false));
         assert!(r.complete, "{backend}");
         assert_eq!(outcomes(&r), set(&["30"]), "{backend}");
@@ -142,7 +142,8 @@ fn a_ring_that_publishes_before_writing_hands_out_empty_slots() {
 
 // Not under loom: loom 0.7.2 explores a single execution of this program
 // (and of a two-atomic reduction of it, see docs/your-code.md), so it would
-// "verify" the flawed ring too. dpor and shuttle-dfs cross-check each other.
+// "verify" the flawed ring too. dpor and shuttle-dfs cross-check each other,
+// and rc11 checks its orderings (below).
 #[test]
 fn shuttle_dfs_agrees_with_dpor_on_the_ring() {
     for flaw in [ring::Flaw::None, ring::Flaw::PublishFirst] {
@@ -151,6 +152,19 @@ fn shuttle_dfs_agrees_with_dpor_on_the_ring() {
         assert!(a.complete && b.complete);
         assert_eq!(outcomes(&a), outcomes(&b), "{flaw:?}");
     }
+}
+
+// Under RC11 the correct ring (Release/Acquire indices) delivers what dpor
+// says; the flawed one, which publishes the slot before writing it, is
+// also a data race on the slot.
+#[test]
+fn rc11_checks_the_rings_orderings() {
+    let good = explore(Backend::Rc11, || ring_run(ring::Flaw::None));
+    let sc = explore(Backend::Dpor, || ring_run(ring::Flaw::None));
+    assert!(good.complete);
+    assert_eq!(outcomes(&good), outcomes(&sc));
+    let bad = explore(Backend::Rc11, || ring_run(ring::Flaw::PublishFirst));
+    assert!(outcomes(&bad).contains("data-race"), "{:?}", outcomes(&bad));
 }
 
 /// Two threads race to initialise the cell with 7 and 8: both must read
@@ -170,7 +184,12 @@ fn once_run(flaw: once::Flaw) -> String {
 // thread has taken a step", so the exploration is finite.
 #[test]
 fn a_spinning_once_cell_hands_everyone_the_winners_value() {
-    for backend in [Backend::Dpor, Backend::ShuttleDfs, Backend::Loom] {
+    for backend in [
+        Backend::Dpor,
+        Backend::ShuttleDfs,
+        Backend::Loom,
+        Backend::Rc11,
+    ] {
         let r = explore(backend, || once_run(once::Flaw::None));
         assert!(r.complete, "{backend}");
         assert_eq!(outcomes(&r), set(&["7 7", "8 8"]), "{backend}");
@@ -203,12 +222,18 @@ fn a_spin_on_a_flag_nobody_sets_is_a_livelock_not_a_step_limit() {
     }
 }
 
-// loom sees the read of the value and its write unordered by any
+// loom and rc11 see the read of the value and its write unordered by any
 // happens-before edge: a data race, reported with both threads' steps.
 #[test]
 fn a_once_cell_that_publishes_its_flag_first_races_on_its_value() {
-    let r = explore(Backend::Loom, || once_run(once::Flaw::FlagFirst));
-    assert!(outcomes(&r).contains("data-race"), "{:?}", outcomes(&r));
+    for backend in [Backend::Loom, Backend::Rc11] {
+        let r = explore(backend, || once_run(once::Flaw::FlagFirst));
+        assert!(
+            outcomes(&r).contains("data-race"),
+            "{backend}: {:?}",
+            outcomes(&r)
+        );
+    }
 }
 
 // The same checks as attribute tests: the body is the explored program.
