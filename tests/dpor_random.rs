@@ -3,7 +3,8 @@
 //! condition variables), an interpreter runs them on racetrace's primitives,
 //! and dpor must reach exactly the outcomes shuttle's DFS (which reduces
 //! nothing) reaches, in no more schedules (programs with `try_lock` excepted,
-//! see [`check`]), whenever DFS finishes.
+//! see [`check`]), whenever DFS finishes; so must `rc11`, which gives
+//! these `SeqCst`-only programs sequential consistency.
 //!
 //! Deterministic: a fixed proptest seed per test; failures are shrunk and
 //! persisted. Defaults take about 30 s in release. Knobs (environment):
@@ -267,6 +268,13 @@ enum Verdict {
     Differs(String),
 }
 
+fn has_try_lock(p: &Program) -> bool {
+    p.threads
+        .iter()
+        .flatten()
+        .any(|i| matches!(i, Ins::TryLock(_)))
+}
+
 /// Explore `p` under both backends; also returns their schedule counts.
 fn compare(p: &Program) -> (Verdict, u64, u64) {
     let explore = |b: Backend| {
@@ -292,6 +300,8 @@ fn compare(p: &Program) -> (Verdict, u64, u64) {
             "dpor misses {missing:?}, adds {extra:?}\n  shuttle-dfs ({} schedules): {o:?}\n  dpor ({} schedules): {d:?}",
             dfs.schedules, dpor.schedules
         ))
+    } else if let Some(why) = rc11_differs(&explore(Backend::Rc11), &o, has_try_lock(p)) {
+        Verdict::Differs(why)
     } else if dpor.schedules > dfs.schedules {
         Verdict::MoreSchedules(format!(
             "dpor {} schedules > shuttle-dfs {} (same outcomes)",
@@ -301,6 +311,35 @@ fn compare(p: &Program) -> (Verdict, u64, u64) {
         Verdict::Same
     };
     (verdict, dfs.schedules, dpor.schedules)
+}
+
+/// rc11 on these `SeqCst`-only programs (locks, condition variables, queues,
+/// `SeqCst` atomics) must reach exactly the sequentially consistent
+/// outcomes: RC11 gives SC to such programs, and rc11 counts each graph once
+/// — which must not merge runs that differ through a mutex, a condition
+/// variable or a queue. Except with `try_lock`: a failed `try_lock` does not
+/// synchronise (std's reads the lock with `Relaxed` on failure, and C++
+/// lets it fail spuriously), so seeing a mutex held does not order the
+/// holder's earlier writes before the failed caller's later reads; there
+/// rc11 must reach every SC outcome and may reach more.
+fn rc11_differs(rc11: &racetrace::Report, sc: &[&str], try_lock: bool) -> Option<String> {
+    let r = rc11.outcome_set();
+    if !rc11.complete {
+        return Some(format!(
+            "rc11 did not finish ({} schedules, {:?})",
+            rc11.schedules, rc11.bound
+        ));
+    }
+    let differs = if try_lock {
+        sc.iter().any(|x| !r.contains(x))
+    } else {
+        r != sc
+    };
+    differs.then(|| {
+        let missing: Vec<_> = sc.iter().filter(|x| !r.contains(x)).collect();
+        let extra: Vec<_> = r.iter().filter(|x| !sc.contains(x)).collect();
+        format!("rc11 misses {missing:?}, adds {extra:?} (shuttle-dfs: {sc:?})")
+    })
 }
 
 #[derive(Default)]

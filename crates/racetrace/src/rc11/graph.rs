@@ -120,6 +120,8 @@ pub(super) struct Graph {
     loc_of: HashMap<usize, usize>,
     /// Per mutex: its last release event and the view it published.
     mutexes: HashMap<usize, (usize, Bits)>,
+    /// Per mutex: its last acquisition event.
+    acquired: HashMap<usize, usize>,
     sc_fences: usize,
     /// Threads spawned and not yet ended (the main thread is not counted).
     running: usize,
@@ -520,7 +522,16 @@ impl Graph {
     /// critical sections differently never count as one graph.
     pub(super) fn acquire(&mut self, t: usize, mutex: usize) {
         let from = self.mutexes.get(&mutex).cloned();
-        self.sync_event(t, from);
+        let (e, _) = self.sync_event(t, from);
+        self.acquired.insert(mutex, e);
+    }
+
+    /// A failed `try_lock` of `mutex`: an event that saw the acquisition
+    /// holding it (no synchronisation), so that a run in which it failed
+    /// and one in which it succeeded later are never one graph.
+    pub(super) fn try_failed(&mut self, t: usize, mutex: usize) {
+        let (e, _) = self.sync_event(t, None);
+        self.events[e].rf = self.acquired.get(&mutex).copied();
     }
 
     pub(super) fn spawn(&mut self, t: usize, child: usize) {

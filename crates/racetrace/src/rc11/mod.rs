@@ -54,6 +54,8 @@ pub(crate) enum Sync {
     Acquire(usize),
     /// The thread released mutex `m` (unlock, the start of a wait).
     Release(usize),
+    /// The thread's `try_lock` of mutex `m` failed: it saw `m` held.
+    TryFailed(usize),
 }
 
 thread_local! {
@@ -347,6 +349,10 @@ pub(crate) fn sync(exec: &Arc<Execution>, tid: usize, what: Sync) {
         }
         Sync::Release(m) => {
             g.release(tid, m);
+            None
+        }
+        Sync::TryFailed(m) => {
+            g.try_failed(tid, m);
             None
         }
     });

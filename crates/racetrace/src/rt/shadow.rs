@@ -125,6 +125,7 @@ impl Ctx {
             rc11::sync(&self.exec, self.tid, rc11::Sync::Acquire(m));
             self.record(&mut st, Access::Lock, "try_lock", Some(m), value);
         } else {
+            rc11::sync(&self.exec, self.tid, rc11::Sync::TryFailed(m));
             let who = st.holder.get(&m).map(|&h| st.threads[h].name.clone());
             self.record(&mut st, Access::TryLockFailed, "try_lock", Some(m), None);
             if let Some(e) = self.last_event(&mut st) {
