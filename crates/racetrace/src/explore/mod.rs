@@ -3,6 +3,7 @@
 //! whether the spec allows it, and a witness trace for each (the one with the
 //! fewest preemptions seen).
 
+mod estimate;
 mod loom;
 mod program;
 mod real;
@@ -11,6 +12,7 @@ mod shuttle;
 mod tally;
 mod watch;
 
+pub use estimate::{Estimate, REFUSE_ABOVE_LOG10, estimate};
 pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, NO_PROGRESS, STEP_LIMIT};
 pub use report::{OutcomeRow, Report, Witness};
 
