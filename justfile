@@ -1,8 +1,12 @@
 # racetrace recipes. `just` is optional: every recipe is a plain cargo command.
 
-# The tests (the README's test command).
+# The tests (the README's test command): the everyday loop.
 test:
     cargo test
+
+# The tests with every slow sweep whole, as CI runs them.
+test-full:
+    RACETRACE_FULL=1 cargo test
 
 # The main job: every variant of every pattern against its spec.
 check *PATTERNS:
@@ -19,7 +23,7 @@ lint:
 
 # Write new and changed snapshots as .snap.new files, for review.
 snapshots:
-    INSTA_UPDATE=new cargo test --test traces
+    RACETRACE_FULL=1 INSTA_UPDATE=new cargo test --test traces
 
 # Review pending snapshots (needs cargo-insta), or read each .snap.new and `mv` it over its .snap.
 review:

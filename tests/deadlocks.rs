@@ -5,6 +5,9 @@
 //! names the cycle; deadlocks on real threads end the run instead of hanging;
 //! every witness replays from its saved file.
 
+#[path = "common/full.rs"]
+mod full;
+
 mod common;
 
 use common::save_load_replay;
@@ -24,6 +27,17 @@ fn find(pattern: &str, variant: &str) -> (&'static Pattern, &'static Variant) {
 
 /// Explore with the variant's own bounds on `backend` (its `racetrace check` job).
 fn run(pattern: &str, variant: &str, params: &[(&str, usize)], backend: Backend) -> Report {
+    run_with(pattern, variant, params, backend, false)
+}
+
+/// As [`run`], stopping at the first violation with `first`.
+fn run_with(
+    pattern: &str,
+    variant: &str,
+    params: &[(&str, usize)],
+    backend: Backend,
+    first: bool,
+) -> Report {
     let (p, v) = find(pattern, variant);
     let given: Vec<(String, usize)> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     let params = p.params(&given).unwrap();
@@ -33,6 +47,11 @@ fn run(pattern: &str, variant: &str, params: &[(&str, usize)], backend: Backend)
         .find(|j| j.backend == backend)
         .map(|j| j.config())
         .unwrap_or_else(|| Config::new(backend));
+    let config = if first {
+        config.stop_at_first_violation()
+    } else {
+        config
+    };
     patterns::explore(p, v, &params, &config).unwrap()
 }
 
@@ -124,7 +143,8 @@ fn try_lock_backoff_never_deadlocks_whatever_the_tries() {
 
 #[test]
 fn left_then_right_philosophers_deadlock_in_a_cycle_of_all_n() {
-    for n in 2..=4 {
+    // Four philosophers (loom, seconds) with RACETRACE_FULL=1.
+    for n in 2..=full::quick_or_full(3, 4) {
         let o = locks::philosophers(n, locks::left_right, false).explore();
         assert!(o.deadlock && o.completes);
         assert_eq!(o.cycle_sizes, vec![n]);
@@ -153,7 +173,13 @@ fn lowest_first_and_waiter_philosophers_never_deadlock() {
         ] {
             let o = model.explore();
             assert!(!o.deadlock && o.completes, "{variant} model, n={n}");
-            for b in EXHAUSTIVE {
+            // shuttle-dfs at three philosophers (10,000 schedules, capped)
+            // with RACETRACE_FULL=1.
+            let backends = match n {
+                3 => full::quick_or_full(&EXHAUSTIVE[..1], &EXHAUSTIVE[..]),
+                _ => &EXHAUSTIVE[..],
+            };
+            for &b in backends {
                 let r = run("philosophers", variant, &[("philosophers", n)], b);
                 agrees(&r, &o, &format!("{n} ate"));
                 if b == Backend::Loom {
@@ -297,7 +323,8 @@ fn every_deadlock_witness_replays_from_its_saved_file() {
         ("lost-wakeup", "notify-before-wait"),
     ] {
         for b in EXHAUSTIVE {
-            let r = run(pattern, variant, &[], b);
+            // The first deadlock found is the witness `explore --save` saves.
+            let r = run_with(pattern, variant, &[], b, true);
             let w = r.first_violation().expect("a deadlock");
             let f = TraceFile::from_witness(&r, w).unwrap();
             let again = save_load_replay(&dir, &format!("{pattern}-{variant}-{b}"), &f);

@@ -3,7 +3,9 @@
 //! hostile text, and the docs page that shows a real diagram.
 //!
 //! The deadlock is a two-lock program written here (the lock-order patterns
-//! live elsewhere), explored with `racetrace::explore`.
+//! live elsewhere), explored with `racetrace::explore`. Every witness of
+//! every pattern is drawn and checked in tests/traces.rs, which explores
+//! them all once for its snapshots.
 
 use racetrace::trace::{Access, BlockedThread, Deadlock, Event, Trace};
 use racetrace::traced::sync::{Arc, Mutex};
@@ -12,6 +14,10 @@ use racetrace::{Backend, Config};
 use racetrace_patterns as patterns;
 use racetrace_report::diagram::{self, Link, LinkKind};
 use std::path::PathBuf;
+
+#[path = "common/svg.rs"]
+mod svg;
+use svg::check_svg;
 
 fn lost_update() -> Trace {
     let p = patterns::find("unsafe-counter").unwrap();
@@ -40,65 +46,6 @@ fn lock_order_deadlock(backend: Backend) -> Trace {
     });
     let row = r.row("deadlock").expect("the lock-order program deadlocks");
     row.witness.as_ref().unwrap().trace.clone()
-}
-
-/// Parse an SVG and count what the browser test counts.
-struct Counted {
-    lanes: usize,
-    marks: usize,
-    links: usize,
-    wait_for: usize,
-    blocked: usize,
-    root: (usize, usize, usize),
-}
-
-fn count(svg: &str) -> Counted {
-    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("bad SVG: {e}\n{svg}"));
-    let root = doc.root_element();
-    assert_eq!(root.tag_name().name(), "svg");
-    let attr = |n: &str| -> usize { root.attribute(n).unwrap().parse().unwrap() };
-    let class_starts = |c: &str| {
-        doc.descendants()
-            .filter(|n| n.tag_name().name() == "g")
-            .filter(|n| {
-                n.attribute("class")
-                    .is_some_and(|k| k.split(' ').next() == Some(c))
-            })
-            .count()
-    };
-    Counted {
-        lanes: class_starts("lane"),
-        marks: class_starts("mark"),
-        links: class_starts("link"),
-        wait_for: doc
-            .descendants()
-            .filter(|n| n.attribute("class") == Some("link wait-for"))
-            .count(),
-        blocked: class_starts("blocked"),
-        root: (attr("data-lanes"), attr("data-marks"), attr("data-links")),
-    }
-}
-
-fn check_svg(trace: &Trace) -> String {
-    let svg = diagram::svg::render(trace);
-    let c = count(&svg);
-    let cycle = trace.deadlock.as_ref().map_or(0, |d| d.cycle.len());
-    assert_eq!(c.lanes, trace.threads.len(), "{}", trace.title);
-    assert_eq!(c.marks, trace.events.len(), "{}", trace.title);
-    assert_eq!(
-        c.links,
-        diagram::links(trace).len() + cycle,
-        "{}",
-        trace.title
-    );
-    assert_eq!(c.wait_for, cycle);
-    assert_eq!(
-        c.blocked,
-        trace.deadlock.as_ref().map_or(0, |d| d.blocked.len())
-    );
-    assert_eq!(c.root, (c.lanes, c.marks, c.links));
-    assert_eq!(svg, diagram::svg::render(trace), "SVG not deterministic");
-    svg
 }
 
 #[test]
@@ -135,35 +82,6 @@ fn deadlock_diagram_draws_the_wait_for_cycle() {
         if backend == Backend::ShuttleDfs {
             insta::assert_snapshot!("lock-order-deadlock@shuttle-dfs.svg", svg);
             insta::assert_snapshot!("lock-order-deadlock@shuttle-dfs.mermaid", mermaid);
-        }
-    }
-}
-
-#[test]
-fn every_witness_of_every_pattern_renders_with_one_lane_per_thread_and_one_mark_per_event() {
-    for p in patterns::all() {
-        let params = p.params(&[]).unwrap();
-        for v in p.variants {
-            // Each variant's own exhaustive jobs, with their bounds.
-            for job in v.jobs.iter().filter(|j| j.backend.exhaustive()) {
-                let r = patterns::explore(p, v, &params, &job.config()).unwrap();
-                for row in &r.outcomes {
-                    if let Some(w) = &row.witness {
-                        check_svg(&w.trace);
-                        let m = diagram::mermaid::render(&w.trace);
-                        let notes = m.lines().filter(|l| l.starts_with("    Note over")).count();
-                        // One note per event, plus the outcome (and detail).
-                        let extra = 1 + usize::from(w.trace.detail.is_some());
-                        let dl = w.trace.deadlock.as_ref().map_or(0, |d| 1 + d.blocked.len());
-                        assert_eq!(
-                            notes,
-                            w.trace.events.len() + extra + dl,
-                            "{}",
-                            w.trace.title
-                        );
-                    }
-                }
-            }
         }
     }
 }

@@ -100,57 +100,8 @@ fn dpor_reaches_exactly_the_oracle_outcomes_of_every_counter_variant() {
     }
 }
 
-#[test]
-fn dpor_agrees_with_the_other_exhaustive_backends_on_every_variant_of_every_pattern() {
-    for p in patterns::all() {
-        let params = p.params(&[]).unwrap();
-        for v in p.variants {
-            // Where dpor is one of `check`'s jobs: the variants it finishes.
-            if !v.jobs.iter().any(|j| j.backend == Backend::Dpor) {
-                continue;
-            }
-            let d = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
-            assert!(d.complete, "{}/{}: dpor did not finish", p.name, v.name);
-            for job in v.jobs {
-                if !matches!(job.backend, Backend::ShuttleDfs | Backend::Loom) {
-                    continue;
-                }
-                if job.backend == Backend::Loom && v.name == "unsafe-cell" {
-                    continue; // loom reports the data race itself
-                }
-                if job.backend == Backend::Loom && d.weak_ordering.is_some() {
-                    continue; // loom models the weaker orderings dpor does not
-                }
-                let o = patterns::explore(p, v, &params, &job.config()).unwrap();
-                let (dset, oset) = (d.outcome_set(), o.outcome_set());
-                if o.complete && o.preemption_bound.is_none() {
-                    assert_eq!(dset, oset, "{}/{}: dpor vs {}", p.name, v.name, job.backend);
-                    if job.backend == Backend::ShuttleDfs {
-                        assert!(
-                            d.schedules <= o.schedules,
-                            "{}/{}: dpor {} > dfs {}",
-                            p.name,
-                            v.name,
-                            d.schedules,
-                            o.schedules
-                        );
-                    }
-                } else {
-                    // A bounded run sees a subset of what the complete one sees.
-                    for x in &oset {
-                        assert!(
-                            dset.contains(x),
-                            "{}/{}: {} found '{x}', dpor did not",
-                            p.name,
-                            v.name,
-                            job.backend
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
+// dpor against loom and shuttle-dfs on every variant of every pattern:
+// tests/traces.rs, which explores them all once for its snapshots.
 
 #[test]
 fn a_dpor_witness_replays_from_its_file() {

@@ -7,13 +7,17 @@
 //! these `SeqCst`-only programs sequential consistency.
 //!
 //! Deterministic: a fixed proptest seed per test; failures are shrunk and
-//! persisted. Defaults take about 30 s in release. Knobs (environment):
+//! persisted. Defaults take about 30 s in release with `RACETRACE_FULL=1`
+//! (2000 and 150 programs), 300 and 10 programs without. Knobs (environment):
 //! `RACETRACE_DPOR_RANDOM_CASES=5000` (cases per test),
 //! `RACETRACE_DPOR_RANDOM_SEED=N` (another seed),
 //! `RACETRACE_DPOR_RANDOM_OUTCOMES_ONLY=1` (ignore schedule counts),
 //! `RACETRACE_DPOR_RANDOM_KEEP_GOING=1` (print every differing program,
 //! unshrunk, and fail none), `RACETRACE_DPOR_RANDOM_WITHOUT=TryLock,Wait`
 //! (leave instructions out, to hunt past a known counterexample).
+
+#[path = "common/full.rs"]
+mod full;
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
 /// uses (see docs/performance.md), keeps this test binary quick.
@@ -442,12 +446,13 @@ fn differential(threads: usize, default_cases: u32, seed: u64) {
 
 #[test]
 fn dpor_reaches_the_outcomes_of_dfs_on_random_two_thread_programs() {
-    differential(2, 2000, 0x5eed_0002);
+    // 2000 programs with RACETRACE_FULL=1, 300 in the everyday loop.
+    differential(2, full::quick_or_full(300, 2000), 0x5eed_0002);
 }
 
 #[test]
 fn dpor_reaches_the_outcomes_of_dfs_on_random_three_thread_programs() {
-    differential(3, 150, 0x5eed_0003);
+    differential(3, full::quick_or_full(10, 150), 0x5eed_0003);
 }
 
 /// The counterexamples the random programs found (2026-11-29), minimised

@@ -13,6 +13,9 @@
 //!   disconnects, a read before a barrier) are found and their fixes shown
 //!   complete.
 
+#[path = "common/full.rs"]
+mod full;
+
 #[path = "facade_sync/channels.rs"]
 mod channels;
 #[path = "facade_sync/locks.rs"]
@@ -30,6 +33,12 @@ use std::time::Duration;
 
 /// The exhaustive checkers.
 const CHECKERS: [Backend; 3] = [Backend::Dpor, Backend::ShuttleDfs, Backend::Loom];
+
+/// [`CHECKERS`] with `RACETRACE_FULL=1`; dpor and loom in the everyday loop
+/// (shuttle-dfs, which reduces nothing, takes seconds on three threads).
+fn checkers() -> &'static [Backend] {
+    full::quick_or_full(&[Backend::Dpor, Backend::Loom], &CHECKERS)
+}
 
 /// Run `f` on a std thread and fail if it takes longer than `secs`: no test
 /// here may hang.

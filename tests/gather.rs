@@ -4,6 +4,9 @@
 //! current-thread runs against asyncio's FIFO loop; gather's ordering and
 //! error semantics on tokio with proptest-chosen shapes.
 
+#[path = "common/full.rs"]
+mod full;
+
 use proptest::prelude::*;
 use racetrace::{Backend, Config};
 use racetrace_patterns::{self as patterns, gather};
@@ -167,7 +170,12 @@ fn oracle_sanity_the_lost_update_needs_an_await_between_read_and_write() {
 #[test]
 fn async_counter_outcomes_are_exactly_the_oracles_under_dpor_and_loom() {
     for variant in ["await-in-between", "no-await", "async-lock"] {
-        for (tasks, ops) in [(1, 1), (2, 1), (2, 2), (3, 1), (2, 3)] {
+        // (2, 3) with RACETRACE_FULL=1 only: the largest, most of the time.
+        let sizes: &[(usize, usize)] = full::quick_or_full(
+            &[(1, 1), (2, 1), (2, 2), (3, 1)],
+            &[(1, 1), (2, 1), (2, 2), (3, 1), (2, 3)],
+        );
+        for &(tasks, ops) in sizes {
             let want: Vec<String> = oracle(&counter_program(variant, tasks, ops))
                 .into_iter()
                 .map(|(c, _)| c)

@@ -2,6 +2,9 @@
 //! and channel against a `VecDeque` model (proptest), and real-thread runs
 //! with proptest-chosen parameters.
 
+#[path = "common/full.rs"]
+mod full;
+
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
 /// uses (see docs/performance.md), keeps this long test binary quick.
 #[global_allocator]
@@ -246,19 +249,23 @@ fn dpor() -> Config {
 
 #[test]
 fn correct_variants_only_reach_ok_as_the_oracle_says() {
+    // At the defaults (2 items per producer) with RACETRACE_FULL=1; one item
+    // in the everyday loop (task-done-join's 63,000 dpor schedules at the
+    // defaults take 4-10 s; tests/traces.rs explores them too).
+    let items = full::quick_or_full(1, 2);
     for (v, m) in [
         ("condvar", Model::Sentinels),
         ("channel", Model::Sentinels),
         ("task-done-join", Model::TaskDone),
     ] {
-        let want = defaults(m);
-        // Exhaustive at the defaults: every schedule, not a bounded sample.
-        let r = explore(v, &[], &dpor());
+        let want = oracle(m, 1, 2, items, 1);
+        // Exhaustive: every schedule, not a bounded sample.
+        let r = explore(v, &[("items", items)], &dpor());
         assert!(r.complete, "{v}");
         assert_eq!(outcomes(&r), want, "{v} under dpor\n{}", r.render_table());
         let r = explore(
             v,
-            &[],
+            &[("items", items)],
             &Config::new(Backend::ShuttlePct).with_max_schedules(300),
         );
         assert_eq!(outcomes(&r), want, "{v} under shuttle-pct");

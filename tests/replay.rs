@@ -1,5 +1,8 @@
 //! Saving a witness to a trace file and replaying it; malformed files.
 
+#[path = "common/full.rs"]
+mod full;
+
 mod common;
 
 use common::save_load_replay;
@@ -350,11 +353,14 @@ fn every_producer_consumer_bug_replays_from_a_saved_file() {
     let dir = std::env::temp_dir().join(format!("racetrace-pc-replay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let configs = [
-        Config::new(Backend::Loom).with_preemption_bound(2),
         Config::new(Backend::ShuttlePct)
             .with_seed(0)
             .with_max_schedules(1000),
+        Config::new(Backend::Loom).with_preemption_bound(2),
     ];
+    // loom's (seconds each here) with RACETRACE_FULL=1; the loom replay
+    // path is tested on the smaller patterns in the everyday loop.
+    let configs = &configs[..full::quick_or_full(1, 2)];
     for v in [
         "if-wait",
         "shared-condvar",
@@ -362,7 +368,7 @@ fn every_producer_consumer_bug_replays_from_a_saved_file() {
         "missing-sentinel",
         "missing-task-done",
     ] {
-        for c in &configs {
+        for c in configs {
             let f = saved("producer-consumer", v, c);
             save_load_replay(&dir, &format!("{v}-{}", c.backend), &f);
         }

@@ -1,27 +1,122 @@
-//! Outcome tables and witness traces of every built-in variant under the
-//! deterministic exhaustive backends (loom, shuttle-dfs, dpor, rc11 — those of its
-//! `check` jobs), as insta snapshots named `<pattern>-<variant>@<backend>`.
-//! A changed interleaving is a reviewed diff. The docs pages quote these
-//! snapshots (see tests/docs.rs).
+//! Every variant of every pattern under each of its exhaustive `check` jobs
+//! (loom, shuttle-dfs, dpor, rc11, with the job's bounds), explored once and
+//! shared by the tests that need them all:
+//!
+//! - outcome tables and witness traces as insta snapshots named
+//!   `<pattern>-<variant>@<backend>` (a changed interleaving is a reviewed
+//!   diff; the docs pages quote these snapshots, see tests/docs.rs), each
+//!   exploration run twice to show it is deterministic;
+//! - every witness drawn as SVG and Mermaid, one lane per thread and one
+//!   mark per event;
+//! - dpor reaching exactly the outcomes of the other exhaustive backends.
+//!
+//! The explorations run side by side (one per core). `RACETRACE_FULL=1`
+//! (what `.ci/run` sets) explores every job and runs each twice. The
+//! everyday loop leaves out the jobs whose accepted snapshot shows more
+//! than [`QUICK_SCHEDULES`] schedules (the largest producer-consumer,
+//! philosophers and thread-pool explorations: three quarters of the time)
+//! and runs twice those that take under [`QUICK`].
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
 /// uses (see docs/performance.md), keeps this long test binary quick.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use racetrace::{Backend, Config, Report};
-use racetrace_patterns::{self as patterns, Pattern};
+#[path = "common/full.rs"]
+mod full;
+#[path = "common/svg.rs"]
+mod svg;
 
-/// Explore under `backend` with the bounds of the variant's own job on it, if
-/// it has one (a variant too large to explore completely says so there).
-fn report(p: &'static Pattern, variant: &str, backend: Backend) -> Report {
-    let v = p.variant(variant).unwrap();
+use racetrace::{Backend, Report};
+use racetrace_patterns::{self as patterns, Job, Pattern, Variant};
+use racetrace_report::diagram;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Explorations quicker than this are run twice in the everyday loop too.
+const QUICK: Duration = Duration::from_millis(300);
+
+/// Jobs whose accepted snapshot has more schedules than this are explored
+/// with `RACETRACE_FULL=1` only.
+const QUICK_SCHEDULES: u64 = 4000;
+
+/// The schedule count in the accepted snapshot of a job (`N schedules, …`
+/// on its second line), if it has one.
+fn snapshot_schedules(p: &Pattern, v: &Variant, backend: Backend) -> Option<u64> {
+    let file = format!(
+        "{}/tests/snapshots/traces__{}-{}@{}.snap",
+        env!("CARGO_MANIFEST_DIR"),
+        p.name,
+        v.name,
+        backend
+    );
+    let text = std::fs::read_to_string(file).ok()?;
+    let body = text.splitn(3, "---\n").nth(2)?;
+    body.lines().nth(1)?.split(' ').next()?.parse().ok()
+}
+
+/// One exhaustive job of one variant, explored.
+struct Explored {
+    pattern: &'static Pattern,
+    variant: &'static Variant,
+    job: &'static Job,
+    report: Report,
+    took: Duration,
+}
+
+fn explore(p: &'static Pattern, v: &'static Variant, job: &Job) -> Report {
     let params = p.params(&[]).unwrap();
-    let config = match v.jobs.iter().find(|j| j.backend == backend) {
-        Some(job) => job.config(),
-        None => Config::new(backend),
-    };
-    patterns::explore(p, v, &params, &config).unwrap()
+    patterns::explore(p, v, &params, &job.config()).unwrap()
+}
+
+/// Every exhaustive job of every variant (in the everyday loop, but the
+/// largest), explored once, in `check`'s order.
+fn explored() -> &'static [Explored] {
+    static ALL: OnceLock<Vec<Explored>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let jobs: Vec<_> = patterns::all()
+            .iter()
+            .flat_map(|p| p.variants.iter().map(move |v| (*p, v)))
+            .flat_map(|(p, v)| {
+                v.jobs
+                    .iter()
+                    .filter(|j| j.backend.exhaustive())
+                    .map(move |j| (p, v, j))
+            })
+            .filter(|(p, v, j)| {
+                full::full()
+                    || snapshot_schedules(p, v, j.backend).is_none_or(|n| n <= QUICK_SCHEDULES)
+            })
+            .collect();
+        let slots: Vec<OnceLock<Explored>> = jobs.iter().map(|_| OnceLock::new()).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(p, v, job)) = jobs.get(i) else {
+                            break;
+                        };
+                        let start = Instant::now();
+                        let report = explore(p, v, job);
+                        let _ = slots[i].set(Explored {
+                            pattern: p,
+                            variant: v,
+                            job,
+                            report,
+                            took: start.elapsed(),
+                        });
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|s| s.into_inner().expect("every job explored"))
+            .collect()
+    })
 }
 
 /// Table, then the witness of each forbidden outcome.
@@ -41,34 +136,121 @@ fn render(r: &Report) -> String {
 
 #[test]
 fn every_variant_has_a_deterministic_snapshot_under_each_exhaustive_backend() {
-    for p in patterns::all() {
-        for v in p.variants {
-            for b in [
-                Backend::Loom,
-                Backend::ShuttleDfs,
-                Backend::Dpor,
-                Backend::Rc11,
-            ] {
-                if !v.jobs.iter().any(|j| j.backend == b) {
-                    continue;
-                }
-                let first = render(&report(p, v.name, b));
-                let again = render(&report(p, v.name, b));
-                assert_eq!(
-                    first, again,
-                    "{}/{} under {b} is not deterministic",
-                    p.name, v.name
-                );
-                insta::assert_snapshot!(format!("{}-{}@{}", p.name, v.name, b), first);
-            }
+    let mut again = 0;
+    for e in explored() {
+        let b = e.job.backend;
+        if ![
+            Backend::Loom,
+            Backend::ShuttleDfs,
+            Backend::Dpor,
+            Backend::Rc11,
+        ]
+        .contains(&b)
+        {
+            continue;
         }
+        let first = render(&e.report);
+        if full::full() || e.took < QUICK {
+            again += 1;
+            assert_eq!(
+                first,
+                render(&explore(e.pattern, e.variant, e.job)),
+                "{}/{} under {b} is not deterministic",
+                e.pattern.name,
+                e.variant.name
+            );
+        }
+        insta::assert_snapshot!(
+            format!("{}-{}@{}", e.pattern.name, e.variant.name, b),
+            first
+        );
     }
+    assert!(again > 0, "no exploration was run twice");
 }
 
 #[test]
 fn witness_json_form_is_stable() {
-    let p = patterns::find("unsafe-counter").unwrap();
-    let r = report(p, "load-store", Backend::ShuttleDfs);
-    let w = r.first_violation().unwrap();
+    let e = explored()
+        .iter()
+        .find(|e| {
+            e.pattern.name == "unsafe-counter"
+                && e.variant.name == "load-store"
+                && e.job.backend == Backend::ShuttleDfs
+        })
+        .unwrap();
+    let w = e.report.first_violation().unwrap();
     insta::assert_json_snapshot!("unsafe-counter-load-store@shuttle-dfs.json", w);
+}
+
+#[test]
+fn every_witness_of_every_pattern_renders_with_one_lane_per_thread_and_one_mark_per_event() {
+    let mut drawn = 0;
+    for e in explored() {
+        for row in &e.report.outcomes {
+            let Some(w) = &row.witness else { continue };
+            svg::check_svg(&w.trace);
+            let m = diagram::mermaid::render(&w.trace);
+            let notes = m.lines().filter(|l| l.starts_with("    Note over")).count();
+            // One note per event, plus the outcome (and detail).
+            let extra = 1 + usize::from(w.trace.detail.is_some());
+            let dl = w.trace.deadlock.as_ref().map_or(0, |d| 1 + d.blocked.len());
+            assert_eq!(
+                notes,
+                w.trace.events.len() + extra + dl,
+                "{}",
+                w.trace.title
+            );
+            drawn += 1;
+        }
+    }
+    assert!(drawn > 50, "only {drawn} witnesses");
+}
+
+#[test]
+fn dpor_agrees_with_the_other_exhaustive_backends_on_every_variant_of_every_pattern() {
+    let all = explored();
+    for d in all.iter().filter(|e| e.job.backend == Backend::Dpor) {
+        let (p, v) = (d.pattern, d.variant);
+        // dpor must finish (within its job's cap, if it has one: then it is
+        // the unbounded exploration).
+        assert!(d.job.preemption_bound.is_none());
+        let d = &d.report;
+        assert!(d.complete, "{}/{}: dpor did not finish", p.name, v.name);
+        let others = all.iter().filter(|o| {
+            std::ptr::eq(o.variant, v)
+                && matches!(o.job.backend, Backend::ShuttleDfs | Backend::Loom)
+                // loom reports the data race itself
+                && !(o.job.backend == Backend::Loom && v.name == "unsafe-cell")
+                // loom models the weaker orderings dpor does not
+                && !(o.job.backend == Backend::Loom && d.weak_ordering.is_some())
+        });
+        for o in others {
+            let backend = o.job.backend;
+            let o = &o.report;
+            let (dset, oset) = (d.outcome_set(), o.outcome_set());
+            if o.complete && o.preemption_bound.is_none() {
+                assert_eq!(dset, oset, "{}/{}: dpor vs {backend}", p.name, v.name);
+                if backend == Backend::ShuttleDfs {
+                    assert!(
+                        d.schedules <= o.schedules,
+                        "{}/{}: dpor {} > dfs {}",
+                        p.name,
+                        v.name,
+                        d.schedules,
+                        o.schedules
+                    );
+                }
+            } else {
+                // A bounded run sees a subset of what the complete one sees.
+                for x in &oset {
+                    assert!(
+                        dset.contains(x),
+                        "{}/{}: {backend} found '{x}', dpor did not",
+                        p.name,
+                        v.name
+                    );
+                }
+            }
+        }
+    }
 }

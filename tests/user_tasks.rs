@@ -2,7 +2,9 @@
 //! user writes one: register the function first thing in `main`, hand over
 //! to `worker_main` when started as a worker, and point the pool at this
 //! executable. `harness = false` (see Cargo.toml): this test binary is its
-//! own worker executable, so it cannot use the libtest harness.
+//! own worker executable, so it cannot use the libtest harness; [`harness`]
+//! speaks enough of libtest's command line for `cargo test` and `cargo
+//! nextest run` (which lists the tests, then runs each alone).
 
 use racetrace::process::{self, ProcessError, ProcessPool};
 use serde_json::Value;
@@ -34,15 +36,84 @@ fn main() {
     if let Some(code) = process::worker_main() {
         std::process::exit(code);
     }
-    // Bounded in time: a hang fails the test instead of stalling CI.
     std::thread::spawn(|| {
         std::thread::sleep(Duration::from_secs(120));
         eprintln!("user_tasks: timed out after 120 s");
         std::process::exit(1);
     });
     process::set_worker_exe(std::env::current_exe().expect("own path"));
+    harness(&TESTS);
+}
 
-    print!("test a_registered_task_function_runs_in_worker_processes_in_input_order ... ");
+/// This binary's tests, by name.
+const TESTS: [(&str, fn()); 3] = [
+    (
+        "a_registered_task_function_runs_in_worker_processes_in_input_order",
+        a_registered_task_function_runs_in_worker_processes_in_input_order,
+    ),
+    ("a_taken_name_is_refused", a_taken_name_is_refused),
+    (
+        "an_unknown_task_function_is_an_error_not_a_hang",
+        an_unknown_task_function_is_an_error_not_a_hang,
+    ),
+];
+
+/// The part of libtest's command line that `cargo test` and `cargo nextest`
+/// use: `--list` (with `--ignored`: none), a name filter (with `--exact`:
+/// the whole name); other flags are accepted and ignored. A failing test
+/// panics, which ends the process with a failure status.
+fn harness(tests: &[(&str, fn())]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let has = |f: &str| args.iter().any(|a| a == f);
+    // Flags that take a value, so the value is not read as a filter.
+    let valued = [
+        "--format",
+        "--test-threads",
+        "--skip",
+        "--color",
+        "-Z",
+        "--logfile",
+    ];
+    let mut filter = None;
+    let mut i = 0;
+    while i < args.len() {
+        if valued.contains(&args[i].as_str()) {
+            i += 1;
+        } else if !args[i].starts_with('-') {
+            filter = Some(args[i].clone());
+        }
+        i += 1;
+    }
+    let chosen: Vec<_> = tests
+        .iter()
+        .filter(|(name, _)| match &filter {
+            None => true,
+            Some(f) if has("--exact") => name == f,
+            Some(f) => name.contains(f.as_str()),
+        })
+        .collect();
+    if has("--list") {
+        if !has("--ignored") {
+            for (name, _) in &chosen {
+                println!("{name}: test");
+            }
+        }
+        return;
+    }
+    println!("\nrunning {} tests", chosen.len());
+    for (name, test) in &chosen {
+        print!("test {name} ... ");
+        test();
+        println!("ok");
+    }
+    println!(
+        "\ntest result: ok. {} passed; 0 failed; 0 ignored; 0 measured; {} filtered out\n",
+        chosen.len(),
+        tests.len() - chosen.len()
+    );
+}
+
+fn a_registered_task_function_runs_in_worker_processes_in_input_order() {
     let inputs: Vec<u64> = vec![27, 1, 97, 6, 871, 2, 7];
     let got: Vec<u64> = ProcessPool::new(2)
         .map("collatz-steps", &inputs)
@@ -63,9 +134,9 @@ fn main() {
         "workers left behind: {:?}",
         process::live_workers()
     );
-    println!("ok");
+}
 
-    print!("test a_taken_name_is_refused ... ");
+fn a_taken_name_is_refused() {
     assert_eq!(
         process::register_task("collatz-steps", collatz_steps),
         Err(ProcessError::AlreadyRegistered("collatz-steps".into()))
@@ -79,13 +150,10 @@ fn main() {
         }),
         Err(ProcessError::AlreadyRegistered("pool-worker".into()))
     );
-    println!("ok");
+}
 
-    print!("test an_unknown_task_function_is_an_error_not_a_hang ... ");
+fn an_unknown_task_function_is_an_error_not_a_hang() {
     let r = ProcessPool::new(1).map::<u64, u64>("no-such-task", &[1, 2]);
     let e = r.expect_err("unknown task");
     assert!(format!("{e}").contains("no-such-task"), "{e}");
-    println!("ok");
-
-    println!("\ntest result: ok. 3 passed");
 }

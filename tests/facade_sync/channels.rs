@@ -88,7 +88,7 @@ fn a_pipeline_whose_producer_side_keeps_a_sender_is_reported_as_a_deadlock() {
     let want = oracle(pipeline_model(false));
     assert_eq!(want, set(&["deadlock"]));
     let reports = assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "mpsc-kept-sender",
         || pipeline(false),
         |o| o != "deadlock",

@@ -185,7 +185,7 @@ fn a_check_then_act_rwlock_cache_is_caught_computing_twice() {
     let want = oracle(cache_model(false));
     assert_eq!(want, set(&["computed=1", "computed=2"]));
     let reports = assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "rwlock-cache-check-then-act",
         || cache_run(false),
         |o| o == "computed=1",
@@ -202,7 +202,7 @@ fn an_rwlock_cache_that_checks_again_under_the_write_lock_computes_once() {
     let want = oracle(cache_model(true));
     assert_eq!(want, set(&["computed=1"]));
     let reports = assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "rwlock-cache-fixed",
         || cache_run(true),
         |o| o == "computed=1",
