@@ -272,11 +272,27 @@ enum Verdict {
     Differs(String),
 }
 
-fn has_try_lock(p: &Program) -> bool {
-    p.threads
-        .iter()
-        .flatten()
-        .any(|i| matches!(i, Ins::TryLock(_)))
+/// Does `p` observe another thread without synchronising with it: a
+/// `try_lock` (a failure orders nothing), or a notification made without
+/// holding the condition variable's mutex (a notified waiter is not ordered
+/// after what the notifier did before, unless the mutex orders it)?
+fn observes_without_synchronising(p: &Program) -> bool {
+    p.threads.iter().any(|t| {
+        let mut held = [false; 2];
+        t.iter().any(|i| match *i {
+            Ins::TryLock(_) => true,
+            Ins::Lock(m) => {
+                held[m] = true;
+                false
+            }
+            Ins::Unlock(m) => {
+                held[m] = false;
+                false
+            }
+            Ins::NotifyOne(c) | Ins::NotifyAll(c) => !held[c],
+            _ => false,
+        })
+    })
 }
 
 /// Explore `p` under both backends; also returns their schedule counts.
@@ -304,7 +320,11 @@ fn compare(p: &Program) -> (Verdict, u64, u64) {
             "dpor misses {missing:?}, adds {extra:?}\n  shuttle-dfs ({} schedules): {o:?}\n  dpor ({} schedules): {d:?}",
             dfs.schedules, dpor.schedules
         ))
-    } else if let Some(why) = rc11_differs(&explore(Backend::Rc11), &o, has_try_lock(p)) {
+    } else if let Some(why) = rc11_differs(
+        &explore(Backend::Rc11),
+        &o,
+        observes_without_synchronising(p),
+    ) {
         Verdict::Differs(why)
     } else if dpor.schedules > dfs.schedules {
         Verdict::MoreSchedules(format!(
@@ -321,12 +341,13 @@ fn compare(p: &Program) -> (Verdict, u64, u64) {
 /// `SeqCst` atomics) must reach exactly the sequentially consistent
 /// outcomes: RC11 gives SC to such programs, and rc11 counts each graph once
 /// — which must not merge runs that differ through a mutex, a condition
-/// variable or a queue. Except with `try_lock`: a failed `try_lock` does not
-/// synchronise (std's reads the lock with `Relaxed` on failure, and C++
-/// lets it fail spuriously), so seeing a mutex held does not order the
-/// holder's earlier writes before the failed caller's later reads; there
-/// rc11 must reach every SC outcome and may reach more.
-fn rc11_differs(rc11: &racetrace::Report, sc: &[&str], try_lock: bool) -> Option<String> {
+/// variable or a queue. Except where a thread observes another without
+/// synchronising with it: a failed `try_lock` does not synchronise (std's
+/// reads the lock with `Relaxed` on failure, and C++ lets it fail
+/// spuriously), nor does a notification without the mutex (std's condvar
+/// wakes through a `Relaxed` counter); there rc11 must reach every SC
+/// outcome and may reach more.
+fn rc11_differs(rc11: &racetrace::Report, sc: &[&str], unsynchronised: bool) -> Option<String> {
     let r = rc11.outcome_set();
     if !rc11.complete {
         return Some(format!(
@@ -334,7 +355,7 @@ fn rc11_differs(rc11: &racetrace::Report, sc: &[&str], try_lock: bool) -> Option
             rc11.schedules, rc11.bound
         ));
     }
-    let differs = if try_lock {
+    let differs = if unsynchronised {
         sc.iter().any(|x| !r.contains(x))
     } else {
         r != sc
