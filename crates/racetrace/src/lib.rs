@@ -82,9 +82,12 @@
 //! Everything runs under a plain `cargo test`: the backend is a run-time
 //! choice, not a `cfg`. [`Backend::Dpor`] is racetrace's own exhaustive
 //! strategy (source-set DPOR with sleep sets on shuttle's runtime: about one
-//! schedule per distinct interleaving); [`Backend::Loom`] explores the C++
-//! memory model and finds data races; the shuttle backends and real threads
-//! sample. The `racetrace` binary (the workspace root) runs the built-in patterns of
+//! schedule per distinct interleaving); [`Backend::Rc11`] explores the same
+//! way under RC11, the C++/Rust memory model (each atomic read may read any
+//! write the model allows: one run per consistent execution graph; data
+//! races on `UnsafeCell`; `docs/weak-memory.md`); [`Backend::Loom`] explores
+//! the C++ memory model with loom's own search and finds data races; the
+//! shuttle backends and real threads sample. The `racetrace` binary (the workspace root) runs the built-in patterns of
 //! the `racetrace-patterns` crate:
 //! `racetrace check` (the main job), `racetrace outcomes PATTERN`,
 //! `racetrace explore PATTERN --save t.json`, `racetrace replay t.json`.
