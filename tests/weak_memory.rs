@@ -309,3 +309,38 @@ fn patterns_with_seq_cst_atomics_have_the_same_outcomes_under_rc11_and_dpor() {
     }
     assert!(compared >= 20, "only {compared} variants compared");
 }
+
+#[test]
+fn an_acquire_read_of_a_release_write_says_whom_it_synchronises_with() {
+    let p = racetrace_patterns::find("message-passing").unwrap();
+    let params = p.params(&[]).unwrap();
+    let text = |variant: &str| {
+        let v = p.variant(variant).unwrap();
+        let r = racetrace_patterns::explore(p, v, &params, &Config::new(Backend::Rc11)).unwrap();
+        r.outcomes
+            .iter()
+            .filter_map(|o| o.witness.as_ref())
+            .map(|w| w.trace.render())
+            .collect::<String>()
+    };
+    let synced = text("release-acquire");
+    let line = synced
+        .lines()
+        .find(|l| l.contains("load(Acquire) ready → 1"))
+        .expect("the reader sees the flag");
+    let step: usize = line
+        .split("synchronises with step ")
+        .nth(1)
+        .and_then(|s| s.trim_end_matches([')', ' ', '|']).split(')').next())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no synchronisation named: {line}"));
+    let store = synced
+        .lines()
+        .find(|l| l.contains("store(Release) ready ← 1"))
+        .unwrap();
+    assert!(
+        store.trim_start().starts_with(&step.to_string()),
+        "{store} is not step {step}"
+    );
+    assert!(!text("relaxed").contains("synchronises with"));
+}

@@ -165,6 +165,9 @@ pub(crate) struct Loaded {
     pub(crate) stale: bool,
     /// The read's event (an RMW's, to give its trace step).
     pub(crate) event: usize,
+    /// An acquire read of a release write: the read synchronises with it
+    /// (everything before that write happens before the read).
+    pub(crate) acquires: bool,
 }
 
 /// A new atomic `object` holding `value`.
@@ -211,6 +214,7 @@ fn read(
                 from: from.step,
                 stale,
                 event,
+                acquires: sides.acq && from.rel,
             },
             o.write.is_some(),
         )

@@ -356,6 +356,7 @@ impl Ctx {
         value: String,
         from: Option<usize>,
         stale: bool,
+        note: Option<String>,
     ) {
         let mut st = self.exec.state();
         self.record(&mut st, Access::Read, op, Some(id), Some(value));
@@ -364,6 +365,7 @@ impl Ctx {
         {
             e.reads_from = from;
             e.stale = stale;
+            e.note = note;
         }
     }
 

@@ -131,7 +131,11 @@ pub(super) fn created<V: Value>(c: &Option<Ctx>, id: usize, value: V) {
 pub(super) fn loaded<V: Value>(c: Ctx, id: usize, op: &str, v: V, order: Ordering) -> V {
     if let Some(l) = rc11::load(&c, id, order) {
         let v = V::from_bits(l.value);
-        c.read_from(id, op, v.show(), l.from, l.stale);
+        let note = match (l.acquires, l.from) {
+            (true, Some(step)) => Some(format!("synchronises with step {step}")),
+            _ => None,
+        };
+        c.read_from(id, op, v.show(), l.from, l.stale, note);
         return v;
     }
     c.read(id, op, v.show());
