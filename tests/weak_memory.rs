@@ -200,7 +200,9 @@ fn get_mut_and_into_inner_see_the_latest_write() {
         let x = Arc::new(AtomicUsize::new(0));
         let x2 = x.clone();
         thread::spawn(move || x2.store(5, Relaxed)).join().unwrap();
-        let mut x = Arc::try_unwrap(x).ok().expect("the only handle");
+        let Ok(mut x) = Arc::try_unwrap(x) else {
+            panic!("not the only handle")
+        };
         let m = *x.get_mut();
         format!("{m} {}", x.into_inner())
     });

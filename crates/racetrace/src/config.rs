@@ -676,10 +676,13 @@ mod tests {
     }
 
     #[test]
-    fn runtime_and_strategy_name_each_backend_once() {
+    fn runtime_strategy_and_memory_model_name_each_backend_once() {
         let mut seen = std::collections::HashSet::new();
         for b in Backend::ALL {
-            assert!(seen.insert((b.runtime(), b.strategy())), "{b}");
+            assert!(
+                seen.insert((b.runtime(), b.strategy(), b.weak_memory())),
+                "{b}"
+            );
             assert_eq!(b.on_shuttle(), b.runtime() == Runtime::Shuttle);
             assert_eq!(b.replayable(), b.runtime() != Runtime::Real);
         }

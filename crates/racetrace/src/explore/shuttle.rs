@@ -116,9 +116,7 @@ impl Recording {
         if self.wind_down > WIND_DOWN_STEPS {
             return None;
         }
-        let Some(exec) = lock(&self.acc).current.clone() else {
-            return None;
-        };
+        let exec = lock(&self.acc).current.clone()?;
         exec.freeze();
         // A thread the shadow state shows in a lock, wait or join may still
         // be on its way into the backend's blocking call (shuttle's condvar
