@@ -78,7 +78,8 @@ fn std_mutex_across_an_operation() -> String {
 
 #[test]
 fn a_thread_without_racetrace_operations_is_reported_not_waited_for() {
-    let programs: [(&'static str, fn() -> String); 2] = [
+    type Program = (&'static str, fn() -> String);
+    let programs: [Program; 2] = [
         ("spin", spin_without_yield),
         ("std mutex", std_mutex_across_an_operation),
     ];
@@ -220,7 +221,7 @@ fn the_time_limit_holds_with_a_huge_schedule_count_and_when_replaying() {
 fn leaky() -> String {
     let leaked: &'static mut [u8] = Box::leak(vec![1u8; 1 << 20].into_boxed_slice());
     std::hint::black_box(leaked);
-    let t = thread::spawn(|| thread::yield_now());
+    let t = thread::spawn(thread::yield_now);
     t.join().unwrap();
     "done".into()
 }
