@@ -470,6 +470,7 @@ fn junit_failures_carry_the_verdict_and_hostile_text_is_escaped() {
         as_specified: verdict.ok(),
         violations: vec!["1 < 2 & \"x\"".into()],
         elapsed: 0.25,
+        seq_cst_only: false,
     };
     let rows = [
         row("missed]]>", Verdict::BugMissed),

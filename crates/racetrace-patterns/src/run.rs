@@ -85,6 +85,12 @@ pub struct CheckRow {
     pub violations: Vec<String>,
     /// Wall-clock seconds taken (`elapsed`, as in an exploration's report).
     pub elapsed: f64,
+    /// The program used an ordering weaker than `SeqCst` that this backend
+    /// runs as `SeqCst` (the report's `weak_ordering`): a complete search
+    /// covered sequential consistency only. Not in the JSON (the report's
+    /// `weak_ordering` is, under `outcomes --json`).
+    #[serde(skip)]
+    pub seq_cst_only: bool,
 }
 
 impl CheckRow {
@@ -99,9 +105,14 @@ impl CheckRow {
             } else if !self.backend.exhaustive() {
                 format!("sampled {} schedules", self.schedules)
             } else if self.complete {
+                let sc = if self.seq_cst_only {
+                    ", sequentially consistent runs only"
+                } else {
+                    ""
+                };
                 match &self.bound {
-                    Some(b) => format!("complete within {b}"),
-                    None => "complete".to_string(),
+                    Some(b) => format!("complete within {b}{sc}"),
+                    None => format!("complete{sc}"),
                 }
             } else {
                 match &self.bound {
@@ -111,6 +122,9 @@ impl CheckRow {
             }
         };
         match self.verdict {
+            Verdict::Verified if self.seq_cst_only => {
+                "verified (exhaustive, sequentially consistent runs only)".to_string()
+            }
             Verdict::Verified | Verdict::Violated | Verdict::BugFound => {
                 self.verdict.describe().to_string()
             }
@@ -274,6 +288,7 @@ fn run_job(
         as_specified: verdict.ok(),
         violations: report.violations().map(|r| r.outcome.clone()).collect(),
         elapsed: report.elapsed.as_secs_f64(),
+        seq_cst_only: report.weak_ordering.is_some() && !job.backend.weak_memory(),
     };
     Ok((row, report))
 }
@@ -315,7 +330,25 @@ mod tests {
             as_specified: verdict.ok(),
             violations: Vec::new(),
             elapsed: 0.0,
+            seq_cst_only: false,
         }
+    }
+
+    #[test]
+    fn a_complete_search_that_ran_weak_orderings_as_seq_cst_says_so() {
+        let mut r = row(Backend::Dpor, Verdict::BugNotSeen, true, None);
+        assert_eq!(r.describe(), "bug not seen (complete)");
+        r.seq_cst_only = true;
+        assert_eq!(
+            r.describe(),
+            "bug not seen (complete, sequentially consistent runs only)"
+        );
+        let mut v = row(Backend::Dpor, Verdict::Verified, true, None);
+        v.seq_cst_only = true;
+        assert_eq!(
+            v.describe(),
+            "verified (exhaustive, sequentially consistent runs only)"
+        );
     }
 
     #[test]
