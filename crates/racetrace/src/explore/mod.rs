@@ -129,18 +129,21 @@ pub fn run_with(
         // stop it and cancel executions, but not come back from one that
         // makes no progress (it reports it, and this thread stays stuck).
         Some(s) => {
-            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let d2 = done.clone();
+            // Dropping `done` wakes the watcher at once (a sleep of a tick
+            // made each short exploration wait for it: 20,000 one-schedule
+            // explorations of the fuzz tests took 20-46 s instead of 1 s).
+            let (done, finished) = std::sync::mpsc::channel::<()>();
             let watcher = std::thread::spawn(move || {
-                while !d2.load(std::sync::atomic::Ordering::Acquire) {
-                    std::thread::sleep(watch::TICK);
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    finished.recv_timeout(watch::TICK)
+                {
                     if watch.tick().is_some() {
                         break;
                     }
                 }
             });
             let e = engine(&acc, &body, config, Some(s));
-            done.store(true, std::sync::atomic::Ordering::Release);
+            drop(done);
             let _ = watcher.join();
             e
         }
