@@ -40,9 +40,9 @@ fn the_issues_sizes_that_cannot_finish_are_refused_in_one_line() {
             &[("tasks", 8), ("fail", 8)][..],
             Backend::Dpor,
         ),
-        // Not `process-pool --backend loom --param workers=4`: the estimate
-        // is dpor's figure (about 120 there), far below what loom runs
-        // (loom's reduction is much weaker; docs/performance.md).
+        // Not `process-pool --backend loom --param workers=4`: the loom
+        // estimate (every operation, sections not merged) is about 10^5
+        // there, far below what loom runs (docs/performance.md).
     ] {
         let (e, c) = case(pattern, variant, given, backend);
         let why = e
