@@ -150,10 +150,10 @@ struct RunArgs {
     /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     param: Vec<String>,
-    /// Backend: dpor, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real.
+    /// Backend: dpor, rc11, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real.
     #[arg(long, default_value = "dpor")]
     backend: String,
-    /// loom and dpor: at most this many preemptions per execution.
+    /// loom, dpor and rc11: at most this many preemptions per execution.
     #[arg(long)]
     preemption_bound: Option<usize>,
     /// Stop after this many schedules (the sample size for shuttle-random,
@@ -163,6 +163,10 @@ struct RunArgs {
     /// Stop after this many seconds.
     #[arg(long)]
     max_seconds: Option<f64>,
+    /// Stop when the process's resident memory exceeds SIZE (512M, 4G;
+    /// default: what it uses at the start plus half the available memory).
+    #[arg(long, value_name = "SIZE")]
+    max_memory: Option<String>,
     /// Seed for shuttle-random, shuttle-pct and fuzz.
     #[arg(long)]
     seed: Option<u64>,
@@ -268,6 +272,12 @@ impl RunArgs {
                     )));
                 }
             }
+        }
+        if let Some(m) = &self.max_memory {
+            config.max_memory = Some(
+                racetrace::config::parse_memory(m)
+                    .map_err(|e| Error(format!("--max-memory: {e}")))?,
+            );
         }
         if let Some(s) = self.seed {
             if !backend.seeded() {
@@ -592,8 +602,29 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| Error(format!("{}: {e}", path.display())))
 }
 
+/// Refuse an exhaustive exploration that cannot finish (no schedule or time
+/// limit, and an estimate from a few sampled schedules far beyond any
+/// machine): one line, exit 2, before anything long starts.
+fn refuse_if_endless(
+    p: &'static Pattern,
+    v: &'static patterns::Variant,
+    params: &patterns::Params,
+    config: &Config,
+) -> Result<(), Error> {
+    if !config.backend.exhaustive() {
+        return Ok(());
+    }
+    let sample_config = racetrace::explore::Estimate::sample_config(config);
+    let sample = patterns::explore(p, v, params, &sample_config)?;
+    match racetrace::explore::Estimate::from_sample(&sample, config.backend).refusal(config) {
+        Some(why) => Err(Error(why)),
+        None => Ok(()),
+    }
+}
+
 fn outcomes(args: &RunArgs, deny_forbidden: bool) -> Result<i32, Error> {
     let (p, v, params, mut config) = args.resolve()?;
+    refuse_if_endless(p, v, &params, &config)?;
     config.progress = std::io::stderr().is_terminal();
     let report = patterns::explore(p, v, &params, &config)?;
     if args.json {
@@ -632,6 +663,7 @@ fn explore(
         }
     }
     let (p, v, params, config) = args.resolve()?;
+    refuse_if_endless(p, v, &params, &config)?;
     let mut config = config.stop_at_first_violation();
     config.progress = std::io::stderr().is_terminal();
     let report: Report = patterns::explore(p, v, &params, &config)?;

@@ -509,3 +509,47 @@ fn junit_failures_carry_the_verdict_and_hostile_text_is_escaped() {
         "a control character reached the XML"
     );
 }
+
+#[test]
+fn an_exhaustive_exploration_that_cannot_finish_is_refused_unless_bounded() {
+    for sub in ["outcomes", "explore"] {
+        let o = racetrace(&[sub, "unsafe-counter", "--threads", "16", "--ops", "1000"]);
+        assert_eq!(o.code, Some(2), "{sub}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("racetrace: refused: dpor would need about 10^"),
+            "{err}"
+        );
+    }
+    // A time limit makes it a partial exploration, which is allowed.
+    let o = racetrace(&[
+        "outcomes",
+        "unsafe-counter",
+        "--threads",
+        "16",
+        "--ops",
+        "1000",
+        "--max-seconds",
+        "1",
+    ]);
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("stopped at the time limit"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn the_memory_budget_flag_takes_a_size_with_a_unit() {
+    let o = racetrace(&["outcomes", "unsafe-counter", "--max-memory", "4G"]);
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
+    let o = racetrace(&["outcomes", "unsafe-counter", "--max-memory", "4096"]);
+    assert_eq!(o.code, Some(2));
+    assert!(
+        stderr(&o).starts_with("racetrace: --max-memory: "),
+        "{}",
+        stderr(&o)
+    );
+}

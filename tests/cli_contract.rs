@@ -80,6 +80,8 @@ enum Kind {
     Param,
     /// An output file whose directory must exist.
     OutFile,
+    /// A memory size (`512M`, `4G`).
+    Memory,
 }
 
 /// Values with a newline, a tab, an escape, a carriage return, a next-line
@@ -98,6 +100,9 @@ fn bad_values(kind: Kind) -> Vec<String> {
                 "+",
                 "99999999999999999999999999",
                 "1e400",
+            ],
+            Kind::Memory => vec![
+                "", "12", "M", "x", "-1G", "99999999999999999999G", "0G",
             ],
             Kind::Seconds => vec![
                 "x", "", "-1", "0", "nan", "inf", "-inf", "1e19", "1e20", "1e400",
@@ -132,7 +137,7 @@ fn bad_values(kind: Kind) -> Vec<String> {
     v
 }
 
-const RUN_FLAGS: [(&str, Kind); 13] = [
+const RUN_FLAGS: [(&str, Kind); 14] = [
     ("--variant", Kind::Name),
     ("--threads", Kind::Num),
     ("--ops", Kind::Num),
@@ -145,6 +150,7 @@ const RUN_FLAGS: [(&str, Kind); 13] = [
     ("--preemption-bound", Kind::Num),
     ("--max-schedules", Kind::Num),
     ("--max-seconds", Kind::Seconds),
+    ("--max-memory", Kind::Memory),
     ("--seed", Kind::Num),
 ];
 

@@ -337,6 +337,9 @@ pub(crate) fn plain_access(c: &Ctx, object: usize, write: bool) -> Option<String
 
 /// A synchronisation by thread `tid` of `exec`.
 pub(crate) fn sync(exec: &Arc<Execution>, tid: usize, what: Sync) {
+    if exec.is_frozen() {
+        return; // an abandoned execution winding down: nothing to model
+    }
     let last = with_graph(exec, |g| match what {
         Sync::Spawn(child) => {
             g.spawn(tid, child);
