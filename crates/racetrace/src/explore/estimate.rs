@@ -19,7 +19,6 @@
 //! search of thousands of schedules from one of 10³⁸ (`unsafe-counter
 //! --threads 16 --ops 1000`).
 
-use super::program::Body;
 use super::report::Report;
 use crate::config::{Backend, Config};
 use crate::trace::{Access, Event};
@@ -109,19 +108,6 @@ impl Estimate {
             thousands(self.operations as u64)
         ))
     }
-}
-
-/// Estimate the exhaustive exploration of `body` under `config` (a few
-/// sampled schedules; see the module documentation).
-pub fn estimate(body: Body, config: &Config) -> Estimate {
-    let judge: super::Judge = std::sync::Arc::new(|_: &str| (true, String::new()));
-    let sample = super::run(
-        "estimate".into(),
-        body,
-        judge,
-        &Estimate::sample_config(config),
-    );
-    Estimate::from_sample(&sample, config.backend)
 }
 
 /// log₁₀ of the ways to order conflicting operations, per object, largest.

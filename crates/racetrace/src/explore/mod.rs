@@ -5,6 +5,7 @@
 
 mod estimate;
 mod loom;
+mod memory;
 mod program;
 mod real;
 mod report;
@@ -12,7 +13,7 @@ mod shuttle;
 mod tally;
 mod watch;
 
-pub use estimate::{Estimate, REFUSE_ABOVE_LOG10, estimate};
+pub use estimate::{Estimate, REFUSE_ABOVE_LOG10};
 pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, NO_PROGRESS, STEP_LIMIT};
 pub use report::{OutcomeRow, Report, Witness};
 
@@ -36,7 +37,7 @@ pub fn live_executions() -> usize {
 /// (`VmRSS` in `/proc/self/status`); `None` where that cannot be read.
 #[doc(hidden)]
 pub fn resident_bytes() -> Option<u64> {
-    watch::resident_bytes()
+    memory::resident_bytes()
 }
 
 /// Explore `body` under `config`; `judge` says which outcomes are allowed.
@@ -63,7 +64,7 @@ pub fn run_with(
     };
     let start = Instant::now();
     let pulse = Arc::new(rt::Pulse::default());
-    let budget = watch::budget(config);
+    let budget = memory::budget(config);
     let acc: Shared = Arc::new(Mutex::new(Tally {
         progress: config.progress.then(Instant::now),
         pruned: 0,
@@ -226,4 +227,17 @@ fn outcome_key(s: &str) -> (u8, i128, String) {
         Ok(n) => (0, n, String::new()),
         Err(_) => (1, 0, s.to_string()),
     }
+}
+
+/// Estimate the exhaustive exploration of `body` under `config` (a few
+/// sampled schedules; see [`Estimate`]).
+pub fn estimate(body: Body, config: &Config) -> Estimate {
+    let judge: Judge = Arc::new(|_: &str| (true, String::new()));
+    let sample = run(
+        "estimate".into(),
+        body,
+        judge,
+        &Estimate::sample_config(config),
+    );
+    Estimate::from_sample(&sample, config.backend)
 }

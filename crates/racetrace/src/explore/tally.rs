@@ -196,10 +196,10 @@ impl Tally {
             && self.memory_read.elapsed() >= MEMORY_READ_EVERY
         {
             self.memory_read = Instant::now();
-            if let Some(rss) = super::watch::resident_bytes()
+            if let Some(rss) = super::memory::resident_bytes()
                 && rss > budget
             {
-                self.stop = Some(super::watch::over_budget(rss, budget));
+                self.stop = Some(super::memory::over_budget(rss, budget));
                 return true;
             }
         }
