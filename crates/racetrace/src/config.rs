@@ -54,7 +54,7 @@ pub enum Backend {
     Fuzz,
     /// Exhaustive exploration under the RC11 memory model (weak memory):
     /// dpor's order of conflicting operations on shuttle's runtime, and for
-    /// every atomic read each store it may read from (see [`crate::rc11`]).
+    /// every atomic read each store it may read from (`docs/weak-memory.md`).
     Rc11,
 }
 

@@ -117,7 +117,15 @@
 //!   (loom #166, #282) or let a `SeqCst` load read an older store (#180, marked
 //!   *stale* in traces); racetrace's tests cross-check it against shuttle and a
 //!   brute-force oracle.
-//! * shuttle models every atomic as `SeqCst` and has no data-race detector.
+//! * shuttle models every atomic as `SeqCst` and has no data-race detector;
+//!   `rc11` models the orderings on shuttle's runtime (see its limits in
+//!   `docs/weak-memory.md`: atomics made outside the explored closure, values
+//!   written through `get_mut`).
+//! * A thread that runs without a racetrace operation (a spin without a
+//!   yield, a std lock held across an operation) cannot be interrupted: after
+//!   [`Config::stall_timeout`] the exploration reports `no progress` and
+//!   returns, leaving that thread behind (the `racetrace` binary exits, which
+//!   ends it).
 //! * Real-thread runs are stress tests: they rarely show a race, cannot be
 //!   replayed, and a run that hangs is reported after a time-out.
 //! * Only operations on racetrace primitives are scheduling points and appear
