@@ -611,7 +611,11 @@ fn refuse_if_endless(
     params: &patterns::Params,
     config: &Config,
 ) -> Result<(), Error> {
-    if !config.backend.exhaustive() {
+    // A program loom cannot run at all is refused by the exploration itself,
+    // with the reason that matters (too many threads).
+    let too_many_for_loom =
+        config.backend == Backend::Loom && (p.threads)(params) > racetrace::LOOM_MAX_THREADS;
+    if !config.backend.exhaustive() || too_many_for_loom {
         return Ok(());
     }
     let sample_config = racetrace::explore::Estimate::sample_config(config);
