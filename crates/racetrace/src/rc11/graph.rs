@@ -323,15 +323,18 @@ impl Graph {
     /// is in a race with this step that dpor reverses — the execution in
     /// which this step comes first builds the same graph.
     pub(super) fn read_choices(&self, loc: usize, options: &[ReadOption]) -> Vec<usize> {
+        if options.len() < 2 {
+            return (0..options.len()).collect();
+        }
+        let reversed = log::reversed();
         let mo = &self.locs[loc].mo;
         (0..options.len())
             .filter(|&i| {
                 let w = &self.events[options[i].from];
                 !mo[w.pos + 1..].iter().any(|&x| {
-                    let later = &self.events[x];
-                    later
+                    self.events[x]
                         .node
-                        .is_some_and(|n| w.node.is_none_or(|m| m < n) && log::reversible(n))
+                        .is_some_and(|n| w.node.is_none_or(|m| m < n) && reversed.contains(&n))
                 })
             })
             .collect()
@@ -342,12 +345,16 @@ impl Graph {
     /// that dpor reverses (the execution in which this step comes first
     /// builds the same graph).
     pub(super) fn write_choices(&self, loc: usize, options: &[usize]) -> Vec<usize> {
+        if options.len() < 2 {
+            return (0..options.len()).collect();
+        }
+        let reversed = log::reversed();
         let mo = &self.locs[loc].mo;
         (0..options.len())
             .filter(|&i| {
                 !mo[options[i]..]
                     .iter()
-                    .any(|&x| self.events[x].node.is_some_and(log::reversible))
+                    .any(|&x| self.events[x].node.is_some_and(|n| reversed.contains(&n)))
             })
             .collect()
     }

@@ -7,7 +7,7 @@
 //! read (the write) comes before `w'`, if dpor reverses that race — which it
 //! does when `w'` is the last step of its thread dependent with this one and
 //! happens before no other immediate predecessor of it (see
-//! [`Dpor::analyse`](super::Dpor)). [`reversible`] answers that for the
+//! [`Dpor::analyse`](super::Dpor)). [`reversed`] answers that for the
 //! step being run, so that the model offers such a choice only once.
 
 use crate::rt::Op;
@@ -146,22 +146,30 @@ impl Log {
     }
 }
 
-/// Will dpor reverse the race between step `j` and the step being run
-/// (so that an execution in which this step comes first is explored)?
-/// `false` whenever that is not certain.
-pub(crate) fn reversible(j: usize) -> bool {
+/// The earlier steps whose race with the step being run dpor reverses (so
+/// that an execution in which this step comes first is explored): its
+/// immediate predecessors of other threads, dependent with it, that happen
+/// before none of its other predecessors. Empty whenever that is not
+/// certain.
+pub(crate) fn reversed() -> Vec<usize> {
     LOG.with(|l| {
         let mut l = l.borrow_mut();
         let Some(k) = l.steps.len().checked_sub(1) else {
-            return false;
+            return Vec::new();
         };
-        if l.off || j >= k || l.steps[j].0 == l.steps[k].0 {
-            return false;
+        if l.off {
+            return Vec::new();
         }
         l.settle(k);
         let preds = l.preds(k);
-        preds.contains(&j)
-            && l.steps[j].1.dependent(&l.steps[k].1)
-            && !preds.iter().any(|&m| m != j && l.hb(j, m))
+        preds
+            .iter()
+            .copied()
+            .filter(|&j| {
+                l.steps[j].0 != l.steps[k].0
+                    && l.steps[j].1.dependent(&l.steps[k].1)
+                    && !preds.iter().any(|&m| m != j && l.hb(j, m))
+            })
+            .collect()
     })
 }

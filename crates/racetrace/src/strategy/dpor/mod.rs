@@ -225,6 +225,9 @@ impl Dpor {
             }
         }
         self.tree[i].ops[task] = label;
+        if !crate::rc11::active() {
+            return; // nobody reads the steps: no copy on plain dpor's path
+        }
         // Publish the steps up to this one for the rc11 model.
         let from = self.dirty.min(i);
         log::publish(
