@@ -220,3 +220,31 @@ fn failed_compare_exchanges_are_ordered_as_writes() {
     );
     assert_one_schedule_per_trace("indexer(2, 7, 2)", &r, &writes);
 }
+
+/// The published counts follow from the definitions: at these sizes each
+/// collision (two threads starting at one block; one message two threads
+/// insert) is decided once, either way, and nothing else interferes, so
+/// the count is 2^collisions. A check that the programs are the published
+/// ones, not a proof.
+#[test]
+fn the_published_counts_are_two_to_the_collisions() {
+    fn filesystem_pairs(n: usize) -> u32 {
+        let start = |tid: usize| ((tid % 32) * 2) % 26;
+        let pairs = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .filter(|&(a, b)| start(a) == start(b));
+        pairs.count() as u32
+    }
+    fn indexer_shared(n: usize) -> u32 {
+        let messages = |tid: usize| (1..=4).map(move |m| m * 11 + tid);
+        let all: Vec<usize> = (0..n).flat_map(messages).collect();
+        let distinct: BTreeSet<usize> = all.iter().copied().collect();
+        (all.len() - distinct.len()) as u32
+    }
+    for (n, published) in [(13, 1), (16, 8), (19, 64)] {
+        assert_eq!(2u64.pow(filesystem_pairs(n)), published, "filesystem({n})");
+    }
+    for (n, published) in [(11, 1), (12, 8), (13, 64), (14, 512), (15, 4096)] {
+        assert_eq!(2u64.pow(indexer_shared(n)), published, "indexer({n})");
+    }
+}
