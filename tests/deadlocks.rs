@@ -144,14 +144,16 @@ fn try_lock_backoff_never_deadlocks_whatever_the_tries() {
 #[test]
 fn left_then_right_philosophers_deadlock_in_a_cycle_of_all_n() {
     // Four philosophers (loom, seconds) with RACETRACE_FULL=1.
+    // shuttle-dfs at three philosophers (50,000 schedules, capped) with
+    // RACETRACE_FULL=1.
     for n in 2..=full::quick_or_full(3, 4) {
         let o = locks::philosophers(n, locks::left_right, false).explore();
         assert!(o.deadlock && o.completes);
         assert_eq!(o.cycle_sizes, vec![n]);
-        let backends: &[Backend] = if n == 4 {
-            &[Backend::Loom]
-        } else {
-            &EXHAUSTIVE
+        let backends: &[Backend] = match n {
+            2 => &EXHAUSTIVE,
+            3 => full::quick_or_full(&EXHAUSTIVE[..1], &EXHAUSTIVE[..]),
+            _ => &[Backend::Loom],
         };
         for &b in backends {
             let r = run("philosophers", "left-then-right", &[("philosophers", n)], b);
@@ -173,10 +175,14 @@ fn lowest_first_and_waiter_philosophers_never_deadlock() {
         ] {
             let o = model.explore();
             assert!(!o.deadlock && o.completes, "{variant} model, n={n}");
-            // shuttle-dfs at three philosophers (10,000 schedules, capped)
-            // with RACETRACE_FULL=1.
-            let backends = match n {
-                3 => full::quick_or_full(&EXHAUSTIVE[..1], &EXHAUSTIVE[..]),
+            // At three philosophers, shuttle-dfs (10,000 schedules, capped)
+            // and loom's 15,062 schedules of the waiter with
+            // RACETRACE_FULL=1; in the everyday loop loom explores
+            // lowest-first and dpor (246 schedules) the waiter.
+            let backends = match (n, variant) {
+                (3, _) if full::full() => &EXHAUSTIVE[..],
+                (3, "waiter") => &[Backend::Dpor][..],
+                (3, _) => &EXHAUSTIVE[..1],
                 _ => &EXHAUSTIVE[..],
             };
             for &b in backends {
@@ -324,7 +330,15 @@ fn every_deadlock_witness_replays_from_its_saved_file() {
     ] {
         for b in EXHAUSTIVE {
             // The first deadlock found is the witness `explore --save` saves.
-            let r = run_with(pattern, variant, &[], b, true);
+            // shuttle-dfs meets three philosophers' first deadlock at schedule
+            // 34,405 (seconds): two philosophers in the everyday loop.
+            let given: &[(&str, usize)] =
+                if pattern == "philosophers" && b == Backend::ShuttleDfs && !full::full() {
+                    &[("philosophers", 2)]
+                } else {
+                    &[]
+                };
+            let r = run_with(pattern, variant, given, b, true);
             let w = r.first_violation().expect("a deadlock");
             let f = TraceFile::from_witness(&r, w).unwrap();
             let again = save_load_replay(&dir, &format!("{pattern}-{variant}-{b}"), &f);

@@ -1,6 +1,9 @@
 //! The byte scheduler and `--backend fuzz`, checked against a brute-force
 //! oracle of the counter's interleavings.
 
+#[path = "common/full.rs"]
+mod full;
+
 use racetrace::config::{Backend, Config};
 use racetrace_patterns as patterns;
 use racetrace_patterns::replay::TraceFile;
@@ -59,7 +62,9 @@ fn no_bytes_means_no_preemptions() {
 
 #[test]
 fn byte_schedules_reach_exactly_the_oracles_counts() {
-    for (ops, len) in [(1, 6), (2, 9)] {
+    // Two operations each (3^9 byte strings, seconds) with RACETRACE_FULL=1.
+    let sizes: &[(usize, u32)] = full::quick_or_full(&[(1, 6)], &[(1, 6), (2, 9)]);
+    for &(ops, len) in sizes {
         let (p, v, params) = counter("load-store", ops);
         let mut seen = BTreeSet::new();
         // Every byte string of length `len` over {0, 1, 2}: enough choice

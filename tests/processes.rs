@@ -4,6 +4,8 @@
 //! an oracle of their protocol.
 
 mod common;
+#[path = "common/full.rs"]
+mod full;
 
 use common::save_load_replay;
 
@@ -385,7 +387,13 @@ fn the_pool_oracle_sees_the_bugs_it_should() {
 
 #[test]
 fn every_pool_variant_reaches_exactly_the_oracles_outcomes_under_dpor() {
-    for (workers, tasks) in [(2, 3), (2, 2), (1, 2), (2, 1), (3, 2)] {
+    // Two workers and three tasks (2,368 schedules, two seconds) with
+    // RACETRACE_FULL=1.
+    let sizes: &[(usize, usize)] = full::quick_or_full(
+        &[(2, 2), (1, 2), (2, 1), (3, 2)],
+        &[(2, 3), (2, 2), (1, 2), (2, 1), (3, 2)],
+    );
+    for &(workers, tasks) in sizes {
         for v in ["map", "missing-sentinel", "completion-order"] {
             let r = explore(
                 "process-pool",
@@ -484,21 +492,25 @@ fn every_process_bug_replays_from_a_saved_file() {
 
 #[test]
 fn check_of_the_process_patterns_exits_zero_with_real_runs_among_its_rows() {
-    let o = bounded(300, || {
+    // Each deadlocking real run waits out check's 2 s watchdog, one after
+    // the other: process-queue's too with RACETRACE_FULL=1 (its real
+    // deadlock is tests/process_watchdog.rs's in the everyday loop).
+    let patterns: &[&str] =
+        full::quick_or_full(&["process-pool"], &["process-queue", "process-pool"]);
+    let o = bounded(300, move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_racetrace"))
-            .args(["check", "process-queue", "process-pool"])
+            .arg("check")
+            .args(patterns)
             .output()
             .unwrap()
     });
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    for v in [
-        "get-then-join",
-        "join-before-drain",
-        "map",
-        "missing-sentinel",
-        "completion-order",
-    ] {
+    let queue: &[&str] = full::quick_or_full(&[], &["get-then-join", "join-before-drain"]);
+    for v in queue
+        .iter()
+        .chain(&["map", "missing-sentinel", "completion-order"])
+    {
         assert!(
             out.lines().any(|l| l.contains(v) && l.contains(" real ")),
             "no real run of {v}:\n{out}"

@@ -223,6 +223,17 @@ fn loom() -> Config {
     Config::new(Backend::Loom).with_preemption_bound(2)
 }
 
+/// `config` stopped at its first violation, as `explore` stops, in the
+/// everyday loop; the whole exploration (a second or two under loom) with
+/// `RACETRACE_FULL=1`.
+fn first_or_all(config: Config) -> Config {
+    if full::full() {
+        config
+    } else {
+        config.stop_at_first_violation()
+    }
+}
+
 /// Default parameters: producers 1, consumers 2, items 2, capacity 1.
 fn defaults(model: Model) -> BTreeSet<String> {
     oracle(model, 1, 2, 2, 1)
@@ -283,8 +294,10 @@ fn missing_sentinel_and_missing_task_done_deadlock_in_every_schedule() {
         let r = explore(v, &[], &dpor());
         assert!(r.complete, "{v}");
         assert_eq!(outcomes(&r), want, "{v} under dpor");
+        // loom to two preemptions (a second each) with RACETRACE_FULL=1,
+        // to one in the everyday loop.
         for c in [
-            loom(),
+            Config::new(Backend::Loom).with_preemption_bound(full::quick_or_full(1, 2)),
             Config::new(Backend::ShuttleDfs).with_max_schedules(2000),
         ] {
             let r = explore(v, &[], &c);
@@ -329,7 +342,7 @@ fn larger_queues_keep_the_correct_variants_correct() {
 
 #[test]
 fn a_stolen_wake_up_is_reachable_with_if_wait() {
-    let r = explore("if-wait", &[], &loom());
+    let r = explore("if-wait", &[], &first_or_all(loom()));
     let w = r.first_violation().expect("a violation");
     assert!(
         w.trace
@@ -342,7 +355,7 @@ fn a_stolen_wake_up_is_reachable_with_if_wait() {
 
 #[test]
 fn shared_condvar_deadlock_report_names_the_condvar_every_thread_waits_on() {
-    let r = explore("shared-condvar", &[], &loom());
+    let r = explore("shared-condvar", &[], &first_or_all(loom()));
     let w = r
         .row("deadlock")
         .and_then(|o| o.witness.as_ref())

@@ -1,7 +1,11 @@
 //! proptest picks small (threads, ops) configurations, a counter variant and
 //! an exhaustive backend; the explorer's outcome set must equal the oracle's.
+//! Three threads (up to a second a case; tests/counters.rs explores them
+//! under both backends) are among the shapes with `RACETRACE_FULL=1` only.
 
 mod common;
+#[path = "common/full.rs"]
+mod full;
 
 use common::{Inc, counter_oracle, numeric_outcomes};
 use proptest::prelude::*;
@@ -10,14 +14,11 @@ use racetrace::{Backend, Config};
 use racetrace_patterns as patterns;
 
 fn config_strategy() -> impl Strategy<Value = (usize, usize, &'static str, &'static str, Backend)> {
-    let shape = prop_oneof![
-        Just((1, 1)),
-        Just((1, 2)),
-        Just((1, 3)),
-        Just((2, 1)),
-        Just((2, 2)),
-        Just((3, 1))
-    ];
+    let shapes: &[(usize, usize)] = full::quick_or_full(
+        &[(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)],
+        &[(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 1)],
+    );
+    let shape = prop::sample::select(shapes);
     let variant = prop_oneof![
         Just(("unsafe-counter", "load-store")),
         Just(("locked-counter", "mutex")),
