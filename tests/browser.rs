@@ -55,8 +55,9 @@ fn run_chromium(bin: &Path, work: &Path, extra: &[String], page: &Path) -> (Stri
             .map(|d| d.as_nanos())
             .unwrap_or(0)
     ));
-    let out_path = work.join("chromium.out");
-    let err_path = work.join("chromium.err");
+    // Named after the profile: two runs may go at once.
+    let out_path = profile.with_extension("out");
+    let err_path = profile.with_extension("err");
     let mut child = Command::new(bin)
         .args([
             "--headless",
@@ -226,6 +227,21 @@ fn report_renders_every_trace_diagram_in_headless_chromium() {
         .replacen("</body>", &format!("{PROBE_BODY}\n</body>"), 1);
     let probe_page = report_dir.join("probe.html");
     std::fs::write(&probe_page, probed).unwrap();
+    // 3. A screenshot of the report itself, taken meanwhile (each Chromium
+    // run spends most of its seconds starting up).
+    let shot = work.join("report.png");
+    let screenshot = {
+        let (bin, work, index) = (bin.clone(), work.clone(), index.clone());
+        let flag = format!("--screenshot={}", shot.display());
+        std::thread::spawn(move || {
+            run_chromium(
+                &bin,
+                &work,
+                &[flag, "--window-size=1400,2400".into()],
+                &index,
+            )
+        })
+    };
     let (dom, log) = run_chromium(
         &bin,
         &work,
@@ -282,17 +298,9 @@ fn report_renders_every_trace_diagram_in_headless_chromium() {
     }
     assert!(checked_against_files > 0);
 
-    // 3. A screenshot of the report itself.
-    let shot = work.join("report.png");
-    let _ = run_chromium(
-        &bin,
-        &work,
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1400,2400".into(),
-        ],
-        &index,
-    );
+    screenshot
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
     let png = std::fs::read(&shot).expect("no screenshot was written");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000);
     say(&format!(

@@ -2,6 +2,9 @@
 //! histories, then on histories recorded from racetrace's `Queue` (always
 //! linearizable) and from `SplitTryGetQueue` (caught, with a minimal history).
 
+#[path = "common/full.rs"]
+mod full;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, FileFailurePersistence};
 use racetrace::lincheck::{self, Call, FifoQueue, History, NotLinearizable, Op, Ret};
@@ -134,6 +137,18 @@ fn scenario() -> (Vec<Call<u8>>, Vec<Vec<Call<u8>>>) {
     )
 }
 
+/// [`scenario`] with two operations a thread, every kind of operation still
+/// between them (2,186 shuttle-dfs schedules, not 79,196).
+fn two_ops_each() -> (Vec<Call<u8>>, Vec<Vec<Call<u8>>>) {
+    (
+        vec![Call::Put(1)],
+        vec![
+            vec![Call::TryGet, Call::Put(2)],
+            vec![Call::TryPut(3), Call::Get],
+        ],
+    )
+}
+
 /// The smallest scenario that can show a split `try_get`: two items, two
 /// concurrent `try_get`s.
 fn two_try_gets() -> (Vec<Call<u8>>, Vec<Vec<Call<u8>>>) {
@@ -184,7 +199,13 @@ fn split() -> SplitTryGetQueue<u8> {
 
 #[test]
 fn queue_histories_are_linearizable_in_every_shuttle_dfs_schedule() {
-    for s in [scenario as Scenario, two_try_gets] {
+    // The three-operation threads (79,196 schedules, seconds) with
+    // RACETRACE_FULL=1.
+    let scenarios: &[Scenario] = full::quick_or_full(
+        &[two_ops_each, two_try_gets],
+        &[scenario, two_ops_each, two_try_gets],
+    );
+    for &s in scenarios {
         let (r, _) = explore(&Config::new(Backend::ShuttleDfs), queue, s);
         assert!(r.complete, "{}", r.render_table());
         assert_eq!(r.outcome_set(), ["linearizable"], "{}", r.render_table());

@@ -368,7 +368,7 @@ fn reading_a_phase_one_value_before_the_barrier_is_caught_seeing_it_empty() {
     );
     let spec = |o: &str| o == "11 10 leaders=1";
     for r in assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "barrier-read-early",
         || phases(false),
         spec,
@@ -383,7 +383,7 @@ fn reading_after_the_barrier_always_sees_both_phase_one_values() {
     let want = oracle(model_phases(true));
     assert_eq!(want, set(&["11 10 leaders=1"]));
     assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "barrier-read-after",
         || phases(true),
         |_| true,

@@ -121,7 +121,7 @@ fn a_once_lock_race_runs_the_initialiser_exactly_once_in_every_schedule() {
     assert!(want.iter().all(|o| o.starts_with("runs=1 ")), "{want:?}");
     assert_eq!(want.len(), 4, "either wins; the look is before or after");
     assert_outcomes(
-        &CHECKERS,
+        super::checkers(),
         "oncelock-race",
         once_lock_race,
         |o| o.starts_with("runs=1 "),
