@@ -146,19 +146,27 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "{} · {}", self.label, self.backend_desc());
         let _ = writeln!(out, "{} schedules, {}", self.schedules, self.completeness());
+        // Each column as wide as its widest cell, header included.
         let w = self
             .outcomes
             .iter()
             .map(|r| r.outcome.chars().count())
+            .chain(["outcome".len()])
             .max()
-            .unwrap_or(7)
-            .max(7);
-        let _ = writeln!(out, " {:<w$} | {:>9} | verdict", "outcome", "schedules");
+            .unwrap_or_default();
+        let n = self
+            .outcomes
+            .iter()
+            .map(|r| r.schedules.to_string().len())
+            .chain(["schedules".len()])
+            .max()
+            .unwrap_or_default();
+        let _ = writeln!(out, " {:<w$} | {:>n$} | verdict", "outcome", "schedules");
         for r in &self.outcomes {
             let tag = if r.allowed { "allowed" } else { "FORBIDDEN" };
             let _ = writeln!(
                 out,
-                " {:<w$} | {:>9} | {}: {}",
+                " {:<w$} | {:>n$} | {}: {}",
                 r.outcome, r.schedules, tag, r.verdict
             );
         }
@@ -182,5 +190,55 @@ impl Report {
             (false, _, Some(b)) => format!("not exhaustive: {b}"),
             (false, _, None) => "not exhaustive".to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Backend, Config};
+
+    /// Where a table line's column separators are, in characters.
+    fn bars(line: &str) -> Vec<usize> {
+        line.chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '|')
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn table_columns_fit_their_widest_cell() {
+        let mut r = crate::explore_outcomes(
+            &Config::new(Backend::Dpor),
+            "t",
+            || "1".to_string(),
+            |_| true,
+        );
+        assert_eq!(r.outcomes.len(), 1);
+        let mut long = r.outcomes[0].clone();
+        long.outcome = "an outcome longer than its header".into();
+        long.schedules = 12_345_678_901_234;
+        r.outcomes.push(long);
+        for (name, schedules) in [("1", 3), ("1", 1_000_000_000)] {
+            r.outcomes[0].outcome = name.into();
+            r.outcomes[0].schedules = schedules;
+            let text = r.render_table();
+            let rows: Vec<&str> = text.lines().skip(2).collect();
+            assert_eq!(rows.len(), 3, "{text}");
+            for row in &rows {
+                assert_eq!(bars(row), bars(rows[0]), "misaligned:\n{text}");
+            }
+            assert!(text.contains(" 12345678901234 | allowed"), "{text}");
+            assert!(
+                text.contains(&format!(" | {schedules:>14} | allowed")),
+                "{text}"
+            );
+        }
+        // Narrow cells: the headers set the widths, as before.
+        r.outcomes.truncate(1);
+        r.outcomes[0].schedules = 3;
+        let text = r.render_table();
+        assert!(text.contains(" outcome | schedules | verdict\n"), "{text}");
+        assert!(text.contains(" 1       |         3 | allowed"), "{text}");
     }
 }
