@@ -22,7 +22,8 @@
 //! random properties are shrunk by proptest, persisted in
 //! `tests/rc11/proptest-regressions.txt`, then minimised further (see
 //! `random::minimise`); both programs are reported. The defaults take 3 to
-//! 15 s (debug profile, 2 busy cores).
+//! 15 s (debug profile, 2 busy cores) with `RACETRACE_FULL=1`; the
+//! everyday loop runs a third of the random cases.
 
 /// Exploration allocates at every step: mimalloc, as the racetrace binary
 /// uses, keeps this test binary quick.

@@ -2,6 +2,8 @@
 //! its RC11 oracle, an SC interleaving oracle, random programs, the litmus
 //! families, and the interpreter onto racetrace.
 
+#[path = "../common/full.rs"]
+mod full;
 pub mod interp;
 pub mod litmus;
 pub mod oracle;

@@ -83,9 +83,14 @@ fn env_u64(name: &str) -> Option<u64> {
     })
 }
 
-/// Cases for a property: `default`, or `RC11_LITMUS_CASES`.
+/// Cases for a property: `default` with `RACETRACE_FULL=1`, a third of it
+/// in the everyday loop (the same seed: the first programs of the same
+/// sequence), or `RC11_LITMUS_CASES`.
 pub fn cases(default: u32) -> u32 {
-    env_u64("RC11_LITMUS_CASES").map_or(default, |n| n as u32)
+    env_u64("RC11_LITMUS_CASES").map_or_else(
+        || super::full::quick_or_full(default / 3, default),
+        |n| n as u32,
+    )
 }
 
 /// Instructions per thread at most: `default`, or `RC11_LITMUS_MAX_INS`.
