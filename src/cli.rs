@@ -150,7 +150,7 @@ struct RunArgs {
     /// Any other parameter of the pattern, as NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     param: Vec<String>,
-    /// Backend: dpor, rc11, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real.
+    /// Backend: dpor, rc11, loom, shuttle-dfs, shuttle-random, shuttle-pct, fuzz, real, portfolio.
     #[arg(long, default_value = "dpor")]
     backend: String,
     /// loom, dpor and rc11: at most this many preemptions per execution.

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Arguments: `backend = "dpor" | "loom" | "shuttle-dfs" | "shuttle-random" |
-//! "shuttle-pct" | "fuzz" | "rc11" | "real"`, `max_schedules = N`,
+//! "shuttle-pct" | "fuzz" | "rc11" | "real" | "portfolio"`, `max_schedules = N`,
 //! `preemption_bound = N`, `max_seconds = N`, `seed = N`,
 //! `expect = "deadlock" | "data-race" | "panic" | "<outcome>"`, and the flags
 //! `allow_incomplete` and `assume_seq_cst`. Written without `syn`, so it costs almost nothing to
@@ -33,6 +33,7 @@ const BACKENDS: &[&str] = &[
     "dpor",
     "fuzz",
     "rc11",
+    "portfolio",
 ];
 
 /// Explore the test's body with racetrace; see the crate docs.

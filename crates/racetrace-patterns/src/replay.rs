@@ -57,7 +57,8 @@ pub struct TraceFile {
     pub variant: String,
     /// The parameters.
     pub params: Params,
-    /// The backend that found the schedule.
+    /// The backend that found the schedule (for a portfolio's witness, the
+    /// backend of the phase that found it).
     pub backend: Backend,
     /// loom's preemption bound, if one was set (loom numbers its executions
     /// differently under different bounds).
@@ -97,14 +98,20 @@ impl TraceFile {
                 report.backend
             )));
         };
+        // A portfolio's witness replays on the backend of its phase, as
+        // that phase's own exploration (its title names it).
+        let (backend, preemption_bound, seed) = match &witness.phase {
+            Some(p) => (p.backend, p.preemption_bound, p.seed),
+            None => (report.backend, report.preemption_bound, report.seed),
+        };
         Ok(TraceFile {
             format: FORMAT.to_string(),
             pattern: pattern.clone(),
             variant: variant.clone(),
             params: Params(report.params.clone()),
-            backend: report.backend,
-            preemption_bound: report.preemption_bound,
-            seed: report.seed,
+            backend,
+            preemption_bound,
+            seed,
             schedule: schedule.clone(),
             rendered: witness.trace.render(),
             trace: witness.trace.clone(),

@@ -56,11 +56,17 @@ pub enum Backend {
     /// dpor's order of conflicting operations on shuttle's runtime, and for
     /// every atomic read each store it may read from (`docs/weak-memory.md`).
     Rc11,
+    /// A portfolio for finding bugs that stays exhaustive in the end:
+    /// dpor with preemption bounds 0, 1, 2, interleaved with short seeded
+    /// PCT and random probes, then dpor unbounded; it stops at the first
+    /// violation and keeps the witness with the fewest preemptions
+    /// (`docs/bug-finding.md`, "The portfolio").
+    Portfolio,
 }
 
 impl Backend {
     /// Every backend.
-    pub const ALL: [Backend; 8] = [
+    pub const ALL: [Backend; 9] = [
         Backend::Real,
         Backend::Loom,
         Backend::ShuttleDfs,
@@ -69,6 +75,7 @@ impl Backend {
         Backend::Dpor,
         Backend::Fuzz,
         Backend::Rc11,
+        Backend::Portfolio,
     ];
 
     /// The name used on the command line.
@@ -82,6 +89,7 @@ impl Backend {
             Backend::Dpor => "dpor",
             Backend::Fuzz => "fuzz",
             Backend::Rc11 => "rc11",
+            Backend::Portfolio => "portfolio",
         }
     }
 
@@ -89,7 +97,11 @@ impl Backend {
     pub fn exhaustive(self) -> bool {
         matches!(
             self,
-            Backend::Loom | Backend::ShuttleDfs | Backend::Dpor | Backend::Rc11
+            Backend::Loom
+                | Backend::ShuttleDfs
+                | Backend::Dpor
+                | Backend::Rc11
+                | Backend::Portfolio
         )
     }
 
@@ -118,6 +130,7 @@ impl Backend {
             Backend::ShuttlePct => Strategy::Pct,
             Backend::Dpor | Backend::Rc11 => Strategy::Dpor,
             Backend::Fuzz => Strategy::Bytes,
+            Backend::Portfolio => Strategy::Portfolio,
         }
     }
 
@@ -194,6 +207,9 @@ pub enum Strategy {
     Dpor,
     /// Choices from bytes (a seeded PRNG, or libFuzzer).
     Bytes,
+    /// Phases of other strategies in a fixed order: dpor under growing
+    /// preemption bounds, PCT and random probes, dpor unbounded.
+    Portfolio,
 }
 
 /// Exactly one schedule, to run again.
@@ -635,6 +651,11 @@ impl Config {
         }
         match (&self.replay, self.backend) {
             (None, _) => Ok(()),
+            // A token does not say which phase ran it (and so whether
+            // dpor's scheduling points were in it).
+            (Some(t), Backend::Portfolio) => Err(Error::BadOption(format!(
+                "schedule '{t}' cannot be replayed on backend portfolio: replay it on the backend of the phase that found it (the witness and its trace file name it)"
+            ))),
             (Some(ReplayToken::Loom(_)), Backend::Loom) => Ok(()),
             (Some(ReplayToken::Shuttle(_)), b) if b.on_shuttle() => Ok(()),
             (Some(t), b) => Err(Error::BadOption(format!(

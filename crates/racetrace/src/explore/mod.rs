@@ -6,6 +6,7 @@
 mod estimate;
 mod loom;
 mod memory;
+mod portfolio;
 mod program;
 mod real;
 mod report;
@@ -15,7 +16,7 @@ mod watch;
 
 pub use estimate::{Estimate, REFUSE_ABOVE_LOG10};
 pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, NO_PROGRESS, STEP_LIMIT};
-pub use report::{OutcomeRow, Report, Witness};
+pub use report::{OutcomeRow, Phase, Report, Witness};
 
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken};
 use crate::rt::{self, Execution};
@@ -94,6 +95,10 @@ pub fn run_with(
             Backend::Loom => config.max_steps.min(crate::config::LOOM_MAX_STEPS),
             _ => config.max_steps,
         },
+        phase: None,
+        offset: 0,
+        phase_limit: None,
+        phase_cut: false,
     }));
     let mut watch = watch::Watch::new(acc.clone(), pulse, config, budget, start);
     let engine_error = match scheduler {
@@ -215,6 +220,11 @@ fn engine(
     let e = match config.backend {
         Backend::Real => real::run_real(acc, body, config),
         Backend::Loom => loom::run_loom(acc, body, config),
+        // Phases of the shuttle engines (a caller's scheduler is one
+        // strategy, not a portfolio: it runs as given).
+        Backend::Portfolio if scheduler.is_none() && config.replay.is_none() => {
+            portfolio::run(acc, body, config)
+        }
         _ => shuttle::run_shuttle(acc, body, config, scheduler),
     };
     Execution::leave();

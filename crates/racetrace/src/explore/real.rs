@@ -65,6 +65,7 @@ pub(super) fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<Str
                                     Witness {
                                         schedule: idx,
                                         replay: None,
+                                        phase: None,
                                         trace: Trace {
                                             title,
                                             threads: fin.threads,

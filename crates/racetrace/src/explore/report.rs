@@ -24,13 +24,39 @@ pub struct OutcomeRow {
 /// A schedule that reaches an outcome, with its trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Witness {
-    /// Which schedule of the exploration it was (1-based).
+    /// Which schedule of the exploration it was (1-based; under the
+    /// portfolio, counted over all its phases).
     pub schedule: u64,
-    /// How to run exactly this schedule again (`loom/17`, `shuttle/0.1.1.2`).
+    /// How to run exactly this schedule again (`loom/17`, `shuttle/0.1.1.2`);
+    /// under the portfolio, on the backend of [`Witness::phase`].
     pub replay: Option<String>,
+    /// Portfolio only: the phase that found it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
     /// What happened.
     #[serde(flatten)]
     pub trace: Trace,
+}
+
+/// The phase of a [`Backend::Portfolio`] exploration that found a witness:
+/// an exploration of its own, which replays it (its trace's title names
+/// this backend and [`Phase::schedule`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    /// `dpor`, `shuttle-pct` or `shuttle-random`.
+    pub backend: Backend,
+    /// dpor's preemption bound in this phase, if it had one.
+    pub preemption_bound: Option<usize>,
+    /// The probe's seed.
+    pub seed: Option<u64>,
+    /// The witness's schedule number within the phase (1-based).
+    pub schedule: u64,
+    /// The largest preemption bound under which dpor had finished, without
+    /// a violation, before this phase. Not a proof that no violation takes
+    /// that few preemptions as the trace counts them: dpor counts at its own
+    /// scheduling points, and a complete bounded dpor run has missed a
+    /// one-preemption bug (`docs/bug-finding.md`, "The portfolio").
+    pub clean_bound: Option<usize>,
 }
 
 /// The result of exploring one program under one backend.
@@ -46,11 +72,12 @@ pub struct Report {
     pub params: BTreeMap<String, usize>,
     /// The backend.
     pub backend: Backend,
-    /// loom's preemption bound, when one was set.
+    /// The preemption bound (loom, dpor, rc11), when one was set.
     pub preemption_bound: Option<usize>,
     /// The seed, for the seeded backends.
     pub seed: Option<u64>,
-    /// Schedules explored.
+    /// Schedules explored (under the portfolio: over all its phases, so a
+    /// schedule two phases ran is counted twice).
     pub schedules: u64,
     /// `dpor` only: executions cut short because every runnable thread was in
     /// the sleep set (an ordering already covered); not counted in `schedules`.

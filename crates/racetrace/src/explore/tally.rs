@@ -1,7 +1,7 @@
 //! The tally the engines share: each finished execution absorbed into its outcome's row.
 
 use super::program::{Judge, LIVELOCK, STEP_LIMIT};
-use super::report::Witness;
+use super::report::{Phase, Witness};
 use crate::config::{Backend, ReplayToken};
 use crate::rt::{Execution, Kind, Pulse, Special};
 use crate::trace::{Trace, mark_preemptions};
@@ -48,6 +48,14 @@ pub(super) struct Tally {
     /// when resident memory was last read against it.
     pub(super) budget: Option<u64>,
     pub(super) memory_read: Instant,
+    /// Portfolio: the phase running (its `schedule` unset), and the
+    /// schedules run before it.
+    pub(super) phase: Option<Phase>,
+    pub(super) offset: u64,
+    /// Portfolio: the phase ends (without stopping the exploration) at this
+    /// many schedules, counted over all phases; `phase_cut` says it did.
+    pub(super) phase_limit: Option<u64>,
+    pub(super) phase_cut: bool,
 }
 
 /// How often, at most, the resident memory is read between schedules (a
@@ -129,36 +137,39 @@ impl Tally {
             Backend::Loom => Some(ReplayToken::Loom(index)),
             _ => None,
         });
-        let row = self
+        let better = self
             .rows
-            .entry(outcome.clone())
-            .or_insert_with(|| RowTally {
-                schedules: 0,
-                allowed,
-                verdict: verdict.clone(),
-                best: None,
-            });
-        row.schedules += 1;
-        if row.best.as_ref().is_none_or(|(p, _)| preemptions < *p) {
-            let trace = Trace {
-                title: format!("{} · {} · schedule {}", self.label, self.backend, index),
-                threads: fin.threads,
-                events,
-                outcome,
-                allowed,
-                verdict,
-                preemptions,
-                deadlock,
-                detail,
-            };
-            row.best = Some((
-                preemptions,
-                Witness {
-                    schedule: index,
-                    replay: token.map(|t| t.to_string()),
-                    trace,
+            .get(&outcome)
+            .and_then(|r| r.best.as_ref())
+            .is_none_or(|(p, _)| preemptions < *p);
+        let witness = better.then(|| {
+            let (title, phase) = self.title_and_phase(index);
+            Witness {
+                schedule: index,
+                replay: token.map(|t| t.to_string()),
+                phase,
+                trace: Trace {
+                    title,
+                    threads: fin.threads,
+                    events,
+                    outcome: outcome.clone(),
+                    allowed,
+                    verdict: verdict.clone(),
+                    preemptions,
+                    deadlock,
+                    detail,
                 },
-            ));
+            }
+        });
+        let row = self.rows.entry(outcome).or_insert_with(|| RowTally {
+            schedules: 0,
+            allowed,
+            verdict,
+            best: None,
+        });
+        row.schedules += 1;
+        if let Some(w) = witness {
+            row.best = Some((preemptions, w));
         }
         if !allowed && self.stop_first {
             self.stop = Some("stopped at the first violation".into());
@@ -210,7 +221,36 @@ impl Tally {
             self.stop = Some("stopped at the time limit".into());
             return true;
         }
+        if let Some(n) = self.phase_limit
+            && self.index >= n
+        {
+            self.phase_cut = true;
+            return true;
+        }
         false
+    }
+
+    /// The title of schedule `index`'s trace, and the portfolio's phase
+    /// that ran it: a phase's schedules are titled and numbered as the
+    /// phase's own exploration would, so that they replay on its backend.
+    pub(super) fn title_and_phase(&self, index: u64) -> (String, Option<Phase>) {
+        match &self.phase {
+            Some(p) => {
+                let local = index - self.offset;
+                let title = format!("{} · {} · schedule {local}", self.label, p.backend);
+                (
+                    title,
+                    Some(Phase {
+                        schedule: local,
+                        ..p.clone()
+                    }),
+                )
+            }
+            None => (
+                format!("{} · {} · schedule {index}", self.label, self.backend),
+                None,
+            ),
+        }
     }
 
     pub(super) fn begin(&mut self, kind: Kind) -> Arc<Execution> {

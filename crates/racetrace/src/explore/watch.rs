@@ -149,8 +149,9 @@ fn record(a: &mut Tally, fin: crate::rt::Finished, why: String) {
     let (allowed, verdict) = (a.judge)(NO_PROGRESS);
     let mut events = fin.events;
     let preemptions = mark_preemptions(&mut events);
+    let (title, phase) = a.title_and_phase(a.index);
     let trace = Trace {
-        title: format!("{} · {} · schedule {}", a.label, a.backend, a.index),
+        title,
         threads: fin.threads,
         events,
         outcome: NO_PROGRESS.into(),
@@ -163,6 +164,7 @@ fn record(a: &mut Tally, fin: crate::rt::Finished, why: String) {
     let witness = Witness {
         schedule: a.index,
         replay: None,
+        phase,
         trace,
     };
     a.rows.insert(
