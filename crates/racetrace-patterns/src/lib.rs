@@ -31,6 +31,7 @@ pub mod producer_consumer;
 pub mod relock;
 pub mod replay;
 mod run;
+pub mod sctbench;
 pub mod semaphore;
 pub mod spec;
 pub mod spin_lock;
