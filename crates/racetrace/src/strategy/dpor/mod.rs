@@ -80,7 +80,11 @@ struct Node {
     /// step touched, once taken).
     ops: Vec<Op>,
     chosen: usize,
-    backtrack: Tasks,
+    /// The wake-up tree: sequences of steps still to explore from here,
+    /// each a race reversal (the chosen step's branch is not in it).
+    wut: Vec<Wut>,
+    /// The rest of the wake-up tree below the chosen step: the next node's.
+    follow: Vec<Wut>,
     done: Tasks,
     sleep: Vec<(usize, Op)>,
     /// Preemptions on the path up to and including this node's choice.
@@ -431,10 +435,72 @@ impl Dpor {
             last_of[p] = Some(k);
         }
         let tree = &self.tree;
-        let hb = |a: usize, b: usize| {
-            tree[b].clock.get(tree[a].chosen).copied().unwrap_or(0) >= tree[a].idx
+        let hb = |a: usize, b: usize| happens_before(tree, a, b);
+        let mut inserts: Vec<(usize, Insert)> = Vec::new();
+        // The steps in `j+1..upto` that do not follow `j`: the start of a
+        // sequence reversing a race of `j`'s. Here an acquisition follows
+        // the release of its mutex (independent for the races, as the two
+        // are never both enabled, but it cannot run before it).
+        let notdep = |j: usize, upto: usize| -> Vec<usize> {
+            let mut extra: Vec<usize> = Vec::new();
+            let mut releases: Vec<usize> = Vec::new();
+            let mut v = Vec::new();
+            for m in (j + 1)..upto {
+                let follows = hb(j, m)
+                    || extra.iter().any(|&x| hb(x, m))
+                    || releases.iter().any(|&x| releases_to(tree[x].op(), tree[m].op()));
+                if !follows {
+                    v.push(m);
+                    continue;
+                }
+                if !hb(j, m) {
+                    extra.push(m);
+                }
+                if touches_with(tree[m].op(), Mode::Release) {
+                    releases.push(m);
+                }
+            }
+            v
         };
-        let mut additions: Vec<(usize, Vec<usize>)> = Vec::new();
+        // How to reverse a race at node j with the sequence `v` (the steps
+        // after j that do not follow it, then the race's second step): put
+        // `v` in j's wake-up tree when one of its first threads can run at
+        // j; if each of them is about to take a mutex held at j, run every
+        // thread that can run there, since any of them may be the one to
+        // let it go first (Flanagan and Godefroid) — unless one of those
+        // first threads is already explored, asleep or to be explored there.
+        let reversal = |j: usize, v: Vec<Ev>| -> Option<Insert> {
+            let node = &tree[j];
+            let initials = initials(tree, &v);
+            if initials.iter().any(|&q| node.enabled(q)) {
+                return Some(Insert::Seq(v));
+            }
+            // A join waits for its thread to end: when its thread's step is
+            // the race's first, nothing can make it run before.
+            let joins = |q: usize| {
+                v.iter().find(|e| e.task(tree) == q).is_some_and(|e| {
+                    matches!(e.op(tree), Op::Touch(ts)
+                        if ts.iter().any(|&(x, m)| x >= THREAD_OBJECT && m == Mode::Write))
+                })
+            };
+            if initials.iter().all(|&q| joins(q)) {
+                return None;
+            }
+            let covered = |q: usize| {
+                node.done.contains(q)
+                    || node.sleep.iter().any(|(t, _)| *t == q)
+                    || node.wut.iter().any(|c| c.task == q)
+            };
+            if initials.iter().any(|&q| covered(q)) {
+                return None;
+            }
+            if std::env::var_os("DPOR_DEBUG").is_some() {
+                eprintln!("fallback at {j}: v {:?} initials {initials:?}", v.iter().map(|e| e.task(tree)).collect::<Vec<_>>());
+            }
+            Some(Insert::Threads(
+                node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
+            ))
+        };
         // Races with a pending acquisition that was disabled (its mutex held):
         // the thread never got to execute it while the holder held the lock,
         // so reverse it with the holder's acquisition (Flanagan and Godefroid,
@@ -442,41 +508,6 @@ impl Dpor {
         // The same check for the next step of every thread still alive when
         // the execution ended (a deadlock is found before the blocking step
         // is taken, so that step is in no node).
-        // The threads whose first step in `v` (node indices, in order) follows
-        // no other step of `v`: one of them must run first to reverse a race.
-        let first_threads = |v: &[usize]| -> Vec<usize> {
-            let mut seen = Tasks::default();
-            let mut initials = Tasks::default();
-            for (a, &m) in v.iter().enumerate() {
-                let q = tree[m].chosen;
-                if !seen.contains(q) {
-                    seen.insert(q);
-                    if !v[..a].iter().any(|&e| hb(e, m)) {
-                        initials.insert(q);
-                    }
-                }
-            }
-            initials.iter().collect()
-        };
-        // What to add to node j's backtrack set for a reversal that must
-        // start with one of `initials`: nothing if one is there already or
-        // asleep there (an earlier branch covers it), else the first that
-        // can run at j; if every one of them is about to take a mutex held
-        // at j, every thread that can run there, since any of them may be
-        // the one to let it go first (Flanagan and Godefroid).
-        let branch = |j: usize, initials: &[usize]| -> Option<Vec<usize>> {
-            let node = &tree[j];
-            if initials
-                .iter()
-                .any(|&q| node.backtrack.contains(q) || node.sleep.iter().any(|(t, _)| *t == q))
-            {
-                return None;
-            }
-            Some(match initials.iter().find(|&&q| node.enabled(q)) {
-                Some(&q) => vec![q],
-                None => node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
-            })
-        };
         let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
             let j = (0..upto).rev().find(|&j| {
                 tree[j].chosen != p
@@ -484,27 +515,21 @@ impl Dpor {
                     && !last.is_some_and(|l| hb(j, l))
             })?;
             // As for any race: v = the steps after j that do not follow it,
-            // then p's next step (which follows p's last step and whatever
-            // in v it depends on); some first thread of v must run at j.
-            let v: Vec<usize> = ((j + 1)..upto).filter(|&m| !hb(j, m)).collect();
-            let mut initials = first_threads(&v);
-            let p_first = !v.iter().any(|&e| {
-                tree[e].chosen == p
-                    || last.is_some_and(|l| hb(e, l))
-                    || tree[e].op().dependent(op_p)
+            // then p's next step.
+            let mut v: Vec<Ev> = notdep(j, upto).into_iter().map(Ev::Step).collect();
+            v.push(Ev::Next {
+                task: p,
+                op: op_p.clone(),
+                last,
             });
-            if p_first {
-                initials.push(p);
-                initials.sort_unstable();
-            }
-            Some((j, branch(j, &initials)?))
+            Some((j, reversal(j, v)?))
         };
         let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
             if s_ >= start {
                 for p in tree[s_].disabled.iter() {
                     let last = last_before.get(p).copied().flatten();
-                    additions.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
+                    inserts.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
                 }
                 // A critical section run as one step: its footprint also
                 // holds what it did after the acquisition, whose conflicts
@@ -517,7 +542,7 @@ impl Dpor {
                     let p = tree[s_].chosen;
                     let last = last_before.get(p).copied().flatten();
                     let acquire = Op::Touch(vec![(m, Mode::Acquire)]);
-                    additions.extend(race_with_next(p, &acquire, s_, last));
+                    inserts.extend(race_with_next(p, &acquire, s_, last));
                 }
             }
             last_before[tree[s_].chosen] = Some(s_);
@@ -527,7 +552,7 @@ impl Dpor {
         {
             for (p, op_p) in e.pending_of_live_threads(&self.performed) {
                 let last = last_before.get(p).copied().flatten();
-                additions.extend(race_with_next(p, &op_p, n, last));
+                inserts.extend(race_with_next(p, &op_p, n, last));
             }
         }
         // A step that takes another thread off the runnable list (a signal
@@ -548,7 +573,10 @@ impl Dpor {
                 })
                 .collect();
             if !gone.is_empty() {
-                additions.push((s_, gone));
+                if std::env::var_os("DPOR_DEBUG").is_some() {
+                    eprintln!("gone at {s_}: {gone:?}");
+                }
+                inserts.push((s_, Insert::Threads(gone)));
             }
         }
         for k in start..n {
@@ -562,19 +590,56 @@ impl Dpor {
                     continue;
                 }
                 // v = the events after j that do not follow j, then k.
-                let mut v: Vec<usize> = ((j + 1)..k).filter(|&m| !hb(j, m)).collect();
-                v.push(k);
-                let initials = first_threads(&v);
-                let added = |p: &usize| additions.iter().any(|(at, ps)| *at == j && ps.contains(p));
-                if initials.iter().any(added) {
-                    continue;
-                }
-                additions.extend(branch(j, &initials).map(|ps| (j, ps)));
+                let mut v: Vec<Ev> = notdep(j, k).into_iter().map(Ev::Step).collect();
+                v.push(Ev::Step(k));
+                inserts.extend(reversal(j, v).map(|i| (j, i)));
             }
         }
-        for (j, ps) in additions {
-            for p in ps {
-                self.tree[j].backtrack.insert(p);
+        for (j, insert) in inserts {
+            if std::env::var_os("DPOR_DEBUG").is_some() {
+                match &insert {
+                    Insert::Seq(v) => eprintln!("insert at {j}: seq {:?}", v.iter().map(|e| e.task(&self.tree)).collect::<Vec<_>>()),
+                    Insert::Threads(ps) => eprintln!("insert at {j}: threads {ps:?}"),
+                }
+            }
+            match insert {
+                Insert::Seq(v) => {
+                    // Optimal DPOR: nothing to do if a thread explored or
+                    // asleep at j can start `v` (that branch covers it).
+                    let node = &self.tree[j];
+                    let asleep = node.sleep.iter().map(|(q, op)| (*q, op));
+                    let explored = node
+                        .done
+                        .iter()
+                        .filter(|&d| d != node.chosen)
+                        .map(|d| (d, &node.ops[d]));
+                    if asleep
+                        .chain(explored)
+                        .any(|(q, op)| weak_initial(&self.tree, &v, q, op))
+                    {
+                        continue;
+                    }
+                    let mut wut = std::mem::take(&mut self.tree[j].wut);
+                    insert_sequence(&mut wut, v, &self.tree);
+                    self.tree[j].wut = wut;
+                }
+                Insert::Threads(ps) => {
+                    for p in ps {
+                        let node = &self.tree[j];
+                        if node.done.contains(p)
+                            || node.sleep.iter().any(|(t, _)| *t == p)
+                            || node.wut.iter().any(|c| c.task == p)
+                        {
+                            continue;
+                        }
+                        let op = node.ops[p].clone();
+                        self.tree[j].wut.push(Wut {
+                            task: p,
+                            op,
+                            children: Vec::new(),
+                        });
+                    }
+                }
             }
         }
     }
@@ -680,5 +745,160 @@ fn merge(op: &mut Op, touches: &[(usize, Mode)]) {
                 }
             }
         }
+    }
+}
+
+/// A node of a wake-up tree: a thread's step (and what it touched when it
+/// was seen), then what to explore after it, leftmost first.
+struct Wut {
+    task: usize,
+    op: Op,
+    children: Vec<Wut>,
+}
+
+impl Wut {
+    /// The wake-up tree of one sequence (not empty).
+    fn chain(v: &[Ev], tree: &[Node]) -> Vec<Wut> {
+        v.iter().rev().fold(Vec::new(), |children, e| {
+            vec![Wut {
+                task: e.task(tree),
+                op: e.op(tree).clone(),
+                children,
+            }]
+        })
+    }
+}
+
+/// What the analysis of an execution adds at a node.
+enum Insert {
+    /// A race reversal: insert into the node's wake-up tree.
+    Seq(Vec<Ev>),
+    /// Run each of these threads there (a step the execution could not take).
+    Threads(Vec<usize>),
+}
+
+/// A step of a sequence to explore: a step of the execution just analysed
+/// (its node), or a thread's next step that the execution did not take
+/// (always the sequence's last), with the thread's last step before it.
+enum Ev {
+    Step(usize),
+    Next {
+        task: usize,
+        op: Op,
+        last: Option<usize>,
+    },
+}
+
+impl Ev {
+    fn task(&self, tree: &[Node]) -> usize {
+        match self {
+            Ev::Step(k) => tree[*k].chosen,
+            Ev::Next { task, .. } => *task,
+        }
+    }
+
+    fn op<'a>(&'a self, tree: &'a [Node]) -> &'a Op {
+        match self {
+            Ev::Step(k) => tree[*k].op(),
+            Ev::Next { op, .. } => op,
+        }
+    }
+}
+
+/// Does node `a`'s step happen before node `b`'s (from the last analysis)?
+fn happens_before(tree: &[Node], a: usize, b: usize) -> bool {
+    tree[b].clock.get(tree[a].chosen).copied().unwrap_or(0) >= tree[a].idx
+}
+
+/// Does a step touching `a` release a mutex that a step touching `b` acquires?
+fn releases_to(a: &Op, b: &Op) -> bool {
+    let (Op::Touch(a), Op::Touch(b)) = (a, b) else {
+        return false;
+    };
+    a.iter().any(|&(m, mode)| {
+        mode == Mode::Release
+            && b
+                .iter()
+                .any(|&(x, mb)| x == m && matches!(mb, Mode::Acquire | Mode::Section))
+    })
+}
+
+/// Does a step touching `op` touch something in mode `mode`?
+fn touches_with(op: &Op, mode: Mode) -> bool {
+    matches!(op, Op::Touch(ts) if ts.iter().any(|&(_, m)| m == mode))
+}
+
+/// Does `a`, earlier in a sequence than `b`, happen before it? The
+/// executed steps' order is the execution's; a thread's next step follows
+/// what it depends on directly and its thread's last step (it comes last:
+/// any chain to it ends with a direct dependence on a step of the sequence).
+fn precedes(tree: &[Node], a: &Ev, b: &Ev) -> bool {
+    match (a, b) {
+        (Ev::Step(x), Ev::Step(y)) => {
+            happens_before(tree, *x, *y) || releases_to(tree[*x].op(), tree[*y].op())
+        }
+        (Ev::Step(x), Ev::Next { task, op, last }) => {
+            tree[*x].chosen == *task
+                || last.is_some_and(|l| happens_before(tree, *x, l))
+                || tree[*x].op().dependent(op)
+                || releases_to(tree[*x].op(), op)
+        }
+        (Ev::Next { .. }, _) => true,
+    }
+}
+
+/// The threads whose first step in `v` follows no other step of `v`.
+fn initials(tree: &[Node], v: &[Ev]) -> Vec<usize> {
+    let mut seen = Tasks::default();
+    let mut out = Vec::new();
+    for (a, e) in v.iter().enumerate() {
+        let q = e.task(tree);
+        if !seen.contains(q) {
+            seen.insert(q);
+            if !v[..a].iter().any(|x| precedes(tree, x, e)) {
+                out.push(q);
+            }
+        }
+    }
+    out
+}
+
+/// Is thread `q`, whose next step touches `op_q`, a weak initial of `v`
+/// (Abdulla et al., JACM 2017): its first step in `v` follows no other step
+/// of `v`, or it has none there and its next step commutes with all of `v`.
+/// Then running `q` first loses nothing of `v`.
+fn weak_initial(tree: &[Node], v: &[Ev], q: usize, op_q: &Op) -> bool {
+    match v.iter().position(|e| e.task(tree) == q) {
+        Some(i) => !v[..i].iter().any(|x| precedes(tree, x, &v[i])),
+        None => !v
+            .iter()
+            .any(|e| e.op(tree).dependent(op_q) || releases_to(e.op(tree), op_q)),
+    }
+}
+
+/// Insert the sequence `v` into the wake-up tree `wut`: follow the leftmost
+/// branch whose step is a weak initial of what is left of `v` (taking that
+/// thread's step out of it); a leaf reached means a sequence already there
+/// covers `v`; else `v`'s rest becomes the new rightmost branch.
+fn insert_sequence(wut: &mut Vec<Wut>, mut v: Vec<Ev>, tree: &[Node]) {
+    let mut level = wut;
+    let mut root = true;
+    loop {
+        if (!root && level.is_empty()) || v.is_empty() {
+            return;
+        }
+        let Some(i) = level
+            .iter()
+            .position(|c| weak_initial(tree, &v, c.task, &c.op))
+        else {
+            level.extend(Wut::chain(&v, tree));
+            return;
+        };
+        let q = level[i].task;
+        if let Some(at) = v.iter().position(|e| e.task(tree) == q) {
+            v.remove(at);
+        }
+        level = &mut level[i].children;
+        root = false;
     }
 }

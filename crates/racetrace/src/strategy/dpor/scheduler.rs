@@ -19,6 +19,12 @@ impl Scheduler for Dpor {
         }
         self.absorb();
         self.finish_block();
+        if std::env::var_os("DPOR_DEBUG").is_some() {
+            eprintln!("EXEC pos={} pruned={}", self.pos, self.exec.as_ref().is_some_and(|e| e.is_pruned()));
+            for (i, n) in self.tree.iter().enumerate().take(self.pos) {
+                eprintln!("  {i}: t{} {:?} sleep={:?} done={:?} wut={:?} runnable={:?} disabled={:?} section={:?}", n.chosen, n.op(), n.sleep.iter().map(|x| x.0).collect::<Vec<_>>(), n.done.iter().collect::<Vec<_>>(), n.wut.iter().map(|c| c.task).collect::<Vec<_>>(), n.runnable.iter().collect::<Vec<_>>(), n.disabled.iter().collect::<Vec<_>>(), n.section);
+            }
+        }
         self.analyse();
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
@@ -30,18 +36,29 @@ impl Scheduler for Dpor {
                 self.reset_execution();
                 return Some(Schedule::new(0));
             }
-            let node = &self.tree[i];
-            let asleep: Tasks = node.sleep.iter().map(|(t, _)| *t).collect();
-            let next = node.backtrack.iter().find(|&p| {
-                !node.done.contains(p)
-                    && !asleep.contains(p)
+            // Else the leftmost branch of its wake-up tree that can run
+            // (one that cannot — a mutex held, beyond the preemption bound —
+            // is dropped with what follows it).
+            let next = loop {
+                let node = &self.tree[i];
+                let Some(first) = node.wut.first() else {
+                    break None;
+                };
+                let p = first.task;
+                if !node.done.contains(p)
+                    && !node.sleep.iter().any(|(t, _)| *t == p)
                     && node.enabled(p)
                     && self.within_bound(i, p)
-            });
+                {
+                    break Some(p);
+                }
+                self.tree[i].wut.remove(0);
+            };
             match next {
                 Some(p) => {
                     let preemptions = self.preemptions_if(i, p);
                     let node = self.tree.last_mut().expect("a node");
+                    node.follow = node.wut.remove(0).children;
                     node.done.insert(p);
                     node.chosen = p;
                     node.choices.clear();
@@ -140,20 +157,54 @@ impl Scheduler for Dpor {
             .copied()
             .filter(|&t| !disabled.contains(t))
             .collect();
-        let chosen = match current.map(usize::from) {
-            Some(c) if enabled.contains(&c) => c,
-            // Nothing can run but attempts that will block: let one block
-            // (racetrace's deadlock detection then sees the state).
-            _ => match enabled.first().or(awake.first()) {
-                Some(&t) => t,
-                None => {
-                    // Every runnable thread sleeps: this ordering is covered.
-                    if let Some(e) = &self.exec {
-                        e.prune();
-                    }
-                    return None;
-                }
-            },
+        // A wake-up tree inherited from the parent's branch: its leftmost
+        // step that can run here is taken (any before it cannot: dropped).
+        let mut wut = self
+            .tree
+            .last_mut()
+            .map(|parent| std::mem::take(&mut parent.follow))
+            .unwrap_or_default();
+        let prev = self.tree.last().map(|p| (p.chosen, p.preemptions));
+        let fits = |q: usize| match (self.bound, prev) {
+            (Some(k), Some((prev, before))) => {
+                before + usize::from(prev != q && ids.contains(prev) && !disabled.contains(prev)) <= k
+            }
+            _ => true,
+        };
+        let mut guided = None;
+        while !wut.is_empty() {
+            let first = wut.remove(0);
+            if enabled.contains(&first.task) && fits(first.task) {
+                guided = Some(first);
+                break;
+            }
+        }
+        let (chosen, follow) = match guided {
+            Some(g) => (g.task, g.children),
+            None => {
+                let chosen = match current.map(usize::from) {
+                    Some(c) if enabled.contains(&c) => c,
+                    // Nothing can run but attempts that will block: let one block
+                    // (racetrace's deadlock detection then sees the state).
+                    _ => match enabled.first().or(awake.first()) {
+                        Some(&t) => t,
+                        None => {
+                            // Every runnable thread sleeps: this ordering is covered.
+                            if std::env::var_os("DPOR_DEBUG").is_some() {
+                                eprintln!("BLOCKED runnable={:?} sleep={:?}", ids.iter().collect::<Vec<_>>(), sleep);
+                                for (i, n) in self.tree.iter().enumerate() {
+                                    eprintln!("  {i}: t{} {:?} sleep={:?} done={:?} wut={:?} runnable={:?} disabled={:?}", n.chosen, n.op(), n.sleep.iter().map(|x| x.0).collect::<Vec<_>>(), n.done.iter().collect::<Vec<_>>(), n.wut.iter().map(|c| c.task).collect::<Vec<_>>(), n.runnable.iter().collect::<Vec<_>>(), n.disabled.iter().collect::<Vec<_>>());
+                                }
+                            }
+                            if let Some(e) = &self.exec {
+                                e.prune();
+                            }
+                            return None;
+                        }
+                    },
+                };
+                (chosen, Vec::new())
+            }
         };
         let label = ops[chosen].clone();
         self.step_taken(chosen);
@@ -168,7 +219,8 @@ impl Scheduler for Dpor {
             runnable: ids,
             ops,
             chosen,
-            backtrack: Tasks::of(chosen),
+            wut,
+            follow,
             done: Tasks::of(chosen),
             sleep,
         });
