@@ -1,7 +1,8 @@
-//! The `dpor` exploration strategy: source-set dynamic partial-order reduction
-//! with sleep sets (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial
-//! order reduction", POPL 2014, Algorithm 1), driving shuttle's runtime through
-//! its `Scheduler` trait: shuttle runs the tasks, racetrace decides the order.
+//! The `dpor` exploration strategy: optimal dynamic partial-order reduction
+//! with wake-up trees and sleep sets (Abdulla, Aronis, Jonsson, Sagonas,
+//! "Source sets: a foundation for optimal dynamic partial order reduction",
+//! JACM 2017, Algorithm 2), driving shuttle's runtime through its
+//! `Scheduler` trait: shuttle runs the tasks, racetrace decides the order.
 //!
 //! Each racetrace primitive announces, before the backend's scheduling point,
 //! which objects its operation touches and how ([`crate::rt::Op`]); two
@@ -26,15 +27,25 @@
 //!
 //! Exploration is stateless: every execution re-runs the program from the
 //! start, following the recorded choices down to the node being branched,
-//! then choosing freely (staying on the running thread when it can, so that
-//! witnesses have few preemptions). After each execution every race — two
-//! dependent steps of different threads, adjacent in happens-before — is
-//! reversed by adding an initial of the reversing sequence to the source set
-//! of the node where the first step was taken, unless one is already there.
-//! Only races ending in the part of the execution that is new since the
-//! last one are looked for. Sleep sets stop the exploration of an ordering
-//! already covered; such a cut execution is not a schedule and is not
-//! reported (its count is).
+//! then the branch of that node's wake-up tree it takes, then choosing
+//! freely (staying on the running thread when it can, so that witnesses
+//! have few preemptions). After each execution every race — two dependent
+//! steps of different threads, adjacent in happens-before — is reversed by
+//! inserting into the wake-up tree of the node where the first step was
+//! taken the sequence that reverses it: the steps after the first that do
+//! not follow it, then the second. Nothing is inserted when a thread
+//! explored or asleep at that node can start the sequence (it is covered),
+//! and a sequence that an existing branch starts is not added twice
+//! (`insert_sequence`). Only races ending in the part of the execution that
+//! is new since the last one are looked for. Sleep sets stop the
+//! exploration of an ordering already covered; such a cut execution is not
+//! a schedule and is not reported (its count is). With wake-up trees no
+//! execution is cut on programs whose steps commute as their footprints
+//! say; the rules for blocking below can still cut a few.
+//!
+//! A reversing sequence must be runnable from its node: an acquisition
+//! follows the release of its mutex there (the two are independent for the
+//! races, never being both enabled, but the acquisition cannot run first).
 //!
 //! Blocking: a race whose second thread was blocked at the first step's node
 //! cannot be reversed there; it is skipped, as the attempt that blocked is a
@@ -43,7 +54,10 @@
 //! mutex, or any thread's pending step when the execution ended, e.g. the
 //! wait that racetrace's deadlock detection stopped just before it blocked —
 //! is raced against the execution as Flanagan and Godefroid (POPL 2005) race
-//! every thread's next transition.
+//! every thread's next transition. When each thread that could start a
+//! reversing sequence is about to take a mutex held at its node, every
+//! thread that can run there is tried instead, as they do; a join waiting
+//! for the thread of the race's first step has nothing to reverse.
 
 pub(crate) mod log;
 mod scheduler;
@@ -494,9 +508,6 @@ impl Dpor {
             if initials.iter().any(|&q| covered(q)) {
                 return None;
             }
-            if std::env::var_os("DPOR_DEBUG").is_some() {
-                eprintln!("fallback at {j}: v {:?} initials {initials:?}", v.iter().map(|e| e.task(tree)).collect::<Vec<_>>());
-            }
             Some(Insert::Threads(
                 node.runnable.iter().filter(|&t| node.enabled(t)).collect(),
             ))
@@ -573,9 +584,6 @@ impl Dpor {
                 })
                 .collect();
             if !gone.is_empty() {
-                if std::env::var_os("DPOR_DEBUG").is_some() {
-                    eprintln!("gone at {s_}: {gone:?}");
-                }
                 inserts.push((s_, Insert::Threads(gone)));
             }
         }
@@ -596,12 +604,6 @@ impl Dpor {
             }
         }
         for (j, insert) in inserts {
-            if std::env::var_os("DPOR_DEBUG").is_some() {
-                match &insert {
-                    Insert::Seq(v) => eprintln!("insert at {j}: seq {:?}", v.iter().map(|e| e.task(&self.tree)).collect::<Vec<_>>()),
-                    Insert::Threads(ps) => eprintln!("insert at {j}: threads {ps:?}"),
-                }
-            }
             match insert {
                 Insert::Seq(v) => {
                     // Optimal DPOR: nothing to do if a thread explored or

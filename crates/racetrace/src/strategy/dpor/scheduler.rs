@@ -19,12 +19,6 @@ impl Scheduler for Dpor {
         }
         self.absorb();
         self.finish_block();
-        if std::env::var_os("DPOR_DEBUG").is_some() {
-            eprintln!("EXEC pos={} pruned={}", self.pos, self.exec.as_ref().is_some_and(|e| e.is_pruned()));
-            for (i, n) in self.tree.iter().enumerate().take(self.pos) {
-                eprintln!("  {i}: t{} {:?} sleep={:?} done={:?} wut={:?} runnable={:?} disabled={:?} section={:?}", n.chosen, n.op(), n.sleep.iter().map(|x| x.0).collect::<Vec<_>>(), n.done.iter().collect::<Vec<_>>(), n.wut.iter().map(|c| c.task).collect::<Vec<_>>(), n.runnable.iter().collect::<Vec<_>>(), n.disabled.iter().collect::<Vec<_>>(), n.section);
-            }
-        }
         self.analyse();
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
@@ -190,12 +184,6 @@ impl Scheduler for Dpor {
                         Some(&t) => t,
                         None => {
                             // Every runnable thread sleeps: this ordering is covered.
-                            if std::env::var_os("DPOR_DEBUG").is_some() {
-                                eprintln!("BLOCKED runnable={:?} sleep={:?}", ids.iter().collect::<Vec<_>>(), sleep);
-                                for (i, n) in self.tree.iter().enumerate() {
-                                    eprintln!("  {i}: t{} {:?} sleep={:?} done={:?} wut={:?} runnable={:?} disabled={:?}", n.chosen, n.op(), n.sleep.iter().map(|x| x.0).collect::<Vec<_>>(), n.done.iter().collect::<Vec<_>>(), n.wut.iter().map(|c| c.task).collect::<Vec<_>>(), n.runnable.iter().collect::<Vec<_>>(), n.disabled.iter().collect::<Vec<_>>());
-                                }
-                            }
                             if let Some(e) = &self.exec {
                                 e.prune();
                             }
