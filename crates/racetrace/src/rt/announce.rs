@@ -21,6 +21,13 @@ impl Ctx {
         self.announce_modes(t);
     }
 
+    /// Declare a join of thread `child`: it waits for the thread's end.
+    pub(crate) fn announce_join(&self, child: usize) {
+        if self.exec.kind == Kind::Shuttle {
+            self.announce_modes(vec![(THREAD_OBJECT + child, Mode::Await)]);
+        }
+    }
+
     /// Declare an operation with explicit modes (mutex acquisitions).
     pub(crate) fn announce_modes(&self, mut touches: Vec<(usize, Mode)>) {
         let once = touches.iter().all(|(_, m)| *m == Mode::Acquire);

@@ -29,6 +29,9 @@ pub(crate) enum Mode {
     /// waiter's `Consume`: the signal that waiter consumes was sent before
     /// the joining thread was a waiter, so it never concerned it.
     Join,
+    /// Waits for a thread to end (a join): dependent with every step of
+    /// that thread, as a write, and never runs before its last one.
+    Await,
     /// Consumes the signal that woke this waiter (the wake-up of a wait).
     /// Dependent with a notification (which enables it) and with another
     /// waiter's consumption (of the same signal, perhaps).

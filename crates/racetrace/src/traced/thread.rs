@@ -265,7 +265,7 @@ impl<T> JoinHandle<T> {
     fn join_inner(self, wait_always: bool) -> Result<T, JoinError> {
         let ctx = self.child.and_then(|_| rt::ctx());
         if let (Some(c), Some(child)) = (&ctx, self.child) {
-            c.announce(&[(rt::THREAD_OBJECT + child, true)]);
+            c.announce_join(child);
             if wait_always {
                 // Abandonment unwinds here, before the backend's join: wait
                 // for the thread first (abandoned threads all unwind at

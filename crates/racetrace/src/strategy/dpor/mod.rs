@@ -492,10 +492,9 @@ impl Dpor {
             // A join waits for its thread to end: when its thread's step is
             // the race's first, nothing can make it run before.
             let joins = |q: usize| {
-                v.iter().find(|e| e.task(tree) == q).is_some_and(|e| {
-                    matches!(e.op(tree), Op::Touch(ts)
-                        if ts.iter().any(|&(x, m)| x >= THREAD_OBJECT && m == Mode::Write))
-                })
+                v.iter()
+                    .find(|e| e.task(tree) == q)
+                    .is_some_and(|e| touches_with(e.op(tree), Mode::Await))
             };
             if initials.iter().all(|&q| joins(q)) {
                 return None;
@@ -525,6 +524,9 @@ impl Dpor {
                     && tree[j].op().dependent(op_p)
                     && !last.is_some_and(|l| hb(j, l))
             })?;
+            if awaits(op_p, tree[j].chosen) {
+                return None; // a join cannot run before its thread's step
+            }
             // As for any race: v = the steps after j that do not follow it,
             // then p's next step.
             let mut v: Vec<Ev> = notdep(j, upto).into_iter().map(Ev::Step).collect();
@@ -593,8 +595,11 @@ impl Dpor {
                 if tree[j].chosen == tree[k].chosen || !tree[j].op().dependent(tree[k].op()) {
                     continue;
                 }
-                // A race only if no other predecessor of k already follows j.
-                if preds.iter().any(|&m| m != j && hb(j, m)) {
+                // A race only if no other predecessor of k already follows
+                // j, and not a join against a step of the thread it waits for.
+                if preds.iter().any(|&m| m != j && hb(j, m))
+                    || awaits(tree[k].op(), tree[j].chosen)
+                {
                     continue;
                 }
                 // v = the events after j that do not follow j, then k.
@@ -823,6 +828,11 @@ fn releases_to(a: &Op, b: &Op) -> bool {
                 .iter()
                 .any(|&(x, mb)| x == m && matches!(mb, Mode::Acquire | Mode::Section))
     })
+}
+
+/// Does a step touching `op` wait for thread `t` to end (join it)?
+fn awaits(op: &Op, t: usize) -> bool {
+    matches!(op, Op::Touch(ts) if ts.contains(&(THREAD_OBJECT + t, Mode::Await)))
 }
 
 /// Does a step touching `op` touch something in mode `mode`?
