@@ -101,16 +101,13 @@ fn no_execution_outlives_its_exploration() {
     assert!(r.row("deadlock").is_some(), "{}", r.render_table());
     assert_none_left("lost wake-up under dpor", &r);
 
-    // Executions cut short by dpor's sleep sets.
+    // Executions cut short by dpor's sleep sets (optimal DPOR cuts none on
+    // a mutex-only program such as the locked counter; a pool's condition
+    // variables still make it cut some).
     let c = Config::new(Backend::Dpor).with_max_schedules(300);
-    let r = pattern(
-        "locked-counter",
-        "mutex",
-        &[("threads", 16), ("ops", 1)],
-        &c,
-    );
+    let r = pattern("thread-pool", "map", &[], &c);
     assert!(r.pruned > 0, "nothing pruned: {}", r.render_table());
-    assert_none_left("locked-counter 16×1 under dpor", &r);
+    assert_none_left("thread-pool under dpor", &r);
     let c = Config::new(Backend::Dpor).with_max_schedules(100);
     let r = pattern("process-pool", "map", &[("tasks", 8), ("workers", 4)], &c);
     assert!(r.pruned > 0, "nothing pruned: {}", r.render_table());

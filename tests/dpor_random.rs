@@ -561,7 +561,11 @@ fn atomic_traces(threads: &[Vec<(usize, bool)>]) -> usize {
             at[t] -= 1;
             let groups = &mut per_loc[loc];
             if joined {
-                groups.last_mut().expect("a group").1.retain(|e| *e != event);
+                groups
+                    .last_mut()
+                    .expect("a group")
+                    .1
+                    .retain(|e| *e != event);
             } else {
                 groups.pop();
             }
@@ -596,7 +600,11 @@ fn the_atomic_trace_oracle_counts_the_textbook_cases() {
     assert_eq!(atomic_traces(&[vec![(0, true)], vec![(1, true)]]), 1);
     // The load-store counter, 2 threads × 1 and × 2 increments (tests/dpor.rs's
     // closed counts: 4 and 34).
-    let inc = |k: usize| (0..k).flat_map(|_| [(0, false), (0, true)]).collect::<Vec<_>>();
+    let inc = |k: usize| {
+        (0..k)
+            .flat_map(|_| [(0, false), (0, true)])
+            .collect::<Vec<_>>()
+    };
     assert_eq!(atomic_traces(&[inc(1), inc(1)]), 4);
     assert_eq!(atomic_traces(&[inc(2), inc(2)]), 34);
     assert_eq!(atomic_traces(&[inc(1), inc(1), inc(1)]), 36);
@@ -608,7 +616,11 @@ fn the_atomic_trace_oracle_counts_the_textbook_cases() {
 /// shuttle-dfs's.
 #[test]
 fn dpor_runs_each_interleaving_of_a_random_atomic_program_exactly_once() {
-    let cases = if env_flag("RACETRACE_FULL") { 1_500 } else { 150 };
+    let cases = if env_flag("RACETRACE_FULL") {
+        1_500
+    } else {
+        150
+    };
     let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ env_u64("DPOR_RANDOM_SEED").unwrap_or(0);
     let mut next = |n: u64| {
         rng ^= rng << 13;

@@ -102,6 +102,27 @@ impl Ctx {
         }
     }
 
+    /// Under `dpor`: this thread's current step, announced as writing `id`,
+    /// only read it (a failed compare-and-swap): it commutes with other reads.
+    pub(crate) fn only_read(&self, id: usize) {
+        if self.exec.kind != Kind::Shuttle
+            || !self.exec.dpor.load(Ordering::Relaxed)
+            || self.exec.is_frozen()
+        {
+            return;
+        }
+        let Some(task) = shuttle::current::try_get_current_task() else {
+            return;
+        };
+        self.exec
+            .footprints()
+            .read_only
+            .entry(usize::from(task))
+            .or_default()
+            .push(id);
+        self.exec.touched.store(true, Ordering::Relaxed);
+    }
+
     /// Under `dpor`: this thread's current step touches `touches` (parts of
     /// the data of a mutex it holds, see [`Ctx::report_data`]).
     pub(crate) fn touch(&self, touches: &[(usize, Mode)]) {

@@ -366,10 +366,24 @@ impl Execution {
         }
         let mut f = self.footprints();
         let touches = f.touches.remove(&task).unwrap_or_default();
-        if f.touches.is_empty() {
+        if f.touches.is_empty() && f.read_only.is_empty() {
             self.touched.store(false, Ordering::Relaxed);
         }
         touches
+    }
+
+    /// The objects shuttle task `task`'s step was announced to write but
+    /// only read (a failed compare-and-swap), reported since the last call.
+    pub(crate) fn take_read_only(&self, task: usize) -> Vec<usize> {
+        if !self.touched.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
+        let mut f = self.footprints();
+        let objects = f.read_only.remove(&task).unwrap_or_default();
+        if f.touches.is_empty() && f.read_only.is_empty() {
+            self.touched.store(false, Ordering::Relaxed);
+        }
+        objects
     }
 
     /// What shuttle task `task`'s next step touches, given that it took

@@ -10,6 +10,9 @@ pub(super) struct Footprints {
     pub(super) condvars: HashSet<usize>,
     pub(super) reported: HashSet<usize>,
     pub(super) touches: HashMap<usize, Vec<(usize, Mode)>>,
+    /// Per task: objects its current step was announced to write but only
+    /// read (a failed compare-and-swap).
+    pub(super) read_only: HashMap<usize, Vec<usize>>,
 }
 
 /// How an operation touches an object, for the `dpor` scheduler.
@@ -129,13 +132,13 @@ mod tests {
 
     /// Every mode. The match below stops compiling when a mode is added, so
     /// that it is added here too.
-    const ALL: [Mode; 7] = [Read, Write, Acquire, Release, Join, Consume, Section];
+    const ALL: [Mode; 8] = [Read, Write, Acquire, Release, Join, Await, Consume, Section];
 
     #[test]
     fn all_lists_every_mode() {
         for m in ALL {
             match m {
-                Read | Write | Acquire | Release | Join | Consume | Section => {}
+                Read | Write | Acquire | Release | Join | Await | Consume | Section => {}
             }
         }
     }
@@ -156,6 +159,8 @@ mod tests {
         assert!(!conflict(Read, Read));
         assert!(conflict(Read, Write));
         assert!(conflict(Write, Write));
+        // A join is ordered after every step of the thread it waits for.
+        assert!(conflict(Await, Read));
     }
 
     /// No mode's rule exempts a write (a `try_lock`, a notification): it is

@@ -202,13 +202,22 @@ impl Dpor {
         let Some(t) = self.last_ran else { return };
         let Some(exec) = &self.exec else { return };
         let touches = exec.take_touches(t);
-        if touches.is_empty() {
+        let read_only = exec.take_read_only(t);
+        if touches.is_empty() && read_only.is_empty() {
             return;
         }
         if let Some(&i) = self.acct.get(t)
             && let Some(op) = self.tree.get_mut(i).and_then(|node| node.ops.get_mut(t))
         {
             merge(op, &touches);
+            // A failed compare-and-swap only read: two of them commute.
+            if let Op::Touch(ts) = op {
+                for (x, mode) in ts.iter_mut() {
+                    if *mode == Mode::Write && read_only.contains(x) {
+                        *mode = Mode::Read;
+                    }
+                }
+            }
             self.dirty = self.dirty.min(i);
         }
     }
@@ -462,7 +471,9 @@ impl Dpor {
             for m in (j + 1)..upto {
                 let follows = hb(j, m)
                     || extra.iter().any(|&x| hb(x, m))
-                    || releases.iter().any(|&x| releases_to(tree[x].op(), tree[m].op()));
+                    || releases
+                        .iter()
+                        .any(|&x| releases_to(tree[x].op(), tree[m].op()));
                 if !follows {
                     v.push(m);
                     continue;
@@ -519,9 +530,13 @@ impl Dpor {
         // the execution ended (a deadlock is found before the blocking step
         // is taken, so that step is in no node).
         let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
+            // A thread whose next step is unknown (not started, or between
+            // operations, when the execution was cut short by a deadlock)
+            // may do anything next: it races with every step.
+            let unknown = *op_p == Op::Local;
             let j = (0..upto).rev().find(|&j| {
                 tree[j].chosen != p
-                    && tree[j].op().dependent(op_p)
+                    && (unknown || tree[j].op().dependent(op_p))
                     && !last.is_some_and(|l| hb(j, l))
             })?;
             if awaits(op_p, tree[j].chosen) {
@@ -563,7 +578,17 @@ impl Dpor {
         if let Some(e) = &self.exec
             && !e.is_pruned()
         {
-            for (p, op_p) in e.pending_of_live_threads(&self.performed) {
+            let mut live = e.pending_of_live_threads(&self.performed);
+            // A thread that could run at the last step but never did (not
+            // started when a deadlock cut the execution short) has no
+            // announced step: it races as one whose step is unknown.
+            let end = &tree[n - 1];
+            for t in end.runnable.iter() {
+                if t != end.chosen && !live.iter().any(|(q, _)| *q == t) {
+                    live.push((t, Op::Local));
+                }
+            }
+            for (p, op_p) in live {
                 let last = last_before.get(p).copied().flatten();
                 inserts.extend(race_with_next(p, &op_p, n, last));
             }
@@ -597,8 +622,7 @@ impl Dpor {
                 }
                 // A race only if no other predecessor of k already follows
                 // j, and not a join against a step of the thread it waits for.
-                if preds.iter().any(|&m| m != j && hb(j, m))
-                    || awaits(tree[k].op(), tree[j].chosen)
+                if preds.iter().any(|&m| m != j && hb(j, m)) || awaits(tree[k].op(), tree[j].chosen)
                 {
                     continue;
                 }
@@ -824,8 +848,7 @@ fn releases_to(a: &Op, b: &Op) -> bool {
     };
     a.iter().any(|&(m, mode)| {
         mode == Mode::Release
-            && b
-                .iter()
+            && b.iter()
                 .any(|&(x, mb)| x == m && matches!(mb, Mode::Acquire | Mode::Section))
     })
 }

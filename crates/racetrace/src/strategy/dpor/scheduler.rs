@@ -161,7 +161,8 @@ impl Scheduler for Dpor {
         let prev = self.tree.last().map(|p| (p.chosen, p.preemptions));
         let fits = |q: usize| match (self.bound, prev) {
             (Some(k), Some((prev, before))) => {
-                before + usize::from(prev != q && ids.contains(prev) && !disabled.contains(prev)) <= k
+                before + usize::from(prev != q && ids.contains(prev) && !disabled.contains(prev))
+                    <= k
             }
             _ => true,
         };

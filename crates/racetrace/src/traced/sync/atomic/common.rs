@@ -201,7 +201,10 @@ pub(super) fn exchanged<V: Value>(
     };
     let step = match r {
         Ok(old) => c.rmw(id, op, old.show(), new.show(), true),
-        Err(actual) => c.rmw(id, op, actual.show(), actual.show(), false),
+        Err(actual) => {
+            c.only_read(id);
+            c.rmw(id, op, actual.show(), actual.show(), false)
+        }
     };
     if let Some(e) = event {
         rc11::stepped(&c, e, step);
