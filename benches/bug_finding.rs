@@ -10,7 +10,9 @@
 //! * seeded searches — `shuttle-random`, `shuttle-pct` (depth 3), `fuzz` —
 //!   once per seed, [`SEEDS`] seeds;
 //! * stress testing — `real` threads, [`REAL_RUNS`] runs, counting the runs
-//!   that show the bug.
+//!   that show the bug;
+//! * the `portfolio` backend (bounded dpor, PCT and random probes, then
+//!   dpor unbounded), once, capped as the exhaustive searches.
 //!
 //! A buggy variant's row says how many schedules (and how long) each strategy
 //! took to its first violation; "not found" is a result. A correct variant
@@ -20,7 +22,10 @@
 //! `--write` puts the tables in `docs/bug-finding.md`, between the
 //! `<!-- bench: begin -->` and `<!-- bench: end -->` markers (the page's other
 //! text is kept). Other arguments keep only the patterns they name (printed,
-//! not written: `--write` needs the whole registry).
+//! not written: `--write` needs the whole registry). `--sctbench` measures
+//! the SCTBench-style programs (`racetrace_patterns::sctbench::all()`)
+//! instead, and `--sctbench --write` puts their tables between the
+//! `<!-- sctbench: begin -->` and `<!-- sctbench: end -->` markers.
 
 use racetrace::{Backend, Config, Error, Report};
 use racetrace_patterns::spec::Expect;
@@ -50,6 +55,8 @@ const REAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 const BEGIN: &str = "<!-- bench: begin -->";
 const END: &str = "<!-- bench: end -->";
+const SCT_BEGIN: &str = "<!-- sctbench: begin -->";
+const SCT_END: &str = "<!-- sctbench: end -->";
 
 /// One search strategy.
 #[derive(Clone, Copy, PartialEq)]
@@ -61,9 +68,10 @@ enum Strategy {
     Pct,
     Fuzz,
     Real,
+    Portfolio,
 }
 
-const STRATEGIES: [Strategy; 11] = [
+const STRATEGIES: [Strategy; 12] = [
     Strategy::Dpor,
     Strategy::Loom(Some(0)),
     Strategy::Loom(Some(1)),
@@ -75,6 +83,7 @@ const STRATEGIES: [Strategy; 11] = [
     Strategy::Pct,
     Strategy::Fuzz,
     Strategy::Real,
+    Strategy::Portfolio,
 ];
 
 impl Strategy {
@@ -88,6 +97,7 @@ impl Strategy {
             Strategy::Pct => "shuttle-pct".into(),
             Strategy::Fuzz => "fuzz".into(),
             Strategy::Real => "real".into(),
+            Strategy::Portfolio => "portfolio".into(),
         }
     }
 
@@ -126,6 +136,7 @@ impl Strategy {
                 vec![c]
             }
             Strategy::ShuttleDfs => vec![exhaustive(Backend::ShuttleDfs)],
+            Strategy::Portfolio => vec![exhaustive(Backend::Portfolio)],
             Strategy::Random => seeded(Backend::ShuttleRandom),
             Strategy::Pct => seeded(Backend::ShuttlePct),
             Strategy::Fuzz => seeded(Backend::Fuzz),
@@ -154,6 +165,9 @@ struct Run {
     complete: bool,
     /// The outcome of the first violation.
     outcome: Option<String>,
+    /// The first violation's preemptions, and the portfolio phase that found it.
+    preemptions: Option<usize>,
+    phase: Option<String>,
     time: Duration,
 }
 
@@ -166,6 +180,14 @@ impl Run {
             violating: r.violations().map(|o| o.schedules).sum(),
             complete: r.complete,
             outcome: w.map(|w| w.trace.outcome.clone()),
+            preemptions: w.map(|w| w.trace.preemptions),
+            phase: w.and_then(|w| w.phase.as_ref()).map(|p| {
+                match (p.backend, p.preemption_bound, p.seed) {
+                    (b, Some(k), _) => format!("{b} pb {k}"),
+                    (b, None, Some(s)) => format!("{b} seed {s}"),
+                    (b, None, None) => format!("{b} unbounded"),
+                }
+            }),
             time: r.elapsed,
         }
     }
@@ -359,10 +381,12 @@ fn load() -> String {
 
 fn main() {
     let mut write = false;
+    let mut sct = false;
     let mut only = Vec::new();
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--write" => write = true,
+            "--sctbench" => sct = true,
             "--bench" => {}
             s if s.starts_with('-') => {}
             s => only.push(s.to_string()),
@@ -372,7 +396,17 @@ fn main() {
         eprintln!("bug_finding: --write regenerates the whole table; run it without pattern names");
         std::process::exit(2);
     }
-    let chosen: Vec<&'static Pattern> = patterns::all()
+    let registry = if sct {
+        patterns::sctbench::all()
+    } else {
+        patterns::all()
+    };
+    let (begin, end) = if sct {
+        (SCT_BEGIN, SCT_END)
+    } else {
+        (BEGIN, END)
+    };
+    let chosen: Vec<&'static Pattern> = registry
         .iter()
         .copied()
         .filter(|p| only.is_empty() || only.iter().any(|o| o == p.name))
@@ -432,16 +466,16 @@ fn main() {
         }
     }
     let total = started.elapsed();
-    let text = render(&buggy, &correct, total, &load_before);
+    let text = render(&buggy, &correct, total, &load_before, sct);
     println!("{text}");
     if write {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/bug-finding.md");
         let page = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = match (page.find(BEGIN), page.find(END)) {
+        let new = match (page.find(begin), page.find(end)) {
             (Some(b), Some(e)) if b < e => {
-                format!("{}{BEGIN}\n{text}{}", &page[..b], &page[e..])
+                format!("{}{begin}\n{text}{}", &page[..b], &page[e..])
             }
-            _ => format!("# Bug finding\n\n{BEGIN}\n{text}{END}\n"),
+            _ => format!("{page}\n{begin}\n{text}{end}\n"),
         };
         std::fs::write(&path, new).expect("docs/bug-finding.md is writable");
         eprintln!("wrote {}", path.display());
@@ -455,20 +489,21 @@ fn main() {
     }
 }
 
-fn render(buggy: &[Row], correct: &[Row], total: Duration, load_before: &str) -> String {
+fn render(buggy: &[Row], correct: &[Row], total: Duration, load_before: &str, sct: bool) -> String {
     let mut o = String::new();
     let date = command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "?".into());
     let _ = writeln!(
         o,
-        "Measured by `cargo bench --bench bug_finding -- --write` on {date}, on {}; \
+        "Measured by `cargo bench --bench bug_finding -- {}--write` on {date}, on {}; \
          the whole bench took {} (load average {load_before} at the start, {} at the end).\n",
+        if sct { "--sctbench " } else { "" },
         machine(),
         dur(total),
         load()
     );
     let _ = writeln!(
         o,
-        "Caps: exhaustive searches (dpor, loom, shuttle-dfs) stop at {} schedules or {}; \
+        "Caps: exhaustive searches (dpor, loom, shuttle-dfs, portfolio) stop at {} schedules or {}; \
          seeded searches (shuttle-random, shuttle-pct with depth 3, fuzz) run seeds 0–{} and \
          each seed stops at {} schedules or {} ({} per seed for a correct variant); \
          real threads: {} runs or {}, a run unfinished after {} counting as a deadlock. \
@@ -580,6 +615,43 @@ fn render(buggy: &[Row], correct: &[Row], total: Duration, load_before: &str) ->
             format!("{wins}/{n}")
         };
         let _ = writeln!(o, "| {} | {found} | {wins} |", s.name());
+    }
+
+    if let Some(i) = STRATEGIES.iter().position(|s| *s == Strategy::Portfolio) {
+        let _ = writeln!(
+            o,
+            "\n### The portfolio's witnesses\n\n\
+             Schedules and time to the first violation over all its phases, the witness's \
+             preemptions (as its trace counts them), and the phase that found it.\n\n\
+             | variant | schedules | time | preemptions | found by |\n|---|---|---|---|---|"
+        );
+        for r in buggy {
+            let _ = write!(o, "| {} `{}` |", r.pattern, r.variant);
+            match &r.cells[i] {
+                Ok(runs) if runs[0].first.is_some() => {
+                    let x = &runs[0];
+                    let _ = writeln!(
+                        o,
+                        " {} | {} | {} | {} |",
+                        thousands(x.schedules),
+                        dur(x.time),
+                        x.preemptions.map_or("?".into(), |p| p.to_string()),
+                        x.phase.as_deref().unwrap_or("?")
+                    );
+                }
+                Ok(runs) => {
+                    let _ = writeln!(
+                        o,
+                        " ✗ > {} | {} | — | — |",
+                        thousands(runs[0].schedules),
+                        dur(runs[0].time)
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(o, " {e} | | | |");
+                }
+            }
+        }
     }
 
     let _ = writeln!(
