@@ -449,3 +449,53 @@ fn dpor_ends_a_critical_section_at_a_notification_that_wakes_another_mutexs_wait
         r.render_table()
     );
 }
+
+/// `Config::shard`: the shards of an exploration are disjoint and together
+/// make the whole — their schedule counts add up to the unsharded count and
+/// their outcome tables to its table — for several numbers of shards, on
+/// programs with and without locks.
+#[test]
+fn the_shards_of_an_exploration_add_up_to_the_whole() {
+    use racetrace::Shard;
+    use std::collections::BTreeMap;
+    let cases: &[(&str, &str, usize, usize)] = &[
+        ("unsafe-counter", "load-store", 3, 1),
+        ("unsafe-counter", "load-store", 3, 2),
+        ("unsafe-counter", "load-store", 2, 3),
+        ("locked-counter", "mutex", 3, 2),
+        ("lock-order", "opposite-order", 2, 1),
+    ];
+    for &(pattern, variant, threads, ops) in cases {
+        let p = patterns::find(pattern).unwrap();
+        let v = p.variant(variant).unwrap();
+        let params: Params = p
+            .params(&[("threads".into(), threads), ("ops".into(), ops)])
+            .unwrap_or_else(|_| p.params(&[]).unwrap());
+        let whole = patterns::explore(p, v, &params, &Config::new(Backend::Dpor)).unwrap();
+        assert!(whole.complete);
+        let table = |r: &Report| -> BTreeMap<String, u64> {
+            r.outcomes
+                .iter()
+                .map(|o| (o.outcome.clone(), o.schedules))
+                .collect()
+        };
+        for total in [1, 2, 3, 5] {
+            let mut schedules = 0;
+            let mut merged: BTreeMap<String, u64> = BTreeMap::new();
+            for index in 1..=total {
+                let c = Config::new(Backend::Dpor).with_shard(Shard::new(index, total).unwrap());
+                let r = patterns::explore(p, v, &params, &c).unwrap();
+                assert!(r.complete, "{pattern} shard {index}/{total}");
+                schedules += r.schedules;
+                for (o, n) in table(&r) {
+                    *merged.entry(o).or_default() += n;
+                }
+            }
+            assert_eq!(
+                schedules, whole.schedules,
+                "{pattern}/{variant} {threads}x{ops}: {total} shards"
+            );
+            assert_eq!(merged, table(&whole), "{pattern}/{variant}: {total} shards");
+        }
+    }
+}

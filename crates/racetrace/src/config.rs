@@ -15,6 +15,8 @@ pub const ENV_MAX_SCHEDULES: &str = "RACETRACE_MAX_SCHEDULES";
 pub const ENV_MAX_SECONDS: &str = "RACETRACE_MAX_SECONDS";
 /// Environment variable for [`Config::preemption_bound`].
 pub const ENV_PREEMPTION_BOUND: &str = "RACETRACE_PREEMPTION_BOUND";
+/// [`Config::shard`], as `K/N`.
+pub const ENV_SHARD: &str = "RACETRACE_SHARD";
 /// Environment variable for [`Config::seed`].
 pub const ENV_SEED: &str = "RACETRACE_SEED";
 /// Environment variable for [`Config::max_memory`]: a size with a unit
@@ -394,6 +396,66 @@ pub struct Config {
     /// Print a progress line on stderr about once a second (the CLI turns
     /// this on when stderr is a terminal).
     pub progress: bool,
+    /// dpor: explore only this part of the exploration tree, one of
+    /// [`Shard::total`] disjoint parts whose schedule counts add up to the
+    /// whole's (`docs/scale.md`). Defaults to `RACETRACE_SHARD`.
+    pub shard: Option<Shard>,
+}
+
+/// Part `index` (from 1) of `total` of an exploration (`--shard K/N`).
+///
+/// The first few scheduling choices that have alternatives form the
+/// exploration's prefix; dpor enumerates every prefix (each ordering of
+/// their steps once, as a depth-first search with sleep sets does) and
+/// explores below the prefixes numbered `index`, `index + total`, … in
+/// that order. A run counts in the shard of its own prefix only, so the
+/// shards' counts and outcome tables add up to the unsharded ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: usize,
+    /// How many parts.
+    pub total: usize,
+}
+
+impl Shard {
+    /// Part `index` (1..=`total`) of `total`.
+    pub fn new(index: usize, total: usize) -> Result<Shard, Error> {
+        if total == 0 || index == 0 || index > total {
+            return Err(Error::BadOption(format!(
+                "shard {index}/{total}: the part must be between 1 and the number of parts (e.g. 1/4)"
+            )));
+        }
+        Ok(Shard { index, total })
+    }
+
+    /// Does this shard own prefix number `prefix` (from 0)?
+    pub fn owns(self, prefix: usize) -> bool {
+        prefix % self.total == self.index - 1
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+    /// `K/N`, e.g. `2/4`.
+    fn from_str(s: &str) -> Result<Shard, Error> {
+        let bad = || {
+            Error::BadOption(format!(
+                "bad shard '{}': expected K/N with 1 <= K <= N, e.g. 1/4",
+                s.escape_debug()
+            ))
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(k, n).map_err(|_| bad())
+    }
 }
 
 /// Schedules run by the sampling backends when no count is given.
@@ -449,6 +511,7 @@ impl Config {
             max_memory: None,
             stall_timeout: STALL_TIMEOUT,
             max_steps: MAX_STEPS,
+            shard: None,
         }
     }
 
@@ -530,6 +593,12 @@ impl Config {
             c.max_steps = n;
         }
         c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
+        if let Some(v) = var::<String>(ENV_SHARD)? {
+            c.shard = Some(v.parse().map_err(|_| Error::BadEnv {
+                var: ENV_SHARD,
+                value: v,
+            })?);
+        }
         c.seed = var(ENV_SEED)?.unwrap_or(0);
         // `NAME=TOKEN` is for the check named NAME (see `harness`), not here.
         if let Ok(r) = std::env::var(ENV_REPLAY)
@@ -556,6 +625,11 @@ impl Config {
     /// Set [`Config::preemption_bound`].
     pub fn with_preemption_bound(mut self, k: usize) -> Self {
         self.preemption_bound = Some(k);
+        self
+    }
+    /// Set [`Config::shard`].
+    pub fn with_shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
         self
     }
     /// Set [`Config::seed`].
@@ -625,6 +699,18 @@ impl Config {
                 "--preemption-bound applies to the loom, dpor and rc11 backends only, not {}",
                 self.backend
             )));
+        }
+        if self.shard.is_some() && self.backend != Backend::Dpor {
+            return Err(Error::BadOption(format!(
+                "--shard applies to the dpor backend only (it splits dpor's exploration tree), not {}",
+                self.backend
+            )));
+        }
+        if self.shard.is_some() && self.replay.is_some() {
+            return Err(Error::BadOption(
+                "--shard explores part of a tree; a replay runs one schedule: give one or the other"
+                    .into(),
+            ));
         }
         if self.max_schedules == Some(0) {
             return Err(Error::BadOption(

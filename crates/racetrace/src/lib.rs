@@ -186,7 +186,7 @@ mod entry;
 #[cfg(feature = "model")]
 pub mod harness;
 #[cfg(feature = "model")]
-pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Strategy};
+pub use config::{Backend, Config, LOOM_MAX_THREADS, ReplayToken, Runtime, Shard, Strategy};
 #[cfg(feature = "model")]
 pub use entry::{explore, explore_outcomes};
 #[cfg(feature = "model")]

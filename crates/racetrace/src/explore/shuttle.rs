@@ -396,6 +396,7 @@ pub(super) fn run_shuttle(
         (None, _, Backend::Dpor | Backend::Rc11) => Box::new(crate::strategy::dpor::Dpor::new(
             Arc::new(PendingOps(acc.clone())),
             config.preemption_bound,
+            config.shard,
         )),
         (None, _, Backend::ShuttleRandom) => {
             Box::new(RandomScheduler::new_from_seed(config.seed, n))

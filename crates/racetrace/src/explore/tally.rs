@@ -74,6 +74,11 @@ impl Tally {
         let Some(exec) = self.current.take() else {
             return;
         };
+        if exec.is_skipped() {
+            // Another shard's (`Config::shard`).
+            self.pending_failure = None;
+            return;
+        }
         if exec.is_pruned() {
             self.pruned += 1;
             self.pending_failure = None;

@@ -131,6 +131,8 @@ pub(crate) struct Execution {
     /// Set by the `dpor` scheduler when it cuts an execution short because
     /// every runnable thread is in the sleep set: not a schedule to report.
     pruned: AtomicBool,
+    /// Outside this exploration's shard: not a schedule of it, not counted.
+    skipped: AtomicBool,
     /// Run by the `dpor` scheduler: mutex acquisitions get a scheduling point
     /// of their own (shuttle acquires first and switches after).
     pub(crate) dpor: AtomicBool,
@@ -202,6 +204,7 @@ impl Execution {
             kind,
             abandoned: AtomicBool::new(false),
             pruned: AtomicBool::new(false),
+            skipped: AtomicBool::new(false),
             dpor: AtomicBool::new(false),
             pending: Mutex::new(HashMap::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -353,6 +356,16 @@ impl Execution {
 
     pub(crate) fn prune(&self) {
         self.pruned.store(true, Ordering::SeqCst);
+    }
+
+    /// Another shard's run (`Config::shard`): stopped as a pruned one is,
+    /// and not counted at all.
+    pub(crate) fn skip(&self) {
+        self.skipped.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_skipped(&self) -> bool {
+        self.skipped.load(Ordering::SeqCst)
     }
 
     pub(super) fn footprints(&self) -> MutexGuard<'_, Footprints> {

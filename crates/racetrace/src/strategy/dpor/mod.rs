@@ -63,6 +63,7 @@ pub(crate) mod log;
 mod scheduler;
 mod tasks;
 
+use crate::Shard;
 use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use std::sync::Arc;
 pub(crate) use tasks::MAX_TASKS;
@@ -116,6 +117,16 @@ struct Node {
     /// each had and which one it took (the rc11 memory model's choice of
     /// the write a read reads, or of a write's place in coherence order).
     choices: Vec<(Vec<usize>, usize)>,
+    /// Part of the prefix a shard is chosen by (`Config::shard`): explored
+    /// depth-first, every thread that can run, with sleep sets.
+    prefix: bool,
+    /// Nodes with an alternative up to this one, this one included (in
+    /// the prefix only).
+    branchings: usize,
+    /// The threads of `sleep` put to sleep in the prefix (their branch was
+    /// searched depth-first: everything that starts with their step is
+    /// covered, but not every sequence their step commutes with).
+    prefix_sleep: Tasks,
 }
 
 impl Node {
@@ -163,11 +174,28 @@ pub(crate) struct Dpor {
     /// The first node whose footprint changed since the steps were last
     /// published to [`log`].
     dirty: usize,
+    /// Explore only this part of the tree (`Config::shard`).
+    shard: Option<Shard>,
+    /// The prefix has this many nodes with alternatives.
+    prefix_branchings: usize,
+    /// The prefix the running execution is under (numbered in the order
+    /// of the depth-first search), and whether this shard owns it.
+    group: usize,
+    owned: bool,
 }
 
 impl Dpor {
-    pub(crate) fn new(pending: Arc<dyn Pending + Send + Sync>, bound: Option<usize>) -> Dpor {
+    pub(crate) fn new(
+        pending: Arc<dyn Pending + Send + Sync>,
+        bound: Option<usize>,
+        shard: Option<Shard>,
+    ) -> Dpor {
         log::start(bound.is_some());
+        // Enough prefixes to share out: about 4^depth ≥ total², with
+        // two threads racing at each of the prefix's choices.
+        let prefix_branchings = shard.map_or(0, |s| {
+            2 + 2 * (usize::BITS - (s.total.max(1) - 1).leading_zeros()) as usize
+        });
         Dpor {
             pending,
             exec: None,
@@ -184,6 +212,18 @@ impl Dpor {
             too_many: false,
             choice: 0,
             dirty: 0,
+            shard,
+            prefix_branchings,
+            group: 0,
+            owned: shard.is_none_or(|s| s.owns(0)),
+        }
+    }
+
+    /// A branch was taken at node `i`: a new prefix if `i` is in it.
+    fn branched_at(&mut self, i: usize) {
+        if self.tree[i].prefix {
+            self.group += 1;
+            self.owned = self.shard.is_none_or(|s| s.owns(self.group));
         }
     }
 
@@ -633,6 +673,9 @@ impl Dpor {
             }
         }
         for (j, insert) in inserts {
+            if self.tree[j].prefix {
+                continue; // a shard's prefix: searched depth-first already
+            }
             match insert {
                 Insert::Seq(v) => {
                     // Optimal DPOR: nothing to do if a thread explored or
@@ -644,10 +687,20 @@ impl Dpor {
                         .iter()
                         .filter(|&d| d != node.chosen)
                         .map(|d| (d, &node.ops[d]));
-                    if asleep
-                        .chain(explored)
-                        .any(|(q, op)| weak_initial(&self.tree, &v, q, op))
-                    {
+                    let covered = |(q, op): (usize, &Op)| {
+                        if node.prefix_sleep.contains(q) {
+                            // Asleep since a shard's prefix: only a sequence
+                            // that can start with its step is covered.
+                            v.iter()
+                                .position(|e| e.task(&self.tree) == q)
+                                .is_some_and(|i| {
+                                    !v[..i].iter().any(|x| precedes(&self.tree, x, &v[i]))
+                                })
+                        } else {
+                            weak_initial(&self.tree, &v, q, op)
+                        }
+                    };
+                    if asleep.chain(explored).any(covered) {
                         continue;
                     }
                     let mut wut = std::mem::take(&mut self.tree[j].wut);

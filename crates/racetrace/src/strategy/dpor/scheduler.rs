@@ -1,6 +1,6 @@
 //! The DPOR scheduler as a shuttle [`Scheduler`]: where to branch, and which thread runs next.
 
-use super::{Dpor, MAX_TASKS, Node, Tasks};
+use super::{Dpor, MAX_TASKS, Node, Tasks, Wut};
 use crate::rt::{Mode, Op};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 
@@ -26,6 +26,7 @@ impl Scheduler for Dpor {
         while let Some(i) = self.tree.len().checked_sub(1) {
             // The same thread's step with its next data choice first.
             if Dpor::next_data_choice(&mut self.tree[i]) {
+                self.branched_at(i);
                 self.fresh = i;
                 self.reset_execution();
                 return Some(Schedule::new(0));
@@ -57,6 +58,7 @@ impl Scheduler for Dpor {
                     node.chosen = p;
                     node.choices.clear();
                     node.preemptions = preemptions;
+                    self.branched_at(i);
                     self.fresh = i;
                     self.reset_execution();
                     return Some(Schedule::new(0));
@@ -76,6 +78,11 @@ impl Scheduler for Dpor {
         _is_yielding: bool,
     ) -> Option<TaskId> {
         self.exec = self.pending.execution();
+        if !self.owned
+            && let Some(e) = &self.exec
+        {
+            e.skip(); // another shard's prefix: not counted here
+        }
         if self.exec.as_ref().is_some_and(|e| e.is_pruned()) {
             // The memory model ended the run (a spin on a stale value).
             return None;
@@ -151,6 +158,20 @@ impl Scheduler for Dpor {
             .copied()
             .filter(|&t| !disabled.contains(t))
             .collect();
+        // A shard's prefix: a depth-first search over every thread that
+        // can run (the smallest first), sleep sets cutting the orderings
+        // already seen; below it dpor, in the prefixes the shard owns only.
+        let prefix = self.shard.is_some()
+            && self
+                .tree
+                .last()
+                .is_none_or(|p| p.prefix && p.branchings < self.prefix_branchings);
+        if self.shard.is_some() && !prefix && !self.owned {
+            if let Some(e) = &self.exec {
+                e.prune();
+            }
+            return None;
+        }
         // A wake-up tree inherited from the parent's branch: its leftmost
         // step that can run here is taken (any before it cannot: dropped).
         let mut wut = self
@@ -175,6 +196,18 @@ impl Scheduler for Dpor {
             }
         }
         let (chosen, follow) = match guided {
+            _ if prefix && !enabled.is_empty() => {
+                let first = enabled[0];
+                wut = enabled[1..]
+                    .iter()
+                    .map(|&t| Wut {
+                        task: t,
+                        op: ops[t].clone(),
+                        children: Vec::new(),
+                    })
+                    .collect();
+                (first, Vec::new())
+            }
             Some(g) => (g.task, g.children),
             None => {
                 let chosen = match current.map(usize::from) {
@@ -197,6 +230,16 @@ impl Scheduler for Dpor {
         };
         let label = ops[chosen].clone();
         self.step_taken(chosen);
+        let wut_empty = wut.is_empty();
+        let prefix_sleep: Tasks = match self.tree.last() {
+            Some(p) if p.prefix => sleep.iter().map(|(t, _)| *t).collect(),
+            Some(p) => sleep
+                .iter()
+                .map(|(t, _)| *t)
+                .filter(|&t| p.prefix_sleep.contains(t))
+                .collect(),
+            None => Tasks::default(),
+        };
         self.tree.push(Node {
             preemptions: 0,
             idx: 0,
@@ -212,6 +255,10 @@ impl Scheduler for Dpor {
             follow,
             done: Tasks::of(chosen),
             sleep,
+            branchings: self.tree.last().map_or(0, |p| p.branchings)
+                + usize::from(prefix && !wut_empty),
+            prefix,
+            prefix_sleep,
         });
         let i = self.tree.len() - 1;
         self.tree[i].preemptions = self.preemptions_if(i, chosen);
