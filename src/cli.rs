@@ -32,7 +32,7 @@ integer (anything else: exit 2). RACETRACE_WORKER is ignored unless racetrace
 itself started this process as a worker.";
 
 /// What a bare `racetrace` prints on standard error (exit 2).
-pub const NO_COMMAND: &str = "no command given; usage: racetrace <list|check|report|outcomes|explore|replay> [ARGS] (see `racetrace --help`)";
+pub const NO_COMMAND: &str = "no command given; usage: racetrace <list|check|report|outcomes|explore|replay|merge> [ARGS] (see `racetrace --help`)";
 
 /// Explore concurrency patterns under real threads, loom and shuttle, and
 /// print every race and deadlock as a readable interleaving trace.
@@ -111,6 +111,20 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         mermaid: Option<PathBuf>,
     },
+    /// Merge the `outcomes --json` reports of the shards of one exploration
+    /// (`--shard 1/N` … `N/N`) into the whole one's table.
+    #[command(after_help = AFTER_HELP)]
+    Merge {
+        /// The shards' reports (JSON files written by `outcomes --json`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON (as `outcomes --json` does).
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 if any forbidden outcome was reached (for CI).
+        #[arg(long)]
+        deny_forbidden: bool,
+    },
     /// Re-run the schedule saved in a trace file and compare the traces.
     #[command(after_help = AFTER_HELP)]
     Replay {
@@ -170,6 +184,14 @@ struct RunArgs {
     /// Seed for shuttle-random, shuttle-pct and fuzz.
     #[arg(long)]
     seed: Option<u64>,
+    /// dpor: explore only part K of N of the exploration tree (e.g. 2/4);
+    /// `racetrace merge` adds the N parts' `--json` reports up to the whole.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// dpor: explore on N threads (one shard each, merged): the same counts
+    /// and outcomes as one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -287,6 +309,16 @@ impl RunArgs {
             }
             config.seed = s;
         }
+        if let Some(sh) = &self.shard {
+            config.shard = Some(sh.parse().map_err(|_| {
+                Error(format!(
+                    "--shard expects K/N with 1 <= K <= N (e.g. 2/4), got '{sh}'"
+                ))
+            })?);
+        }
+        if let Some(n) = self.jobs {
+            config.jobs = usize::from(n);
+        }
         config.validate()?;
         Ok((pattern, variant, params, config))
     }
@@ -324,7 +356,57 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             mermaid,
         } => explore(&run, save, svg, mermaid),
         Command::Replay { file, json } => replay(&file, json),
+        Command::Merge {
+            files,
+            json,
+            deny_forbidden,
+        } => merge(&files, json, deny_forbidden),
     }
+}
+
+/// `merge`: the whole exploration's table from its shards' reports.
+fn merge(files: &[PathBuf], json: bool, deny_forbidden: bool) -> Result<i32, Error> {
+    let mut parts = Vec::new();
+    for f in files {
+        let text = read_report(f)?;
+        let r: Report = serde_json::from_str(&text).map_err(|e| {
+            Error(format!(
+                "{}: not a report written by `outcomes --json`: {e}",
+                f.display()
+            ))
+        })?;
+        parts.push(r);
+    }
+    let whole = Report::merge(parts).map_err(|why| Error(format!("cannot merge: {why}")))?;
+    if json {
+        print_json(&whole);
+    } else {
+        print!("{}", whole.render_table());
+    }
+    let forbidden = whole.violations().next().is_some();
+    Ok(if deny_forbidden && forbidden { 1 } else { 0 })
+}
+
+/// A regular file's text, at most [`patterns::replay::MAX_FILE_BYTES`].
+fn read_report(path: &Path) -> Result<String, Error> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(|e| Error(format!("{}: {e}", path.display())))?;
+    if !meta.file_type().is_file() {
+        return Err(Error(format!("{} is not a regular file", path.display())));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error(format!("{}: {e}", path.display())))?;
+    let mut text = String::new();
+    file.take(patterns::replay::MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error(format!("{}: {e}", path.display())))?;
+    if text.len() as u64 > patterns::replay::MAX_FILE_BYTES {
+        return Err(Error(format!(
+            "{}: larger than {} bytes",
+            path.display(),
+            patterns::replay::MAX_FILE_BYTES
+        )));
+    }
+    Ok(text)
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {

@@ -17,6 +17,8 @@ pub const ENV_MAX_SECONDS: &str = "RACETRACE_MAX_SECONDS";
 pub const ENV_PREEMPTION_BOUND: &str = "RACETRACE_PREEMPTION_BOUND";
 /// [`Config::shard`], as `K/N`.
 pub const ENV_SHARD: &str = "RACETRACE_SHARD";
+/// [`Config::jobs`].
+pub const ENV_JOBS: &str = "RACETRACE_JOBS";
 /// Environment variable for [`Config::seed`].
 pub const ENV_SEED: &str = "RACETRACE_SEED";
 /// Environment variable for [`Config::max_memory`]: a size with a unit
@@ -400,6 +402,14 @@ pub struct Config {
     /// [`Shard::total`] disjoint parts whose schedule counts add up to the
     /// whole's (`docs/scale.md`). Defaults to `RACETRACE_SHARD`.
     pub shard: Option<Shard>,
+    /// dpor: explore on this many threads, each exploring one of `jobs`
+    /// shards ([`Config::shard`]) of the tree, and merge their reports: the
+    /// same schedule count and outcome table as one thread; each outcome's
+    /// witness is the first found by the lowest-numbered shard that reached
+    /// it (deterministic, but not always the one-thread witness). A
+    /// schedule limit is shared out evenly. Default 1; defaults to
+    /// `RACETRACE_JOBS`.
+    pub jobs: usize,
 }
 
 /// Part `index` (from 1) of `total` of an exploration (`--shard K/N`).
@@ -410,7 +420,7 @@ pub struct Config {
 /// explores below the prefixes numbered `index`, `index + total`, … in
 /// that order. A run counts in the shard of its own prefix only, so the
 /// shards' counts and outcome tables add up to the unsharded ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     /// Which part, from 1.
     pub index: usize,
@@ -512,6 +522,7 @@ impl Config {
             stall_timeout: STALL_TIMEOUT,
             max_steps: MAX_STEPS,
             shard: None,
+            jobs: 1,
         }
     }
 
@@ -593,6 +604,15 @@ impl Config {
             c.max_steps = n;
         }
         c.preemption_bound = var(ENV_PREEMPTION_BOUND)?;
+        if let Some(n) = var::<usize>(ENV_JOBS)? {
+            if n == 0 {
+                return Err(Error::BadEnv {
+                    var: ENV_JOBS,
+                    value: "0".into(),
+                });
+            }
+            c.jobs = n;
+        }
         if let Some(v) = var::<String>(ENV_SHARD)? {
             c.shard = Some(v.parse().map_err(|_| Error::BadEnv {
                 var: ENV_SHARD,
@@ -625,6 +645,11 @@ impl Config {
     /// Set [`Config::preemption_bound`].
     pub fn with_preemption_bound(mut self, k: usize) -> Self {
         self.preemption_bound = Some(k);
+        self
+    }
+    /// Set [`Config::jobs`].
+    pub fn with_jobs(mut self, n: usize) -> Self {
+        self.jobs = n;
         self
     }
     /// Set [`Config::shard`].
@@ -705,6 +730,20 @@ impl Config {
                 "--shard applies to the dpor backend only (it splits dpor's exploration tree), not {}",
                 self.backend
             )));
+        }
+        if self.jobs == 0 {
+            return Err(Error::BadOption("--jobs must be at least 1".into()));
+        }
+        if self.jobs > 1 && self.backend != Backend::Dpor {
+            return Err(Error::BadOption(format!(
+                "--jobs applies to the dpor backend only (it shares dpor's exploration tree out), not {}",
+                self.backend
+            )));
+        }
+        if self.jobs > 1 && self.shard.is_some() {
+            return Err(Error::BadOption(
+                "--jobs runs every shard of the exploration on this machine; --shard runs one: give one or the other".into(),
+            ));
         }
         if self.shard.is_some() && self.replay.is_some() {
             return Err(Error::BadOption(

@@ -193,6 +193,9 @@ impl Check {
         let mut config = self.config.clone();
         config.backend = Backend::Rc11;
         config.replay = None;
+        // rc11 explores the whole program, in every shard.
+        config.shard = None;
+        config.jobs = 1;
         let report = crate::entry::explore_labelled(&config, &self.name, f);
         if let Some(why) = &report.cannot_explore {
             panic!(

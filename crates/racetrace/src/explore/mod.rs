@@ -56,6 +56,14 @@ pub fn run_with(
     scheduler: Option<Box<dyn ::shuttle::scheduler::Scheduler>>,
 ) -> Report {
     rt::install_panic_hook();
+    if config.jobs > 1
+        && config.backend == Backend::Dpor
+        && config.shard.is_none()
+        && config.replay.is_none()
+        && scheduler.is_none()
+    {
+        return parallel(label, body, judge, config);
+    }
     let sampling = config.backend.sampled();
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
     let only = match &config.replay {
@@ -193,6 +201,7 @@ pub fn run_with(
         backend: config.backend,
         preemption_bound: config.preemption_bound,
         seed: config.backend.seeded().then_some(config.seed),
+        shard: config.shard,
         schedules: a.index,
         pruned: a.pruned,
         complete,
@@ -203,6 +212,29 @@ pub fn run_with(
         replay_mismatch: a.replay_mismatch.clone(),
         elapsed: start.elapsed(),
     }
+}
+
+/// [`Config::jobs`]: one shard of the exploration per thread, merged.
+fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    let n = config.jobs;
+    let reports: Vec<Report> = std::thread::scope(|s| {
+        let shards: Vec<_> = (1..=n)
+            .map(|k| {
+                let mut c = config.clone();
+                c.jobs = 1;
+                c.shard = Some(crate::Shard { index: k, total: n });
+                c.max_schedules = config.max_schedules.map(|m| m.div_ceil(n as u64));
+                c.progress = false;
+                let (label, body, judge) = (label.clone(), body.clone(), judge.clone());
+                s.spawn(move || run(label, body, judge, &c))
+            })
+            .collect();
+        shards
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    Report::merge(reports).expect("the shards of one exploration fit together")
 }
 
 /// The exploring thread's stack: the schedulers and loom's and shuttle's
@@ -232,7 +264,7 @@ fn engine(
 }
 
 /// Numbers first, in numeric order; then everything else alphabetically.
-fn outcome_key(s: &str) -> (u8, i128, String) {
+pub(crate) fn outcome_key(s: &str) -> (u8, i128, String) {
     match s.parse::<i128>() {
         Ok(n) => (0, n, String::new()),
         Err(_) => (1, 0, s.to_string()),

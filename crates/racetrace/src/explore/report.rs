@@ -76,6 +76,10 @@ pub struct Report {
     pub preemption_bound: Option<usize>,
     /// The seed, for the seeded backends.
     pub seed: Option<u64>,
+    /// dpor: the part of the exploration tree explored
+    /// ([`crate::Config::shard`]); `None` for the whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::Shard>,
     /// Schedules explored (under the portfolio: over all its phases, so a
     /// schedule two phases ran is counted twice).
     pub schedules: u64,
@@ -202,11 +206,115 @@ impl Report {
 
     /// `loom (preemption bound 2)`, `shuttle-pct (seed 0)`, …
     pub fn backend_desc(&self) -> String {
-        match (self.preemption_bound, self.seed) {
+        let b = match (self.preemption_bound, self.seed) {
             (Some(k), _) => format!("{} (preemption bound {k})", self.backend),
             (None, Some(s)) => format!("{} (seed {s})", self.backend),
             _ => self.backend.to_string(),
+        };
+        match self.shard {
+            Some(s) => format!("{b} · shard {s}"),
+            None => b,
         }
+    }
+
+    /// The whole exploration from its shards' reports (each the same
+    /// program and backend, with [`Report::shard`] `1/N` … `N/N`, each
+    /// once, in any order): schedules and sleep-set-blocked runs added up,
+    /// complete if every shard is, each outcome's count added up and its
+    /// witness taken from the lowest-numbered shard that reached it; the
+    /// time is the longest shard's. `Err` says why the reports do not fit.
+    pub fn merge(mut parts: Vec<Report>) -> Result<Report, String> {
+        let Some(first) = parts.first() else {
+            return Err("no report to merge".into());
+        };
+        let total = match first.shard {
+            Some(s) => s.total,
+            None => {
+                return Err(format!(
+                    "'{}' is a whole exploration, not a shard",
+                    first.label
+                ));
+            }
+        };
+        for r in &parts {
+            let Some(s) = r.shard else {
+                return Err(format!("'{}' is a whole exploration, not a shard", r.label));
+            };
+            if s.total != total {
+                return Err(format!("shard {s} does not belong with shards of {total}"));
+            }
+            if (&r.label, r.backend, r.preemption_bound, &r.params)
+                != (
+                    &first.label,
+                    first.backend,
+                    first.preemption_bound,
+                    &first.params,
+                )
+            {
+                return Err(format!(
+                    "shard {s} explored '{} · {}', shard {} '{} · {}'",
+                    r.label,
+                    r.backend_desc(),
+                    first.shard.map(|s| s.to_string()).unwrap_or_default(),
+                    first.label,
+                    first.backend_desc()
+                ));
+            }
+        }
+        parts.sort_by_key(|r| r.shard.map(|s| s.index));
+        for (i, r) in parts.iter().enumerate() {
+            let index = r.shard.map(|s| s.index).unwrap_or_default();
+            if index != i + 1 {
+                let why = if index <= i {
+                    format!("shard {index}/{total} is given twice")
+                } else {
+                    format!("shard {}/{total} is missing", i + 1)
+                };
+                return Err(why);
+            }
+        }
+        if parts.len() != total {
+            return Err(format!("shard {}/{total} is missing", parts.len() + 1));
+        }
+        let mut whole = parts[0].clone();
+        whole.shard = None;
+        whole.outcomes.clear();
+        whole.schedules = 0;
+        whole.pruned = 0;
+        whole.complete = true;
+        whole.bound = None;
+        let mut rows: BTreeMap<String, OutcomeRow> = BTreeMap::new();
+        for r in parts {
+            whole.schedules += r.schedules;
+            whole.pruned += r.pruned;
+            whole.complete &= r.complete;
+            if whole.bound.is_none()
+                && let (Some(b), Some(s)) = (&r.bound, r.shard)
+            {
+                whole.bound = Some(format!("shard {s}: {b}"));
+            }
+            whole.cannot_explore = whole.cannot_explore.or(r.cannot_explore);
+            whole.weak_ordering = whole.weak_ordering.or(r.weak_ordering);
+            whole.elapsed = whole.elapsed.max(r.elapsed);
+            for o in r.outcomes {
+                match rows.get_mut(&o.outcome) {
+                    Some(row) => {
+                        row.schedules += o.schedules;
+                        if row.witness.is_none() {
+                            row.witness = o.witness;
+                        }
+                    }
+                    None => {
+                        rows.insert(o.outcome.clone(), o);
+                    }
+                }
+            }
+        }
+        whole.outcomes = rows.into_values().collect();
+        whole
+            .outcomes
+            .sort_by_key(|r| super::outcome_key(&r.outcome));
+        Ok(whole)
     }
 
     /// `complete`, `complete within preemption bound 1`, `bounded: …`.
