@@ -378,11 +378,7 @@ fn merge(files: &[PathBuf], json: bool, deny_forbidden: bool) -> Result<i32, Err
         parts.push(r);
     }
     let whole = Report::merge(parts).map_err(|why| Error(format!("cannot merge: {why}")))?;
-    if json {
-        print_json(&whole);
-    } else {
-        print!("{}", whole.render_table());
-    }
+    print_outcomes(&whole, json);
     let forbidden = whole.violations().next().is_some();
     Ok(if deny_forbidden && forbidden { 1 } else { 0 })
 }
@@ -713,22 +709,27 @@ fn outcomes(args: &RunArgs, deny_forbidden: bool) -> Result<i32, Error> {
     refuse_if_endless(p, v, &params, &config)?;
     config.progress = std::io::stderr().is_terminal();
     let report = patterns::explore(p, v, &params, &config)?;
-    if args.json {
-        print_json(&report);
-    } else {
-        print!("{}", report.render_table());
-        for r in report.violations() {
-            if let Some(w) = &r.witness {
-                println!();
-                print!("{}", w.trace.render());
-                if let Some(t) = &w.replay {
-                    println!(" schedule: {t}");
-                }
+    print_outcomes(&report, args.json);
+    let forbidden = report.violations().next().is_some();
+    Ok(if deny_forbidden && forbidden { 1 } else { 0 })
+}
+
+/// `outcomes`' output: the table, then each forbidden outcome's witness.
+fn print_outcomes(report: &Report, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    print!("{}", report.render_table());
+    for r in report.violations() {
+        if let Some(w) = &r.witness {
+            println!();
+            print!("{}", w.trace.render());
+            if let Some(t) = &w.replay {
+                println!(" schedule: {t}");
             }
         }
     }
-    let forbidden = report.violations().next().is_some();
-    Ok(if deny_forbidden && forbidden { 1 } else { 0 })
 }
 
 fn explore(

@@ -453,7 +453,8 @@ fn dpor_ends_a_critical_section_at_a_notification_that_wakes_another_mutexs_wait
 /// `Config::shard`: the shards of an exploration are disjoint and together
 /// make the whole — their schedule counts add up to the unsharded count and
 /// their outcome tables to its table — for several numbers of shards, on
-/// programs with and without locks.
+/// programs with and without locks; `Config::jobs` (the shards on threads,
+/// merged) gives the whole's counts too.
 #[test]
 fn the_shards_of_an_exploration_add_up_to_the_whole() {
     use racetrace::Shard;
@@ -496,6 +497,12 @@ fn the_shards_of_an_exploration_add_up_to_the_whole() {
                 "{pattern}/{variant} {threads}x{ops}: {total} shards"
             );
             assert_eq!(merged, table(&whole), "{pattern}/{variant}: {total} shards");
+            // The same on `total` threads of one exploration (`Config::jobs`).
+            let c = Config::new(Backend::Dpor).with_jobs(total);
+            let r = patterns::explore(p, v, &params, &c).unwrap();
+            assert!(r.complete && r.shard.is_none());
+            assert_eq!(r.schedules, whole.schedules, "{pattern}: jobs {total}");
+            assert_eq!(table(&r), table(&whole), "{pattern}: jobs {total}");
         }
     }
 }
