@@ -214,28 +214,42 @@ pub fn run_with(
     }
 }
 
-/// [`Config::jobs`]: one shard of the exploration per thread, merged.
+/// [`Config::jobs`]: the exploration cut into [`SHARDS_PER_JOB`] shards per
+/// thread, which the threads take in turn (shards differ much in size),
+/// merged.
 fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    let start = Instant::now();
     let n = config.jobs;
-    let reports: Vec<Report> = std::thread::scope(|s| {
-        let shards: Vec<_> = (1..=n)
-            .map(|k| {
-                let mut c = config.clone();
-                c.jobs = 1;
-                c.shard = Some(crate::Shard { index: k, total: n });
-                c.max_schedules = config.max_schedules.map(|m| m.div_ceil(n as u64));
-                c.progress = false;
-                let (label, body, judge) = (label.clone(), body.clone(), judge.clone());
-                s.spawn(move || run(label, body, judge, &c))
-            })
-            .collect();
-        shards
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    let total = n * SHARDS_PER_JOB;
+    let next = std::sync::atomic::AtomicUsize::new(1);
+    let done: Mutex<Vec<Report>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k > total {
+                        break;
+                    }
+                    let mut c = config.clone();
+                    c.jobs = 1;
+                    c.shard = Some(crate::Shard { index: k, total });
+                    c.max_schedules = config.max_schedules.map(|m| m.div_ceil(total as u64));
+                    c.progress = false;
+                    let r = run(label.clone(), body.clone(), judge.clone(), &c);
+                    done.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+                }
+            });
+        }
     });
-    Report::merge(reports).expect("the shards of one exploration fit together")
+    let reports = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut whole = Report::merge(reports).expect("the shards of one exploration fit together");
+    whole.elapsed = start.elapsed();
+    whole
 }
+
+/// [`Config::jobs`]: shards per thread.
+const SHARDS_PER_JOB: usize = 4;
 
 /// The exploring thread's stack: the schedulers and loom's and shuttle's
 /// drivers run on it (model threads have stacks of their own).
