@@ -10,6 +10,10 @@
 //! 120) and then marked "stopped". NAME keeps only the rows whose program
 //! starts with it (`indexer`, `lastzero(10)`).
 //!
+//! Then, for the rows that took over a second: `--jobs 2` (`Config::jobs`)
+//! against one thread, and the sum of 4 shards (`Config::shard`) run one
+//! after the other; it exits 1 if either count differs from the whole's.
+//!
 //! Like the `racetrace` binary, the bench allocates with mimalloc.
 
 #[path = "../tests/common/mod.rs"]
@@ -94,9 +98,8 @@ fn rows() -> Vec<Row> {
         ));
     }
     // Not from the literature: a 7-slot table, where every message hashes
-    // to slot 0 and probes past the others. dpor orders two failed
-    // compare_exchanges on a slot as if they were writes; the optimum
-    // counts them as reads.
+    // to slot 0 and probes past the others: two failed compare_exchanges
+    // on a slot commute (dpor and the optimum count them as reads).
     rows.push(literature(
         "indexer(2) on 7 slots, 3 messages each".into(),
         Optimal::Oracle(Box::new(|| {
@@ -181,6 +184,7 @@ fn main() {
     );
     println!("| program | optimal executions | dpor complete | dpor sleep-set-blocked | time |");
     println!("|---|---|---|---|---|");
+    let mut long = Vec::new();
     for row in rows {
         let optimal = match &row.optimal {
             Optimal::Oracle(count) => {
@@ -201,6 +205,9 @@ fn main() {
                 "| {} | {optimal} | {} | {} | {el:.2?} |",
                 row.program, r.schedules, r.pruned
             );
+            if el > Duration::from_secs(1) {
+                long.push((row, r.schedules, el));
+            }
         } else {
             println!(
                 "| {} | {optimal} | > {} (stopped: {}) | > {} | > {el:.2?} |",
@@ -212,4 +219,53 @@ fn main() {
         }
     }
     println!("load average at the end: {}", load());
+    every_core_and_shards(long, limit);
+}
+
+/// The explorations over a second: `--jobs 2` against one thread (wall
+/// time, same count), and 4 shards run one after the other (their counts
+/// must add up to the whole's).
+fn every_core_and_shards(long: Vec<(Row, u64, Duration)>, limit: Duration) {
+    if long.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "## every core, many machines (load average {} at start)",
+        load()
+    );
+    println!(
+        "| program | schedules | 1 thread | --jobs 2 | speed-up | 4 shards: schedules, longest shard |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut bad = false;
+    for (row, whole, one) in long {
+        let mut c = Config::new(Backend::Dpor).with_jobs(2);
+        c.max_duration = Some(limit);
+        let t = Instant::now();
+        let r = (row.explore)(&c);
+        let two = t.elapsed();
+        let mut sum = 0;
+        let mut longest = Duration::ZERO;
+        for k in 1..=4 {
+            let mut c = Config::new(Backend::Dpor).with_shard(racetrace::Shard::new(k, 4).unwrap());
+            c.max_duration = Some(limit);
+            let t = Instant::now();
+            let s = (row.explore)(&c);
+            longest = longest.max(t.elapsed());
+            sum += s.schedules;
+        }
+        println!(
+            "| {} | {whole} | {one:.2?} | {two:.2?} ({}) | {:.2}× | {sum}, {longest:.2?} |",
+            row.program,
+            r.schedules,
+            one.as_secs_f64() / two.as_secs_f64()
+        );
+        bad |= r.schedules != whole || sum != whole;
+    }
+    println!("load average at the end: {}", load());
+    if bad {
+        eprintln!("scale: a --jobs or sharded count differs from the whole's");
+        std::process::exit(1);
+    }
 }

@@ -49,8 +49,8 @@ pub enum Backend {
     ShuttleRandom,
     /// shuttle's PCT scheduler (probabilistic concurrency testing): seeded.
     ShuttlePct,
-    /// racetrace's source-DPOR with sleep sets over shuttle's runtime:
-    /// exhaustive, visiting each distinct interleaving about once.
+    /// racetrace's optimal DPOR (wake-up trees, sleep sets) over shuttle's
+    /// runtime: exhaustive, visiting each distinct interleaving once.
     Dpor,
     /// The schedule fuzzer: each schedule's choices come from a byte string
     /// (see [`crate::strategy::bytes`]); here drawn from a seeded PRNG, under
@@ -207,7 +207,7 @@ pub enum Strategy {
     Random,
     /// Probabilistic concurrency testing, seeded.
     Pct,
-    /// racetrace's source-set DPOR with sleep sets.
+    /// racetrace's optimal DPOR (wake-up trees, sleep sets).
     Dpor,
     /// Choices from bytes (a seeded PRNG, or libFuzzer).
     Bytes,

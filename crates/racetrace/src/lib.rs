@@ -81,8 +81,9 @@
 //!
 //! Everything runs under a plain `cargo test`: the backend is a run-time
 //! choice, not a `cfg`. [`Backend::Dpor`] is racetrace's own exhaustive
-//! strategy (source-set DPOR with sleep sets on shuttle's runtime: about one
-//! schedule per distinct interleaving); [`Backend::Rc11`] explores the same
+//! strategy (optimal DPOR — wake-up trees and sleep sets — on shuttle's
+//! runtime: one schedule per distinct interleaving; on several threads with
+//! [`Config::jobs`], on several machines with [`Config::shard`]); [`Backend::Rc11`] explores the same
 //! way under RC11, the C++/Rust memory model (each atomic read may read any
 //! write the model allows: one run per consistent execution graph; data
 //! races on `UnsafeCell`; `docs/weak-memory.md`); [`Backend::Loom`] explores
