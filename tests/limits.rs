@@ -127,14 +127,17 @@ fn a_thread_without_racetrace_operations_is_reported_not_waited_for() {
     }
 }
 
-/// One long schedule: a thread that yields a million times.
+/// One long schedule: two threads that yield twenty million times each.
+/// (A million each ended the first schedule as a livelock — one thread
+/// left spinning alone — in about 0.4 s on an idle machine, before the
+/// 500 ms limit; this takes seconds.)
 fn long_schedule() -> String {
     let t = thread::spawn(|| {
-        for _ in 0..1_000_000 {
+        for _ in 0..20_000_000 {
             thread::yield_now();
         }
     });
-    for _ in 0..1_000_000 {
+    for _ in 0..20_000_000 {
         thread::yield_now();
     }
     t.join().unwrap();
