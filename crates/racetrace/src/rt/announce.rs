@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::execution::Kind;
-use super::footprint::{Mode, Op, Pending, THREAD_OBJECT};
+use super::footprint::{Mode, Op, Pending, THREAD_OBJECT, Touches};
 use std::sync::atomic::Ordering;
 
 impl Ctx {
@@ -105,27 +105,17 @@ impl Ctx {
     /// Under `dpor`: this thread's current step, announced as writing `id`,
     /// only read it (a failed compare-and-swap): it commutes with other reads.
     pub(crate) fn only_read(&self, id: usize) {
-        if self.exec.kind != Kind::Shuttle
-            || !self.exec.dpor.load(Ordering::Relaxed)
-            || self.exec.is_frozen()
-        {
-            return;
-        }
-        let Some(task) = shuttle::current::try_get_current_task() else {
-            return;
-        };
-        self.exec
-            .footprints()
-            .read_only
-            .entry(usize::from(task))
-            .or_default()
-            .push(id);
-        self.exec.touched.store(true, Ordering::Relaxed);
+        self.report(|t| t.read_only.push(id));
     }
 
     /// Under `dpor`: this thread's current step touches `touches` (parts of
     /// the data of a mutex it holds, see [`Ctx::report_data`]).
     pub(crate) fn touch(&self, touches: &[(usize, Mode)]) {
+        self.report(|t| t.parts.extend_from_slice(touches));
+    }
+
+    /// Add to what this thread reported of its current step, for `dpor`.
+    fn report(&self, add: impl FnOnce(&mut Touches)) {
         if self.exec.kind != Kind::Shuttle
             || !self.exec.dpor.load(Ordering::Relaxed)
             || self.exec.is_frozen()
@@ -135,12 +125,12 @@ impl Ctx {
         let Some(task) = shuttle::current::try_get_current_task() else {
             return;
         };
-        self.exec
+        add(self
+            .exec
             .footprints()
             .touches
             .entry(usize::from(task))
-            .or_default()
-            .extend_from_slice(touches);
+            .or_default());
         self.exec.touched.store(true, Ordering::Relaxed);
     }
 

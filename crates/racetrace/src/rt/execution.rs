@@ -1,6 +1,6 @@
 //! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
 
-use super::footprint::{Footprints, Mode, Op, Pending};
+use super::footprint::{Footprints, Mode, Op, Pending, Touches};
 use super::ids::HashMap;
 use crate::trace::{Deadlock, Event};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -372,31 +372,17 @@ impl Execution {
         self.footprints.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The touches shuttle task `task` reported since the last call.
-    pub(crate) fn take_touches(&self, task: usize) -> Vec<(usize, Mode)> {
+    /// What shuttle task `task` reported of its step since the last call.
+    pub(crate) fn take_touches(&self, task: usize) -> Touches {
         if !self.touched.load(Ordering::Relaxed) {
-            return Vec::new();
+            return Touches::default();
         }
         let mut f = self.footprints();
         let touches = f.touches.remove(&task).unwrap_or_default();
-        if f.touches.is_empty() && f.read_only.is_empty() {
+        if f.touches.is_empty() {
             self.touched.store(false, Ordering::Relaxed);
         }
         touches
-    }
-
-    /// The objects shuttle task `task`'s step was announced to write but
-    /// only read (a failed compare-and-swap), reported since the last call.
-    pub(crate) fn take_read_only(&self, task: usize) -> Vec<usize> {
-        if !self.touched.load(Ordering::Relaxed) {
-            return Vec::new();
-        }
-        let mut f = self.footprints();
-        let objects = f.read_only.remove(&task).unwrap_or_default();
-        if f.touches.is_empty() && f.read_only.is_empty() {
-            self.touched.store(false, Ordering::Relaxed);
-        }
-        objects
     }
 
     /// What shuttle task `task`'s next step touches, given that it took

@@ -9,10 +9,24 @@ use super::ids::{HashMap, HashSet};
 pub(super) struct Footprints {
     pub(super) condvars: HashSet<usize>,
     pub(super) reported: HashSet<usize>,
-    pub(super) touches: HashMap<usize, Vec<(usize, Mode)>>,
-    /// Per task: objects its current step was announced to write but only
-    /// read (a failed compare-and-swap).
-    pub(super) read_only: HashMap<usize, Vec<usize>>,
+    pub(super) touches: HashMap<usize, Touches>,
+}
+
+/// What a shuttle task reported of its current step since the scheduler
+/// last looked.
+#[derive(Default)]
+pub(crate) struct Touches {
+    /// Parts of the data of a mutex it holds, and how.
+    pub(crate) parts: Vec<(usize, Mode)>,
+    /// Objects the step was announced to write but only read (a failed
+    /// compare-and-swap).
+    pub(crate) read_only: Vec<usize>,
+}
+
+impl Touches {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty() && self.read_only.is_empty()
+    }
 }
 
 /// How an operation touches an object, for the `dpor` scheduler.

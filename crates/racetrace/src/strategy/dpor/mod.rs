@@ -242,18 +242,17 @@ impl Dpor {
         let Some(t) = self.last_ran else { return };
         let Some(exec) = &self.exec else { return };
         let touches = exec.take_touches(t);
-        let read_only = exec.take_read_only(t);
-        if touches.is_empty() && read_only.is_empty() {
+        if touches.is_empty() {
             return;
         }
         if let Some(&i) = self.acct.get(t)
             && let Some(op) = self.tree.get_mut(i).and_then(|node| node.ops.get_mut(t))
         {
-            merge(op, &touches);
+            merge(op, &touches.parts);
             // A failed compare-and-swap only read: two of them commute.
             if let Op::Touch(ts) = op {
                 for (x, mode) in ts.iter_mut() {
-                    if *mode == Mode::Write && read_only.contains(x) {
+                    if *mode == Mode::Write && touches.read_only.contains(x) {
                         *mode = Mode::Read;
                     }
                 }
