@@ -37,6 +37,9 @@ use racetrace::traced::sync::{Arc, Condvar, Mutex, MutexGuard, Queue};
 use racetrace::traced::thread;
 use racetrace::{Backend, Config};
 
+#[path = "literature/oracle.rs"]
+mod oracle;
+
 /// Programs whose DFS takes more schedules than this are skipped. Kept low
 /// for memory as well as time: every execution that ends in a deadlock
 /// leaves about 7 KB behind (measured 2026-11-29: 200,000 deadlocked DFS
@@ -525,69 +528,37 @@ fn dpor_reaches_the_outcomes_of_dfs_on_the_counterexamples_found_so_far() {
 }
 
 /// The distinct interleavings (Mazurkiewicz traces) of straight-line
-/// programs of atomic accesses, by brute force: every interleaving of the
-/// threads' accesses (`(location, writes)`), each identified by what fixes
-/// its trace — per location, the order of its writes and which reads fall
-/// between which two writes (two reads commute; anything else on one
-/// location does not; different locations commute).
+/// programs of atomic accesses (per thread: `(location, writes)`), by
+/// `tests/literature/oracle.rs`'s brute force: a load reads, a store or a
+/// `fetch_add` writes.
 fn atomic_traces(threads: &[Vec<(usize, bool)>]) -> usize {
-    /// Per location: its accesses in order, a write alone, reads in a
-    /// sorted group (`true` = a write).
-    type Signature = Vec<Vec<(bool, Vec<(usize, usize)>)>>;
-    fn go(
-        threads: &[Vec<(usize, bool)>],
-        at: &mut Vec<usize>,
-        per_loc: &mut Signature,
-        seen: &mut std::collections::HashSet<Signature>,
-    ) {
-        let mut done = true;
-        for t in 0..threads.len() {
-            let Some(&(loc, write)) = threads[t].get(at[t]) else {
-                continue;
-            };
-            done = false;
-            let event = (t, at[t]);
-            let groups = &mut per_loc[loc];
-            let joined = !write && groups.last().is_some_and(|(w, _)| !w);
-            if joined {
-                let g = &mut groups.last_mut().expect("a group").1;
-                g.push(event);
-                g.sort_unstable();
-            } else {
-                groups.push((write, vec![event]));
-            }
-            at[t] += 1;
-            go(threads, at, per_loc, seen);
-            at[t] -= 1;
-            let groups = &mut per_loc[loc];
-            if joined {
-                groups
-                    .last_mut()
-                    .expect("a group")
-                    .1
-                    .retain(|e| *e != event);
-            } else {
-                groups.pop();
-            }
+    struct Straight<'a>(&'a [Vec<(usize, bool)>]);
+    impl oracle::Model for Straight<'_> {
+        type Local = usize;
+        fn threads(&self) -> usize {
+            self.0.len()
         }
-        if done {
-            seen.insert(per_loc.clone());
+        fn memory(&self) -> Vec<u64> {
+            let cells = self.0.iter().flatten().map(|&(l, _)| l + 1).max();
+            vec![0; cells.unwrap_or(0)]
+        }
+        fn start(&self, _: usize) -> usize {
+            0
+        }
+        fn next(&self, tid: usize, pc: &usize) -> Option<oracle::Op> {
+            self.0[tid].get(*pc).map(|&(l, write)| match write {
+                true => oracle::Op::Store(l, 1),
+                false => oracle::Op::Load(l),
+            })
+        }
+        fn resume(&self, _: usize, pc: &mut usize, _: u64) {
+            *pc += 1;
+        }
+        fn outcome(&self, _: &[u64], _: &[usize]) -> String {
+            String::new()
         }
     }
-    let locations = threads
-        .iter()
-        .flatten()
-        .map(|&(l, _)| l + 1)
-        .max()
-        .unwrap_or(0);
-    let mut seen = std::collections::HashSet::new();
-    go(
-        threads,
-        &mut vec![0; threads.len()],
-        &mut vec![Vec::new(); locations],
-        &mut seen,
-    );
-    seen.len()
+    oracle::brute_force(&Straight(threads)).count as usize
 }
 
 #[test]
@@ -616,11 +587,7 @@ fn the_atomic_trace_oracle_counts_the_textbook_cases() {
 /// shuttle-dfs's.
 #[test]
 fn dpor_runs_each_interleaving_of_a_random_atomic_program_exactly_once() {
-    let cases = if env_flag("RACETRACE_FULL") {
-        1_500
-    } else {
-        150
-    };
+    let cases = full::quick_or_full(150u64, 1_500);
     let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ env_u64("DPOR_RANDOM_SEED").unwrap_or(0);
     let mut next = |n: u64| {
         rng ^= rng << 13;
