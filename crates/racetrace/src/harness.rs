@@ -82,9 +82,14 @@ impl Check {
         }
     }
 
-    /// Explore with `backend`.
+    /// Explore with `backend`. `RACETRACE_SHARD` and `RACETRACE_JOBS`
+    /// split dpor's explorations only: another backend explores the whole.
     pub fn backend(mut self, backend: Backend) -> Check {
         self.config.backend = backend;
+        if backend != Backend::Dpor {
+            self.config.shard = None;
+            self.config.jobs = 1;
+        }
         self
     }
 
@@ -325,7 +330,20 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::token_for;
+    use super::{Check, token_for};
+    use crate::{Backend, Config, Shard};
+
+    #[test]
+    fn a_shard_and_jobs_split_dpor_checks_only() {
+        let c = Config::new(Backend::Dpor)
+            .with_shard(Shard::new(1, 2).unwrap())
+            .with_jobs(2);
+        let dpor = Check::with_config("x", &c).backend(Backend::Dpor);
+        assert_eq!((dpor.config.shard, dpor.config.jobs), (c.shard, 2));
+        let loom = Check::with_config("x", &c).backend(Backend::Loom);
+        assert_eq!((loom.config.shard, loom.config.jobs), (None, 1));
+        assert!(loom.config.validate().is_ok());
+    }
 
     #[test]
     fn a_named_token_applies_to_its_check_only() {
