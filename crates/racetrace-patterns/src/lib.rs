@@ -43,7 +43,8 @@ pub use error::Error;
 pub use params::Params;
 pub use pattern::{Job, ParamSpec, Pattern, Variant};
 pub use run::{
-    CheckRow, check_pattern, check_pattern_reports, check_patterns, explore, explore_with,
+    CheckRow, Ran, SLOWEST, check_pattern, check_pattern_reports, check_patterns,
+    check_patterns_timed, explore, explore_with,
 };
 
 /// Every built-in pattern.

@@ -156,16 +156,99 @@ pub fn check_pattern_reports(
 /// Run every default job of every variant of `patterns` on up to `jobs`
 /// threads, handing each row to `each` in the same order as a sequential
 /// run would (pattern, variant, job), as soon as it and every row before it
-/// are done. Explorations share nothing, so they run side by side (the
-/// model runs stay single-threaded inside); the real-thread runs, whose
-/// watchdog times them, run afterwards, one at a time, on an otherwise idle
-/// process. With `gate`, as [`check_pattern`]; without, as
+/// are done. With `gate`, as [`check_pattern`]; without, as
 /// [`check_pattern_reports`].
+///
+/// Explorations share nothing, so the model runs go side by side,
+/// single-threaded inside, `jobs` at a time, the slowest first
+/// ([`SLOWEST`]: a long one started last would end after the others). The
+/// real-thread runs are stress tests, timed by a watchdog: they run
+/// afterwards, one job at a time, on an otherwise idle process, which both
+/// the watchdog and what they find depend on. Except, with `jobs` above
+/// one, a real job whose spec says its runs show the bug (required, on a
+/// variant expected to have one): its runs end at the bug, always the same
+/// one (a deadlock across processes that waits out the 2 s watchdog, a
+/// single-threaded tokio run), and a run the watchdog ends is a violation
+/// either way, so it starts at once, beside the model runs, on a thread of
+/// its own.
 pub fn check_patterns(
     patterns: &[&'static Pattern],
     jobs: usize,
     gate: bool,
     each: &mut dyn FnMut(CheckRow, Report),
+) -> Result<(), Error> {
+    check_patterns_timed(patterns, jobs, gate, &mut |row, report, _| {
+        each(row, report)
+    })
+}
+
+/// When a job of [`check_patterns_timed`] ran, from the call's start.
+#[derive(Clone, Copy, Debug)]
+pub struct Ran {
+    /// When it was taken from its queue (in queue order: a job taken after
+    /// another from the same queue has no earlier start).
+    pub started: Duration,
+    /// When its row was ready.
+    pub ended: Duration,
+}
+
+/// The model jobs measured slowest (seconds each, from `racetrace check
+/// --jobs 1 --json` on 2026-12-01, 2-core machine, load average about 2.5),
+/// slowest first: the model queue starts with these, the rest follow in
+/// registry order. Only the order matters: a long job started last would end
+/// well after the others (`task-done-join` alone is about 40% of the model
+/// runs' time). A job missing here is merely started later
+/// (`tests/check_parallel.rs` checks that each names a model job).
+pub const SLOWEST: &[(&str, &str, Backend, f64)] = &[
+    ("producer-consumer", "task-done-join", Backend::Dpor, 3.81),
+    ("philosophers", "waiter", Backend::Loom, 1.02),
+    ("philosophers", "left-then-right", Backend::ShuttleDfs, 0.56),
+    ("producer-consumer", "condvar", Backend::Dpor, 0.48),
+    ("producer-consumer", "channel", Backend::Dpor, 0.44),
+    ("lock-order", "try-lock-backoff", Backend::ShuttleDfs, 0.25),
+    ("thread-pool", "panicking-job", Backend::Loom, 0.25),
+    ("thread-pool", "map", Backend::Loom, 0.23),
+    ("philosophers", "waiter", Backend::ShuttleDfs, 0.23),
+    ("process-pool", "map", Backend::Dpor, 0.21),
+    (
+        "producer-consumer",
+        "task-done-join",
+        Backend::ShuttleDfs,
+        0.18,
+    ),
+    (
+        "producer-consumer",
+        "check-then-get",
+        Backend::ShuttleDfs,
+        0.17,
+    ),
+    ("philosophers", "lowest-first", Backend::ShuttleDfs, 0.16),
+    ("producer-consumer", "channel", Backend::ShuttleDfs, 0.15),
+    ("producer-consumer", "if-wait", Backend::ShuttleDfs, 0.13),
+    ("producer-consumer", "condvar", Backend::ShuttleDfs, 0.13),
+    (
+        "producer-consumer",
+        "shared-condvar",
+        Backend::ShuttleDfs,
+        0.13,
+    ),
+];
+
+/// A real-thread job whose spec says its runs show the bug (required, on a
+/// variant expected to have one): it ends at the first run that does, and
+/// for a deadlock across processes that run ends by its watchdog. Such a
+/// job runs beside the model runs.
+fn ends_at_its_bug(v: &Variant, job: &crate::pattern::Job) -> bool {
+    job.backend == Backend::Real && job.required && matches!(v.spec.expect, Expect::Bug(_))
+}
+
+/// As [`check_patterns`], also saying when each job ran (for the tests of
+/// the schedule).
+pub fn check_patterns_timed(
+    patterns: &[&'static Pattern],
+    jobs: usize,
+    gate: bool,
+    each: &mut dyn FnMut(CheckRow, Report, Ran),
 ) -> Result<(), Error> {
     let mut units = Vec::new();
     for p in patterns {
@@ -177,84 +260,137 @@ pub fn check_patterns(
         }
     }
     let n = units.len();
-    let results: Vec<Slot> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Condvar::new();
-    let done_lock = std::sync::Mutex::new(());
     let is_real = |i: usize| units[i].2.backend == Backend::Real;
-    let model: Vec<usize> = (0..n).filter(|i| !is_real(*i)).collect();
-    let real: Vec<usize> = (0..n).filter(|i| is_real(*i)).collect();
-    let run_one = |i: usize| {
+    let weight = |i: usize| {
+        let (p, v, job, _) = &units[i];
+        SLOWEST
+            .iter()
+            .find(|(pn, vn, b, _)| *pn == p.name && *vn == v.name && *b == job.backend)
+            .map_or(0.0, |s| s.3)
+    };
+    let mut model: Vec<usize> = (0..n).filter(|&i| !is_real(i)).collect();
+    // Stable: equal weights keep registry order.
+    model.sort_by(|&a, &b| weight(b).total_cmp(&weight(a)));
+    let beside = jobs > 1;
+    let (at_bug, other_real): (Vec<usize>, Vec<usize>) = (0..n)
+        .filter(|&i| is_real(i))
+        .partition(|&i| beside && ends_at_its_bug(units[i].1, units[i].2));
+    let start = std::time::Instant::now();
+    let state = std::sync::Mutex::new(State {
+        results: (0..n).map(|_| None).collect(),
+        next_model: 0,
+        models_left: model.len(),
+        abort: false,
+    });
+    let changed = std::sync::Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    // Run unit `i`, taken from its queue at `started`.
+    let run_one = &|i: usize, started: Duration| {
         let (p, v, job, params) = &units[i];
         // One progress line at a time: only when nothing runs beside it.
         let progress = jobs <= 1 && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let r = run_job(p, v, job, params, gate, progress);
-        *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-        let _g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
-        done.notify_all();
-    };
-    let mut emitted = 0;
-    let mut emit_ready = |emitted: &mut usize| -> Result<(), Error> {
-        while *emitted < n {
-            let Some(r) = results[*emitted]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            else {
-                break;
-            };
-            let (row, report) = r?;
-            each(row, report);
-            *emitted += 1;
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_job(p, v, job, params, gate, progress)
+        }));
+        let ran = Ran {
+            started,
+            ended: start.elapsed(),
+        };
+        let mut s = lock();
+        s.results[i] = Some(r.map(|r| r.map(|(row, report)| (row, report, ran))));
+        if !is_real(i) {
+            s.models_left -= 1;
         }
-        Ok(())
+        changed.notify_all();
     };
-    std::thread::scope(|s| -> Result<(), Error> {
-        let workers = jobs.clamp(1, model.len().max(1));
-        for _ in 0..workers {
-            s.spawn(|| {
+    std::thread::scope(|scope| -> Result<(), Error> {
+        for _ in 0..jobs.clamp(1, model.len().max(1)) {
+            scope.spawn(|| {
                 loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = model.get(k) else { break };
-                    run_one(i);
+                    let (i, started) = {
+                        let mut s = lock();
+                        if s.abort {
+                            break;
+                        }
+                        let Some(&i) = model.get(s.next_model) else {
+                            break;
+                        };
+                        s.next_model += 1;
+                        (i, start.elapsed())
+                    };
+                    run_one(i, started);
                 }
             });
         }
-        // Hand rows over in order while the model runs go on, up to the
-        // first real run (those run after every model run).
-        let mut g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            drop(g);
-            emit_ready(&mut emitted)?;
-            let at_real = emitted < n && is_real(emitted);
-            let model_done = model.iter().all(|&i| {
-                i < emitted
-                    || results[i]
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .is_some()
-            });
-            g = done_lock.lock().unwrap_or_else(|e| e.into_inner());
-            if at_real || model_done {
-                break;
+        for &i in &at_bug {
+            scope.spawn(move || run_one(i, start.elapsed()));
+        }
+        scope.spawn(|| {
+            // One at a time, after the model runs.
+            let mut s = lock();
+            while s.models_left > 0 && !s.abort {
+                s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
             }
-            g = done
-                .wait_timeout(g, Duration::from_millis(200))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            drop(s);
+            for &i in &other_real {
+                if lock().abort {
+                    break;
+                }
+                run_one(i, start.elapsed());
+            }
+        });
+        // Hand rows over in order as they come.
+        let mut emitted = 0;
+        while emitted < n {
+            let mut ready = Vec::new();
+            {
+                let mut s = lock();
+                while s.results[emitted].is_none() {
+                    s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
+                }
+                while let Some(r) = s.results.get_mut(emitted).and_then(Option::take) {
+                    ready.push(r);
+                    emitted += 1;
+                }
+            }
+            for r in ready {
+                let r = match r {
+                    Ok(r) => r,
+                    Err(panic) => {
+                        lock().abort = true;
+                        changed.notify_all();
+                        std::panic::resume_unwind(panic)
+                    }
+                };
+                let (row, report, ran) = match r {
+                    Ok(r) => r,
+                    Err(e) => {
+                        lock().abort = true;
+                        changed.notify_all();
+                        return Err(e);
+                    }
+                };
+                each(row, report, ran);
+            }
         }
         Ok(())
-    })?;
-    // Every model run has finished; the real runs, one at a time.
-    for i in real {
-        run_one(i);
-        emit_ready(&mut emitted)?;
-    }
-    emit_ready(&mut emitted)
+    })
 }
 
-/// Where a job's result waits to be handed over in order.
-type Slot = std::sync::Mutex<Option<Result<(CheckRow, Report), Error>>>;
+/// A finished job: its row and report, and when it ran.
+type Done = Result<(CheckRow, Report, Ran), Error>;
+
+/// What the threads of [`check_patterns_timed`] share.
+struct State {
+    /// Each job's result, until handed over (a panic is handed over too).
+    results: Vec<Option<std::thread::Result<Done>>>,
+    /// The next model job to take.
+    next_model: usize,
+    /// Model jobs not finished yet.
+    models_left: usize,
+    /// A row failed: take no more jobs.
+    abort: bool,
+}
 
 /// One job of one variant: its row and report.
 fn run_job(
