@@ -3,15 +3,24 @@
 //! Runs a million deadlocking schedules (lock-order/opposite-order under
 //! shuttle-random), a quarter million deadlocks in condition-variable waits
 //! (producer-consumer/missing-sentinel) and about a million dpor executions,
-//! 40% of them cut short by sleep sets (locked-counter with 16 threads), and
-//! reports the process's peak resident memory after each. Every execution that ended early used to
-//! keep its tasks' stacks and what they held (about 1–5 KB per deadlock,
-//! 10–70 KB per pruned execution: gigabytes here); the bench fails if the
-//! peak passes [`PEAK_LIMIT`]. `MEMORY_BENCH_SCHEDULES=N` runs N of each
-//! instead. Figures: docs/performance.md.
+//! nearly half of them cut short by sleep sets (process-pool, 8 tasks on 4
+//! workers), and reports the process's peak resident memory after each.
+//! Every execution that ended early used to keep its tasks' stacks and what
+//! they held (about 1–5 KB per deadlock, 10–70 KB per pruned execution:
+//! gigabytes here); the bench fails if the peak passes [`PEAK_LIMIT`]. Two
+//! more rows are executions that shuttle itself used to fail (and then
+//! leak): a quarter million lost wake-ups whose notify can fall inside
+//! shuttle's `Condvar::wait` (under shuttle-random), and a few spins of
+//! `yield_now` alone that reach shuttle's step bound. The bench also fails
+//! if any execution is still alive after a row
+//! (`racetrace::explore::live_executions`). `MEMORY_BENCH_SCHEDULES=N` runs
+//! N of each instead. Figures: docs/performance.md.
 //!
 //! Like the `racetrace` binary, the bench allocates with mimalloc.
 
+use racetrace::explore::live_executions;
+use racetrace::traced::sync::{Arc, Condvar, Mutex};
+use racetrace::traced::thread;
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns as patterns;
 use std::time::Instant;
@@ -43,6 +52,39 @@ fn peak_rss() -> u64 {
     kib << 10
 }
 
+/// A waiter and a notify sent without the lock held (a lost wake-up when it
+/// comes first): under shuttle the notify can also fall in the scheduling
+/// point `Condvar::wait` takes before it queues the waiter.
+fn lost_wakeup() -> String {
+    let s = Arc::new((Mutex::new(false), Condvar::new()));
+    let s2 = s.clone();
+    let waiter = thread::spawn(move || {
+        let mut g = s2.0.lock();
+        while !*g {
+            g = s2.1.wait(g);
+        }
+    });
+    s.1.notify_one();
+    waiter.join().unwrap();
+    "woken".into()
+}
+
+/// Two threads that only yield, for ever: no racetrace step, so shuttle's
+/// step bound used to end them (a failed execution) before racetrace's.
+fn yielders() -> String {
+    let t = thread::spawn(|| {
+        loop {
+            thread::yield_now();
+        }
+    });
+    loop {
+        thread::yield_now();
+        if t.is_finished() {
+            return "finished".into();
+        }
+    }
+}
+
 fn mib(b: u64) -> String {
     format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
 }
@@ -53,19 +95,29 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     println!("## peak resident memory over {n} executions each");
-    println!("| exploration | schedules | pruned | time | peak RSS after |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| exploration | schedules | pruned | time | peak RSS after | RSS after | executions alive after |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut failed = false;
-    let mut row = |what: &str, r: &Report, t: Instant| {
+    // `peak_limited`: whether the row's peak is held to PEAK_LIMIT.
+    let mut row = |what: &str, r: &Report, t: Instant, peak_limited: bool| {
         let peak = peak_rss();
+        let now = racetrace::explore::resident_bytes().unwrap_or(0);
+        let alive = live_executions();
         println!(
-            "| {what} | {} | {} | {:.1} s | {} |",
+            "| {what} | {} | {} | {:.1} s | {} | {} | {alive} |",
             r.schedules,
             r.pruned,
             t.elapsed().as_secs_f64(),
-            mib(peak)
+            mib(peak),
+            mib(now)
         );
-        if peak > PEAK_LIMIT {
+        if alive > 0 {
+            eprintln!("memory bench: {alive} executions still alive after {what}");
+            failed = true;
+        }
+        if peak_limited && peak > PEAK_LIMIT {
             eprintln!(
                 "memory bench: peak RSS {} after {what} is over the {} limit",
                 mib(peak),
@@ -79,27 +131,61 @@ fn main() {
     let c = Config::new(Backend::ShuttleRandom).with_max_schedules(n);
     let r = run("lock-order", "opposite-order", &[], &c);
     assert!(r.row("deadlock").is_some());
-    row("lock-order/opposite-order, shuttle-random", &r, t);
+    row("lock-order/opposite-order, shuttle-random", &r, t, true);
 
     // Deadlocks in condition-variable waits: a quarter as many (slower).
     let t = Instant::now();
     let c = Config::new(Backend::ShuttleRandom).with_max_schedules(n / 4);
     let r = run("producer-consumer", "missing-sentinel", &[], &c);
     assert!(r.row("deadlock").is_some());
-    row("producer-consumer/missing-sentinel, shuttle-random", &r, t);
-
-    // dpor: about 0.67 executions cut short by sleep sets per schedule
-    // here, so 60% of N schedules make about N executions.
-    let t = Instant::now();
-    let c = Config::new(Backend::Dpor).with_max_schedules(n * 6 / 10);
-    let r = run(
-        "locked-counter",
-        "mutex",
-        &[("threads", 16), ("ops", 1)],
-        &c,
+    row(
+        "producer-consumer/missing-sentinel, shuttle-random",
+        &r,
+        t,
+        true,
     );
+
+    // dpor: about 0.9 executions cut short by sleep sets per schedule here
+    // (optimal dpor cuts none on the mutex-only locked counter this row
+    // used before), so N/2 schedules make about N executions.
+    let t = Instant::now();
+    let c = Config::new(Backend::Dpor).with_max_schedules(n / 2);
+    let r = run("process-pool", "map", &[("tasks", 8), ("workers", 4)], &c);
     assert!(r.pruned > 0);
-    row("locked-counter 16×1, dpor", &r, t);
+    row("process-pool 8 tasks × 4 workers, dpor", &r, t, true);
+
+    // A notify without the lock: about one execution in eight used to be
+    // failed by shuttle (its lost notify), keeping the waiter's stack.
+    let t = Instant::now();
+    let c = Config::new(Backend::ShuttleRandom).with_max_schedules(n / 4);
+    let r = racetrace::explore_outcomes(&c, "lost wake-up", lost_wakeup, |o| o == "woken");
+    assert!(r.row("deadlock").is_some());
+    row(
+        "lost wake-up (notify without the lock), shuttle-random",
+        &r,
+        t,
+        true,
+    );
+
+    // Each of these runs a million scheduling points (about 0.3 s), and
+    // while it runs holds their record (the replay token, shuttle's own
+    // schedule): about 100 MiB at its peak, much of which the allocator
+    // keeps afterwards (70 MiB after 20 of them, 73 MiB after 4). So this
+    // row, the last, is held to leaving nothing alive, not to the peak.
+    let t = Instant::now();
+    let c = Config::new(Backend::ShuttleRandom).with_max_schedules((n / 50_000).max(1));
+    let r = racetrace::explore_outcomes(&c, "yielders", yielders, |o| o == "finished");
+    assert!(
+        r.row(racetrace::explore::STEP_LIMIT).is_some(),
+        "{}",
+        r.render_table()
+    );
+    row(
+        "two threads yielding for ever, shuttle-random",
+        &r,
+        t,
+        false,
+    );
 
     println!("limit: {}", mib(PEAK_LIMIT));
     if failed {

@@ -61,8 +61,11 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
-        /// Explorations run side by side (default: the available
-        /// parallelism); rows come out in the same order whatever N.
+        /// Model explorations run N side by side, the slowest first
+        /// (default: the available parallelism), then the real-thread runs
+        /// one at a time; with N above 1 a real run that must show its bug
+        /// (a deadlock) goes beside them. Rows come out in the same order
+        /// whatever N.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: Option<u16>,
         /// Also write the checks as JUnit XML into FILE (one test case per
@@ -681,8 +684,9 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
 }
 
 /// Refuse an exhaustive exploration that cannot finish (no schedule or time
-/// limit, and an estimate from a few sampled schedules far beyond any
-/// machine): one line, exit 2, before anything long starts.
+/// limit, and an estimate from a few sampled schedules — for loom, from a
+/// probe of a few seconds of loom itself — far beyond any machine): one
+/// line, exit 2, before anything long starts.
 fn refuse_if_endless(
     p: &'static Pattern,
     v: &'static patterns::Variant,
@@ -696,9 +700,9 @@ fn refuse_if_endless(
     if !config.backend.exhaustive() || too_many_for_loom {
         return Ok(());
     }
-    let sample_config = racetrace::explore::Estimate::sample_config(config);
-    let sample = patterns::explore(p, v, params, &sample_config)?;
-    match racetrace::explore::Estimate::from_sample(&sample, config.backend).refusal(config) {
+    let estimate =
+        racetrace::explore::Estimate::measure(config, |c| patterns::explore(p, v, params, c))?;
+    match estimate.refusal(config) {
         Some(why) => Err(Error(why)),
         None => Ok(()),
     }

@@ -1,9 +1,11 @@
 //! Nothing of an execution outlives it: once an exploration returns, no
 //! execution is alive, whichever way its executions ended — normally, in a
-//! deadlock racetrace found, a panic, a livelock, or cut short by dpor's
-//! sleep sets. (shuttle leaks the stack of every task left unfinished when an
-//! execution ends early, and with it an `Arc` of the execution: before the
-//! wind-down, each deadlocked or pruned schedule kept 1–70 KB for good.)
+//! deadlock racetrace found, a panic, a livelock, cut short by dpor's
+//! sleep sets, or where shuttle itself would have failed it (a notification
+//! lost inside shuttle's `Condvar::wait`, shuttle's step bound). (shuttle
+//! leaks the stack of every task left unfinished when an execution ends
+//! early, and with it an `Arc` of the execution: before the wind-down, each
+//! deadlocked or pruned schedule kept 1–70 KB for good.)
 //!
 //! One test, so that no other exploration runs in this process meanwhile
 //! (the count is per process). The memory figures are in `benches/memory.rs`.
@@ -35,6 +37,23 @@ fn lost_wakeup() -> String {
     s.1.notify_one();
     waiter.join().unwrap();
     "woken".into()
+}
+
+/// Two threads that only yield, for ever: no racetrace step is recorded, so
+/// shuttle's step bound (a million scheduling points) used to end them, as
+/// a failed execution, before racetrace's step limit.
+fn yielders() -> String {
+    let t = thread::spawn(|| {
+        loop {
+            thread::yield_now();
+        }
+    });
+    loop {
+        thread::yield_now();
+        if t.is_finished() {
+            return "finished".into();
+        }
+    }
 }
 
 /// A thread panics while holding a lock `main` may be waiting for.
@@ -92,14 +111,52 @@ fn no_execution_outlives_its_exploration() {
     let r = pattern("producer-consumer", "missing-sentinel", &[], &c);
     assert!(r.row("deadlock").is_some(), "{}", r.render_table());
     assert_none_left("producer-consumer/missing-sentinel", &r);
-    // (dpor only: under shuttle-random or -dfs, a notify that falls in the scheduling point
-    // shuttle's wait takes before it queues the waiter is lost to shuttle but
-    // not to racetrace's shadow state, so shuttle finds that deadlock first,
-    // fails the execution, and leaks its stacks: docs/performance.md.)
-    let c = Config::new(Backend::Dpor).with_max_schedules(500);
+    // The notify comes without the lock, so under shuttle it can fall in the
+    // scheduling point shuttle's `Condvar::wait` takes before it queues the
+    // waiter. shuttle loses it; racetrace's shadow state used to deliver it,
+    // so shuttle found the deadlock first, failed the execution and leaked
+    // its stacks (1 of DFS's 4 schedules, about 1 in 8 random ones). The
+    // shadow state now misses it too, and racetrace winds the deadlock down.
+    for b in [
+        Backend::ShuttleDfs,
+        Backend::ShuttleRandom,
+        Backend::Fuzz,
+        Backend::Dpor,
+    ] {
+        let c = Config::new(b).with_max_schedules(500);
+        let r = racetrace::explore_outcomes(&c, "lost wake-up", lost_wakeup, |o| o == "woken");
+        assert!(r.row("deadlock").is_some(), "{b}: {}", r.render_table());
+        assert_none_left(&format!("lost wake-up under {b}"), &r);
+    }
+    // That schedule (one of DFS's four): t1 begins its wait, main's notify
+    // misses it, main joins t1.
+    let mut c = Config::new(Backend::ShuttleDfs);
+    c.replay = Some("shuttle/0.0.1.1.0".parse().unwrap());
     let r = racetrace::explore_outcomes(&c, "lost wake-up", lost_wakeup, |o| o == "woken");
-    assert!(r.row("deadlock").is_some(), "{}", r.render_table());
-    assert_none_left("lost wake-up under dpor", &r);
+    let trace = r.row("deadlock").and_then(|row| row.witness.as_ref());
+    let trace = trace.map(|w| w.trace.render()).unwrap_or_default();
+    assert!(
+        trace.contains("no waiter yet: t1 is still entering its wait"),
+        "{trace}"
+    );
+    assert_none_left("the missed notify, replayed", &r);
+
+    // A spin of yields alone: ended as a step limit by racetrace, at a
+    // million scheduling points, and wound down, not failed by shuttle.
+    let c = Config::new(Backend::ShuttleRandom).with_max_schedules(2);
+    let r = racetrace::explore_outcomes(&c, "yielders", yielders, |o| o == "finished");
+    assert_eq!(
+        r.row(racetrace::explore::STEP_LIMIT)
+            .map(|row| row.schedules),
+        Some(2),
+        "{}",
+        r.render_table()
+    );
+    assert!(
+        r.bound.as_deref().is_none_or(|b| !b.contains("max_steps")),
+        "{r:?}"
+    );
+    assert_none_left("yielders under shuttle-random", &r);
 
     // Executions cut short by dpor's sleep sets (optimal DPOR cuts none on
     // a mutex-only program such as the locked counter; a pool's condition

@@ -541,6 +541,30 @@ fn an_exhaustive_exploration_that_cannot_finish_is_refused_unless_bounded() {
     );
 }
 
+/// loom's estimate comes from a probe of loom itself (at most 5 s): the
+/// four-worker pool would take a day or more, and is refused in one line.
+#[test]
+fn a_loom_exploration_that_cannot_finish_is_refused_after_a_probe() {
+    let start = std::time::Instant::now();
+    let o = racetrace(&[
+        "outcomes",
+        "process-pool",
+        "--backend",
+        "loom",
+        "--param",
+        "workers=4",
+    ]);
+    assert_eq!(o.code, Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("racetrace: refused: loom would need about 10^")
+            && err.contains("probe of loom"),
+        "{err}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+}
+
 #[test]
 fn the_memory_budget_flag_takes_a_size_with_a_unit() {
     let o = racetrace(&["outcomes", "unsafe-counter", "--max-memory", "4G"]);

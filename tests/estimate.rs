@@ -1,14 +1,18 @@
 //! Sizes that cannot finish are refused before they start, and nothing the
 //! main job runs is: the schedule-count estimate from a few sampled
-//! schedules (`racetrace::explore::Estimate`).
+//! schedules, and for loom from a probe of loom itself
+//! (`racetrace::explore::Estimate`).
 
-use racetrace::explore::{Estimate, REFUSE_ABOVE_LOG10};
+use racetrace::explore::{Estimate, LOOM_REFUSE_ABOVE_HOURS, PROBE_SECONDS, REFUSE_ABOVE_LOG10};
 use racetrace::{Backend, Config};
 use racetrace_patterns::{self as patterns, Params, Pattern, Variant};
+use std::time::{Duration, Instant};
+
+#[path = "common/full.rs"]
+mod full;
 
 fn estimate(p: &'static Pattern, v: &'static Variant, params: &Params, c: &Config) -> Estimate {
-    let sample = patterns::explore(p, v, params, &Estimate::sample_config(c)).unwrap();
-    Estimate::from_sample(&sample, c.backend)
+    Estimate::measure(c, |c| patterns::explore(p, v, params, c)).unwrap()
 }
 
 fn case(
@@ -40,11 +44,18 @@ fn the_issues_sizes_that_cannot_finish_are_refused_in_one_line() {
             &[("tasks", 8), ("fail", 8)][..],
             Backend::Dpor,
         ),
-        // Not `process-pool --backend loom --param workers=4`: the loom
-        // estimate (every operation, sections not merged) is about 10^5
-        // there, far below what loom runs (docs/performance.md).
+        // loom's estimate comes from a probe of loom (at most
+        // PROBE_SECONDS): about 10^9 schedules, a day or more here
+        // (docs/performance.md).
+        ("process-pool", "map", &[("workers", 4)][..], Backend::Loom),
     ] {
+        let start = Instant::now();
         let (e, c) = case(pattern, variant, given, backend);
+        assert!(
+            start.elapsed() < Duration::from_secs(PROBE_SECONDS + 20),
+            "{pattern}: the estimate took {:?}",
+            start.elapsed()
+        );
         let why = e
             .refusal(&c)
             .unwrap_or_else(|| panic!("{pattern} {given:?} under {backend}: not refused: {e:?}"));
@@ -73,6 +84,13 @@ fn nothing_the_main_job_runs_is_refused() {
         for v in p.variants {
             for job in v.jobs.iter().filter(|j| j.backend.exhaustive()) {
                 let c = job.config();
+                // loom's unbounded jobs are probed by running loom (whole,
+                // for every one of them: about 8 s in all): under
+                // RACETRACE_FULL only; the default pool's probe below runs
+                // in the everyday loop.
+                if c.backend == Backend::Loom && c.preemption_bound.is_none() && !full::full() {
+                    continue;
+                }
                 let e = estimate(p, v, &params, &c);
                 assert!(
                     e.refusal(&c).is_none() && e.log10_schedules <= REFUSE_ABOVE_LOG10,
@@ -81,7 +99,30 @@ fn nothing_the_main_job_runs_is_refused() {
                     v.name,
                     c.backend
                 );
+                // loom's unbounded jobs are probed; the probe runs them
+                // whole (the largest, thread-pool/no-wait, 13,693 schedules
+                // in about 2 s), or on a loaded machine nearly.
+                if c.backend == Backend::Loom && c.preemption_bound.is_none() {
+                    let probe = e.probe.as_ref().expect("loom is probed");
+                    assert!(
+                        probe.complete || e.hours().is_some_and(|h| h < 1.0),
+                        "{}/{}: {e:?}",
+                        p.name,
+                        v.name
+                    );
+                }
             }
         }
     }
+}
+
+/// loom's default process pool (two workers) is estimated, not refused: it
+/// would take hours at most, not days.
+#[test]
+fn loom_below_the_time_limit_is_not_refused() {
+    let (e, c) = case("process-pool", "map", &[], Backend::Loom);
+    let hours = e.hours().expect("the probe does not finish it");
+    eprintln!("process-pool under loom: {e:?}, {hours:.2} hours");
+    assert!(hours < LOOM_REFUSE_ABOVE_HOURS, "{e:?}: {hours} hours");
+    assert!(e.refusal(&c).is_none());
 }

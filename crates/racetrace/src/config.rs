@@ -410,7 +410,17 @@ pub struct Config {
     /// schedule limit is shared out evenly. Default 1; defaults to
     /// `RACETRACE_JOBS`.
     pub jobs: usize,
+    /// loom: write loom's exploration path (its branch points, each with
+    /// the alternatives explored and still to explore) to this file every
+    /// [`LOOM_CHECKPOINT_EVERY`] executions. Used by the schedule-count
+    /// estimate's loom probe ([`crate::explore::Estimate`]); `None` by default.
+    #[doc(hidden)]
+    pub loom_checkpoint: Option<std::path::PathBuf>,
 }
+
+/// How often (in executions) loom writes [`Config::loom_checkpoint`].
+#[doc(hidden)]
+pub const LOOM_CHECKPOINT_EVERY: usize = 64;
 
 /// Part `index` (from 1) of `total` of an exploration (`--shard K/N`).
 ///
@@ -523,6 +533,7 @@ impl Config {
             max_steps: MAX_STEPS,
             shard: None,
             jobs: 1,
+            loom_checkpoint: None,
         }
     }
 

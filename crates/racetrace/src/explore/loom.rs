@@ -19,7 +19,10 @@ pub(super) fn run_loom(acc: &Shared, body: &Body, config: &Config) -> Option<Str
     builder.max_branches = crate::config::LOOM_MAX_BRANCHES;
     builder.max_permutations = None;
     builder.max_duration = None;
-    builder.checkpoint_file = None;
+    // The estimate's probe reads loom's path from this file (see
+    // `Estimate::measure`); otherwise none is written.
+    builder.checkpoint_file = config.loom_checkpoint.clone();
+    builder.checkpoint_interval = crate::config::LOOM_CHECKPOINT_EVERY;
     builder.log = false;
     builder.location = false;
     builder.expect_explicit_explore = false;

@@ -14,7 +14,9 @@ mod shuttle;
 mod tally;
 mod watch;
 
-pub use estimate::{Estimate, REFUSE_ABOVE_LOG10};
+pub use estimate::{
+    Estimate, LOOM_REFUSE_ABOVE_HOURS, PROBE_SCHEDULES, PROBE_SECONDS, Probe, REFUSE_ABOVE_LOG10,
+};
 pub use program::{Body, ISOLATED_SPINS, Judge, LIVELOCK, NO_PROGRESS, STEP_LIMIT};
 pub use report::{OutcomeRow, Phase, Report, Witness};
 
@@ -289,11 +291,11 @@ pub(crate) fn outcome_key(s: &str) -> (u8, i128, String) {
 /// sampled schedules; see [`Estimate`]).
 pub fn estimate(body: Body, config: &Config) -> Estimate {
     let judge: Judge = Arc::new(|_: &str| (true, String::new()));
-    let sample = run(
-        "estimate".into(),
-        body,
-        judge,
-        &Estimate::sample_config(config),
-    );
-    Estimate::from_sample(&sample, config.backend)
+    let explored = Estimate::measure(config, |c| {
+        Ok::<_, std::convert::Infallible>(run("estimate".into(), body.clone(), judge.clone(), c))
+    });
+    match explored {
+        Ok(e) => e,
+        Err(never) => match never {},
+    }
 }

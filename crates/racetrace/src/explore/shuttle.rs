@@ -23,6 +23,12 @@ struct Recording {
     wind_down: usize,
     /// The exploration's pulse (see [`rt::Pulse`]).
     pulse: Arc<rt::Pulse>,
+    /// Scheduling points (task choices and random values) taken in this
+    /// execution, and how many it may take before it is ended as a step
+    /// limit: below shuttle's own step bound, which would fail the
+    /// execution and leak its unfinished tasks' stacks instead.
+    points: usize,
+    point_limit: usize,
 }
 
 /// How many scheduling points an abandoned execution may take to unwind its
@@ -172,40 +178,17 @@ impl Recording {
             if one { "s" } else { "" },
         ));
     }
-}
 
-impl shuttle::scheduler::Scheduler for Recording {
-    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
-        let mut a = lock(&self.acc);
-        if let Some(exec) = &a.current {
-            exec.thaw();
-        }
-        if self.started || a.current.is_some() {
-            let token = ReplayToken::Shuttle(std::mem::take(&mut self.steps));
-            a.finish_current(Some(token));
-        }
-        self.started = true;
-        self.steps.clear();
-        self.spins = Spins::default();
-        self.wind_down = 0;
-        if a.should_stop() {
-            return None;
-        }
-        drop(a);
-        self.inner.borrow_mut().new_execution()
-    }
-
-    fn next_task(
+    /// The next task: [`Recording::wind_down`] if the execution is
+    /// abandoned, else the strategy's choice (spinners held back).
+    fn choose(
         &mut self,
+        exec: Option<&Arc<rt::Execution>>,
         runnable: &[&shuttle::scheduler::Task],
         current: Option<shuttle::scheduler::TaskId>,
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
-        if lock(&self.acc)
-            .current
-            .as_ref()
-            .is_some_and(|e| e.is_abandoned())
-        {
+        if exec.is_some_and(|e| e.is_abandoned()) {
             return self.wind_down(runnable, current);
         }
         if is_yielding && let Some(c) = current {
@@ -251,8 +234,58 @@ impl shuttle::scheduler::Scheduler for Recording {
         self.steps.push(Step::Task(usize::from(t)));
         Some(t)
     }
+}
+
+impl shuttle::scheduler::Scheduler for Recording {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        let mut a = lock(&self.acc);
+        if let Some(exec) = &a.current {
+            exec.thaw();
+        }
+        if self.started || a.current.is_some() {
+            let token = ReplayToken::Shuttle(std::mem::take(&mut self.steps));
+            a.finish_current(Some(token));
+        }
+        self.started = true;
+        self.steps.clear();
+        self.spins = Spins::default();
+        self.wind_down = 0;
+        self.points = 0;
+        if a.should_stop() {
+            return None;
+        }
+        drop(a);
+        self.inner.borrow_mut().new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.points += 1;
+        let exec = lock(&self.acc).current.clone();
+        if let Some(e) = &exec
+            && self.points >= self.point_limit
+            && !e.is_abandoned()
+        {
+            // A spin with no racetrace step (yields only) reaches shuttle's
+            // step bound before racetrace's step limit: end it here, and
+            // wind it down, rather than let shuttle fail it.
+            e.end_step_limit(self.points);
+        }
+        let chosen = self.choose(exec.as_ref(), runnable, current, is_yielding);
+        if let Some(e) = &exec {
+            e.scheduled(chosen.map(usize::from), |t| {
+                runnable.iter().any(|r| usize::from(r.id()) == t)
+            });
+        }
+        chosen
+    }
 
     fn next_u64(&mut self) -> u64 {
+        self.points += 1;
         let v = self.inner.borrow_mut().next_u64();
         self.steps.push(Step::Random(v));
         v
@@ -415,14 +448,12 @@ pub(super) fn run_shuttle(
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
     // shuttle's own step bound stays above racetrace's step limit (each
-    // operation takes a scheduling point or two) and the wind-down.
-    shuttle_config.max_steps = shuttle::MaxSteps::FailAfter(
-        config
-            .max_steps
-            .saturating_mul(4)
-            .max(1_000_000)
-            .saturating_add(WIND_DOWN_STEPS),
-    );
+    // operation takes a scheduling point or two) and the wind-down; the
+    // recorder ends an execution as a step limit at `point_limit`
+    // scheduling points (a spin of yields alone), before shuttle would.
+    let point_limit = config.max_steps.saturating_mul(4).max(1_000_000);
+    shuttle_config.max_steps =
+        shuttle::MaxSteps::FailAfter(point_limit.saturating_add(WIND_DOWN_STEPS));
     // racetrace notes a weak ordering itself (Report::weak_ordering), and
     // rc11 models them: shuttle's warning that it does not is noise.
     shuttle_config.silence_warnings = true;
@@ -432,6 +463,7 @@ pub(super) fn run_shuttle(
         &inner,
         &shuttle_config,
         config.backend.strategy() == crate::config::Strategy::Dpor,
+        point_limit,
     );
     if config.backend == Backend::ShuttleRandom && config.replay.is_none() {
         // shuttle's RandomScheduler prints a "failing seed" message when it is
@@ -455,6 +487,7 @@ fn shuttle_loop(
     inner: &Rc<RefCell<Box<dyn shuttle::scheduler::Scheduler>>>,
     shuttle_config: &shuttle::Config,
     dpor: bool,
+    point_limit: usize,
 ) -> Option<String> {
     let mut last_error = None;
     loop {
@@ -466,6 +499,8 @@ fn shuttle_loop(
             spins: Spins::default(),
             wind_down: 0,
             pulse: lock(acc).pulse.clone(),
+            points: 0,
+            point_limit,
         };
         let a2 = acc.clone();
         let b2 = body.clone();

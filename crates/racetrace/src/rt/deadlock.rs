@@ -206,6 +206,7 @@ mod tests {
             thread: t,
             signals,
             broadcast: false,
+            entering: None,
         });
     }
 

@@ -59,6 +59,13 @@ pub(super) struct Waiter {
     /// single one (loom wakes the first waiter: FIFO).
     pub(super) signals: Vec<u64>,
     pub(super) broadcast: bool,
+    /// shuttle: the waiter's task, while it has not yet reached shuttle's
+    /// queue of waiters (`None` once it has, and on the other backends).
+    /// shuttle's `Condvar::wait` takes a scheduling point before it releases
+    /// the mutex and queues the waiter; a notification another thread sends
+    /// meanwhile is lost to shuttle, so the shadow state does not deliver it
+    /// either (see [`Execution::scheduled`]).
+    pub(super) entering: Option<usize>,
 }
 
 #[derive(Default, Clone)]
@@ -159,6 +166,10 @@ pub(crate) struct Execution {
     footprints: Mutex<Footprints>,
     /// Some task reported touches not yet taken.
     pub(super) touched: AtomicBool,
+    /// shuttle: condition-variable waiters still entering their wait (see
+    /// [`Waiter::entering`]); when 0, [`Execution::scheduled`] has nothing
+    /// to do.
+    pub(super) entering: AtomicUsize,
 }
 
 /// What an execution left behind.
@@ -210,6 +221,7 @@ impl Execution {
             generation: std::sync::atomic::AtomicU64::new(0),
             footprints: Mutex::new(Footprints::default()),
             touched: AtomicBool::new(false),
+            entering: AtomicUsize::new(0),
             steps: AtomicUsize::new(0),
             max_steps,
             pulse,
@@ -315,6 +327,46 @@ impl Execution {
             }
         }
         self.stop();
+    }
+
+    /// End the execution as a step limit after `points` scheduling points:
+    /// the scheduler's own count, before shuttle's step bound would fail the
+    /// execution (and leak its unfinished tasks' stacks). Called by the
+    /// scheduler, between steps.
+    pub(crate) fn end_step_limit(&self, points: usize) {
+        {
+            let mut st = self.state();
+            if st.special.is_none() {
+                st.special = Some(Special::StepLimit(points));
+            }
+        }
+        self.stop();
+    }
+
+    /// shuttle: the scheduler chose task `chosen` (if any), and
+    /// `runnable(task)` says which tasks it could choose from. A
+    /// condition-variable waiter still entering its wait (see
+    /// [`Waiter::entering`]) that is chosen now goes on to queue itself
+    /// before any other task runs; one no longer runnable has queued itself
+    /// and blocked. Either way a notification reaches it from now on.
+    pub(crate) fn scheduled(&self, chosen: Option<usize>, runnable: impl Fn(usize) -> bool) {
+        if self.entering.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut st = self.state();
+        let mut left = 0;
+        for cv in st.cvs.values_mut() {
+            for w in &mut cv.waiters {
+                if let Some(task) = w.entering {
+                    if chosen == Some(task) || !runnable(task) {
+                        w.entering = None;
+                    } else {
+                        left += 1;
+                    }
+                }
+            }
+        }
+        self.entering.store(left, Ordering::Relaxed);
     }
 
     /// End the execution from the scheduler, between two steps: its threads

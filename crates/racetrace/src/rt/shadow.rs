@@ -5,6 +5,7 @@ use super::execution::{Kind, Special, Status, ThreadState, Waiter};
 use super::{Ctx, check_abandoned};
 use crate::rc11;
 use crate::trace::Access;
+use std::sync::atomic::Ordering;
 
 impl Ctx {
     // ---- threads ----------------------------------------------------------
@@ -156,10 +157,20 @@ impl Ctx {
         }
         rc11::sync(&self.exec, self.tid, rc11::Sync::Release(m));
         st.threads[self.tid].status = Status::Cv { cv, mutex: m };
+        // Under shuttle the waiter is queued only once it runs again (see
+        // `Waiter::entering`).
+        let entering = match self.exec.kind {
+            Kind::Shuttle => shuttle::current::try_get_current_task().map(usize::from),
+            _ => None,
+        };
+        if entering.is_some() {
+            self.exec.entering.fetch_add(1, Ordering::Relaxed);
+        }
         st.cvs.entry(cv).or_default().waiters.push(Waiter {
             thread: self.tid,
             signals: Vec::new(),
             broadcast: false,
+            entering,
         });
         let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wait, "wait", Some(cv), None);
@@ -210,8 +221,16 @@ impl Ctx {
         let epoch = entry.next_epoch;
         entry.next_epoch += 1;
         let mut woken: Vec<usize> = Vec::new();
+        // Waiters still entering their wait under shuttle miss it, as in
+        // shuttle (see `Waiter::entering`).
+        let entering: Vec<usize> = entry
+            .waiters
+            .iter()
+            .filter(|w| w.entering.is_some())
+            .map(|w| w.thread)
+            .collect();
         if all {
-            for w in &mut entry.waiters {
+            for w in entry.waiters.iter_mut().filter(|w| w.entering.is_none()) {
                 w.broadcast = true;
                 woken.push(w.thread);
             }
@@ -228,7 +247,7 @@ impl Ctx {
         } else {
             // shuttle (and real threads) may wake any current waiter: each is
             // eligible for this signal until one of them consumes it.
-            for w in &mut entry.waiters {
+            for w in entry.waiters.iter_mut().filter(|w| w.entering.is_none()) {
                 if !w.broadcast {
                     w.signals.push(epoch);
                     woken.push(w.thread);
@@ -236,15 +255,34 @@ impl Ctx {
             }
         }
         let names: Vec<String> = woken.iter().map(|&t| st.threads[t].name.clone()).collect();
+        let late: Vec<String> = entering
+            .iter()
+            .map(|&t| st.threads[t].name.clone())
+            .collect();
         let op = if all { "notify_all" } else { "notify_one" };
         self.record(&mut st, Access::Notify, op, Some(cv), None);
         if let Some(e) = self.last_event(&mut st) {
-            e.note = Some(match (names.len(), all || kind == Kind::Loom) {
-                (0, _) => "no waiter".into(),
+            let mut note = match (names.len(), all || kind == Kind::Loom) {
+                (0, _) => "no waiter".to_string(),
                 (_, true) => format!("wakes {}", names.join(", ")),
                 (1, false) => format!("wakes {}", names[0]),
                 (_, false) => format!("wakes one of {}", names.join(", ")),
-            });
+            };
+            if !late.is_empty() {
+                // shuttle's wait had not queued them yet: lost to them.
+                let who = late.join(", ");
+                let (verb, whose) = if late.len() == 1 {
+                    ("is", "its")
+                } else {
+                    ("are", "their")
+                };
+                note = if names.is_empty() {
+                    format!("no waiter yet: {who} {verb} still entering {whose} wait")
+                } else {
+                    format!("{note}; missed by {who}, still entering {whose} wait")
+                };
+            }
+            e.note = Some(note);
         }
     }
 }
