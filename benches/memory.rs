@@ -19,10 +19,12 @@
 //! Like the `racetrace` binary, the bench allocates with mimalloc.
 
 use racetrace::explore::live_executions;
-use racetrace::traced::sync::{Arc, Condvar, Mutex};
-use racetrace::traced::thread;
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns as patterns;
+
+#[path = "../tests/common/shuttle_failures.rs"]
+mod shuttle_failures;
+use shuttle_failures::{lost_wakeup, yielders};
 use std::time::Instant;
 
 #[global_allocator]
@@ -50,39 +52,6 @@ fn peak_rss() -> u64 {
         .and_then(|v| v.parse().ok())
         .expect("VmHWM in /proc/self/status");
     kib << 10
-}
-
-/// A waiter and a notify sent without the lock held (a lost wake-up when it
-/// comes first): under shuttle the notify can also fall in the scheduling
-/// point `Condvar::wait` takes before it queues the waiter.
-fn lost_wakeup() -> String {
-    let s = Arc::new((Mutex::new(false), Condvar::new()));
-    let s2 = s.clone();
-    let waiter = thread::spawn(move || {
-        let mut g = s2.0.lock();
-        while !*g {
-            g = s2.1.wait(g);
-        }
-    });
-    s.1.notify_one();
-    waiter.join().unwrap();
-    "woken".into()
-}
-
-/// Two threads that only yield, for ever: no racetrace step, so shuttle's
-/// step bound used to end them (a failed execution) before racetrace's.
-fn yielders() -> String {
-    let t = thread::spawn(|| {
-        loop {
-            thread::yield_now();
-        }
-    });
-    loop {
-        thread::yield_now();
-        if t.is_finished() {
-            return "finished".into();
-        }
-    }
 }
 
 fn mib(b: u64) -> String {

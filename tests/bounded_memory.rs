@@ -11,49 +11,20 @@
 //! (the count is per process). The memory figures are in `benches/memory.rs`.
 
 use racetrace::explore::live_executions;
-use racetrace::traced::sync::{Arc, Condvar, Mutex};
+use racetrace::traced::sync::{Arc, Mutex};
 use racetrace::traced::thread;
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns as patterns;
+
+#[path = "common/shuttle_failures.rs"]
+mod shuttle_failures;
+use shuttle_failures::{lost_wakeup, yielders};
 
 fn pattern(name: &str, variant: &str, params: &[(&str, usize)], config: &Config) -> Report {
     let p = patterns::find(name).unwrap();
     let v = p.variant(variant).unwrap();
     let given: Vec<(String, usize)> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     patterns::explore(p, v, &p.params(&given).unwrap(), config).unwrap()
-}
-
-/// A waiter whose wake-up is lost for good while `main` joins it: a deadlock
-/// racetrace finds with the waiter inside a condition-variable wait.
-fn lost_wakeup() -> String {
-    let s = Arc::new((Mutex::new(false), Condvar::new()));
-    let s2 = s.clone();
-    let waiter = thread::spawn(move || {
-        let mut g = s2.0.lock();
-        while !*g {
-            g = s2.1.wait(g);
-        }
-    });
-    s.1.notify_one();
-    waiter.join().unwrap();
-    "woken".into()
-}
-
-/// Two threads that only yield, for ever: no racetrace step is recorded, so
-/// shuttle's step bound (a million scheduling points) used to end them, as
-/// a failed execution, before racetrace's step limit.
-fn yielders() -> String {
-    let t = thread::spawn(|| {
-        loop {
-            thread::yield_now();
-        }
-    });
-    loop {
-        thread::yield_now();
-        if t.is_finished() {
-            return "finished".into();
-        }
-    }
 }
 
 /// A thread panics while holding a lock `main` may be waiting for.

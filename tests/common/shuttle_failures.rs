@@ -1,0 +1,42 @@
+//! Two programs that shuttle itself used to fail, leaking the stacks of
+//! their unfinished tasks: `tests/bounded_memory.rs` checks that none is
+//! left alive, `benches/memory.rs` that resident memory stays flat.
+
+use racetrace::traced::sync::{Arc, Condvar, Mutex};
+use racetrace::traced::thread;
+
+/// A waiter and a notify sent without the lock held. When the notify comes
+/// first the wake-up is lost for good while `main` joins the waiter: a
+/// deadlock racetrace finds with the waiter inside a condition-variable
+/// wait. Under shuttle the notify can also fall in the scheduling point
+/// `Condvar::wait` takes before it queues the waiter.
+pub fn lost_wakeup() -> String {
+    let s = Arc::new((Mutex::new(false), Condvar::new()));
+    let s2 = s.clone();
+    let waiter = thread::spawn(move || {
+        let mut g = s2.0.lock();
+        while !*g {
+            g = s2.1.wait(g);
+        }
+    });
+    s.1.notify_one();
+    waiter.join().unwrap();
+    "woken".into()
+}
+
+/// Two threads that only yield, for ever: no racetrace step is recorded, so
+/// shuttle's step bound (a million scheduling points) used to end them, as
+/// a failed execution, before racetrace's step limit.
+pub fn yielders() -> String {
+    let t = thread::spawn(|| {
+        loop {
+            thread::yield_now();
+        }
+    });
+    loop {
+        thread::yield_now();
+        if t.is_finished() {
+            return "finished".into();
+        }
+    }
+}
