@@ -300,7 +300,15 @@ impl Report {
                 match rows.get_mut(&o.outcome) {
                     Some(row) => {
                         row.schedules += o.schedules;
-                        if row.witness.is_none() {
+                        // The witness with the fewest preemptions, as in one
+                        // exploration; on a tie the lowest shard's (parts
+                        // are in shard order), so the merge is deterministic.
+                        let fewer = match (&row.witness, &o.witness) {
+                            (None, Some(_)) => true,
+                            (Some(w), Some(x)) => x.trace.preemptions < w.trace.preemptions,
+                            _ => false,
+                        };
+                        if fewer {
                             row.witness = o.witness;
                         }
                     }
@@ -375,5 +383,32 @@ mod tests {
         let text = r.render_table();
         assert!(text.contains(" outcome | schedules | verdict\n"), "{text}");
         assert!(text.contains(" 1       |         3 | allowed"), "{text}");
+    }
+
+    /// A merge keeps, for each outcome, the witness with the fewest
+    /// preemptions of all the shards (the lowest shard's on a tie), not the
+    /// first shard's: `--jobs` promises the same as one exploration.
+    #[test]
+    fn merged_witness_has_the_fewest_preemptions_of_all_shards() {
+        let mut one = crate::explore_outcomes(
+            &Config::new(Backend::Dpor),
+            "t",
+            || "1".to_string(),
+            |_| true,
+        );
+        assert!(one.outcomes[0].witness.is_some());
+        let mut parts = Vec::new();
+        for (index, preemptions) in [(1, 3), (2, 1), (3, 2), (4, 1)] {
+            one.shard = Some(crate::Shard { index, total: 4 });
+            let w = one.outcomes[0].witness.as_mut().expect("a witness");
+            w.trace.preemptions = preemptions;
+            w.schedule = index as u64;
+            parts.push(one.clone());
+        }
+        parts.reverse(); // the order the shards finished in does not matter
+        let whole = super::Report::merge(parts).expect("four shards of four");
+        let w = whole.outcomes[0].witness.as_ref().expect("a witness");
+        assert_eq!((w.trace.preemptions, w.schedule), (1, 2), "{whole:?}");
+        assert_eq!(whole.outcomes[0].schedules, 4);
     }
 }
