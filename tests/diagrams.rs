@@ -102,6 +102,7 @@ fn ev(step: usize, thread: usize, access: Access, op: &str) -> Event {
         stale: false,
         note: None,
         preempted: None,
+        yielded: false,
         location: None,
     }
 }

@@ -212,20 +212,6 @@ fn fixed_variants_hold_exhaustively() {
 }
 
 #[test]
-fn wide_fixed_variants_hold_within_bound_2_at_their_defaults() {
-    for (p, v) in [("reorder-10", "locked-pair"), ("wronglock", "data-lock")] {
-        let r = explore(
-            p,
-            v,
-            &[],
-            &Config::new(Backend::Dpor).with_preemption_bound(2),
-        );
-        assert!(r.complete, "{p}/{v}");
-        assert_eq!(r.outcome_set(), vec![sctbench::OK], "{p}/{v}");
-    }
-}
-
-#[test]
 fn the_portfolio_finds_every_seeded_bug_and_verifies_every_small_fix() {
     for p in sctbench::all() {
         let params = p.params(&[]).unwrap();

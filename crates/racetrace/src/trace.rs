@@ -83,6 +83,10 @@ pub struct Event {
     /// the index of that thread.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub preempted: Option<usize>,
+    /// The thread yielded after this operation (`yield_now`, a spin loop's
+    /// hint): a switch to another thread here is not a preemption.
+    #[serde(skip_serializing_if = "is_false", default)]
+    pub yielded: bool,
     /// Where in the program the operation was called (`src/bank.rs:41`),
     /// for operations of the std-shaped facade (`racetrace::sync`, …).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -296,29 +300,185 @@ fn pad(s: &str, w: usize) -> String {
     out
 }
 
-/// Mark preemptions: a switch from thread A to thread B where A was neither
-/// blocked nor finished, i.e. A could have run on. Computed from the recorded
-/// order alone, so it means the same under every backend. Returns the count.
+/// Mark preemptions: a switch from thread A to thread B where A could have
+/// run on — A was neither blocked nor finished, had not just yielded, and
+/// its next operation would not have blocked then (a lock of a mutex
+/// another thread held at that point, or a join of a thread that was still
+/// running). As in preemption-bounded
+/// search (Musuvathi and Qadeer, PLDI 2007) and dpor's preemption bound, a
+/// switch away from a thread that cannot proceed is not a preemption.
+/// Computed from the recorded order alone, so it means the same under every
+/// backend. Returns the count.
 pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
+    // Each event's thread's next event.
+    let mut next: Vec<Option<usize>> = vec![None; events.len()];
+    let mut later: Vec<Option<usize>> = Vec::new();
+    for (i, e) in events.iter().enumerate().rev() {
+        if later.len() <= e.thread {
+            later.resize(e.thread + 1, None);
+        }
+        next[i] = later[e.thread];
+        later[e.thread] = Some(i);
+    }
     // A thread is "parked" after a Block or Wait event until its next event,
-    // and gone after its Exit event.
+    // and gone after its Exit event. `last[t]`: t's latest event so far.
     let mut parked: Vec<bool> = Vec::new();
+    let mut last: Vec<Option<usize>> = Vec::new();
+    let mut holder: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut held: Vec<Vec<usize>> = Vec::new();
+    let mut released: Vec<Option<usize>> = Vec::new();
     let mut count = 0;
     let mut prev: Option<usize> = None;
-    for e in events.iter_mut() {
-        if parked.len() <= e.thread {
-            parked.resize(e.thread + 1, false);
+    for i in 0..events.len() {
+        let t = events[i].thread;
+        if parked.len() <= t {
+            parked.resize(t + 1, false);
+            last.resize(t + 1, None);
+            held.resize(t + 1, Vec::new());
+            released.resize(t + 1, None);
         }
-        e.preempted = None;
+        events[i].preempted = None;
         if let Some(p) = prev
-            && p != e.thread
+            && p != t
             && !parked.get(p).copied().unwrap_or(true)
+            && !events[i - 1].yielded
         {
-            e.preempted = Some(p);
-            count += 1;
+            // What p did next, had it gone on.
+            let blocks = last[p].and_then(|l| next[l]).is_some_and(|n| {
+                let x = &events[n];
+                let held = || {
+                    x.object
+                        .is_some_and(|o| holder.get(&o).is_some_and(|&h| h != p))
+                };
+                match (x.access, x.op.as_str()) {
+                    // A lock of a mutex another thread holds now.
+                    (Access::Lock, _) | (Access::Block, "lock") => held(),
+                    // A join of a thread still running later, so now too.
+                    (Access::Block, "join") => true,
+                    _ => false,
+                }
+            });
+            if !blocks {
+                events[i].preempted = Some(p);
+                count += 1;
+            }
         }
-        parked[e.thread] = matches!(e.access, Access::Block | Access::Wait | Access::Exit);
-        prev = Some(e.thread);
+        // Who holds which mutex. A wait's and a wake-up's object is the
+        // condition variable: the mutex a wait releases is taken to be its
+        // thread's latest acquired, and the wake-up re-acquires that one.
+        let e = &events[i];
+        match (e.access, e.object) {
+            (Access::Lock, Some(o)) => {
+                holder.insert(o, t);
+                held[t].push(o);
+            }
+            (Access::Unlock, Some(o)) => {
+                holder.remove(&o);
+                held[t].retain(|&x| x != o);
+            }
+            (Access::Wait, _) => {
+                if let Some(o) = held[t].pop() {
+                    holder.remove(&o);
+                    released[t] = Some(o);
+                }
+            }
+            (Access::Wake, _) => {
+                if let Some(o) = released[t].take() {
+                    holder.insert(o, t);
+                    held[t].push(o);
+                }
+            }
+            _ => {}
+        }
+        parked[t] = matches!(e.access, Access::Block | Access::Wait | Access::Exit);
+        last[t] = Some(i);
+        prev = Some(t);
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Access, Event, mark_preemptions};
+
+    fn ev(thread: usize, access: Access, op: &str, object: Option<usize>) -> Event {
+        Event {
+            step: 0,
+            thread,
+            object,
+            name: None,
+            access,
+            op: op.into(),
+            value: None,
+            old: None,
+            reads_from: None,
+            stale: false,
+            note: None,
+            preempted: None,
+            yielded: false,
+            location: None,
+        }
+    }
+
+    /// The events' preempted threads, in order.
+    fn marks(events: &mut [Event]) -> Vec<(usize, usize)> {
+        mark_preemptions(events);
+        events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.preempted.map(|p| (i, p)))
+            .collect()
+    }
+
+    #[test]
+    fn a_switch_away_from_a_thread_that_could_go_on_is_a_preemption() {
+        use Access::*;
+        // t1 could lock m (free) when t2 ran: a preemption.
+        let mut e = vec![
+            ev(1, Write, "store", Some(9)),
+            ev(2, Write, "store", Some(9)),
+            ev(2, Exit, "exit", None),
+            ev(1, Lock, "lock", Some(5)),
+        ];
+        assert_eq!(marks(&mut e), [(1, 1)]);
+        // t1's next lock is of a mutex t2 holds then: not a preemption.
+        let mut e = vec![
+            ev(2, Lock, "lock", Some(5)),
+            ev(1, Write, "store", Some(9)),
+            ev(2, Unlock, "unlock", Some(5)),
+            ev(2, Exit, "exit", None),
+            ev(1, Lock, "lock", Some(5)),
+        ];
+        assert_eq!(marks(&mut e), [(1, 2)]); // t1 preempted t2, not back
+        // t1 blocks next on a join: not a preemption.
+        let mut e = vec![
+            ev(1, Write, "store", Some(9)),
+            ev(2, Write, "store", Some(9)),
+            ev(2, Exit, "exit", None),
+            ev(1, Block, "join", None),
+        ];
+        assert_eq!(marks(&mut e), []);
+        // t1 yielded after its store: not a preemption.
+        let mut e = vec![
+            ev(1, Write, "store", Some(9)),
+            ev(2, Write, "store", Some(9)),
+            ev(2, Exit, "exit", None),
+            ev(1, Write, "store", Some(9)),
+        ];
+        assert_eq!(marks(&mut e), [(1, 1)]);
+        e[0].yielded = true;
+        assert_eq!(marks(&mut e), []);
+        // A wait releases the waiter's mutex (the event names the condition
+        // variable): t1's lock of it after the wait is free, so t1 was
+        // preempted; before the wait, t2 held it.
+        let mut e = vec![
+            ev(2, Lock, "lock", Some(5)),
+            ev(2, Wait, "wait", Some(7)),
+            ev(1, Write, "store", Some(9)),
+            ev(3, Write, "store", Some(9)),
+            ev(3, Exit, "exit", None),
+            ev(1, Lock, "lock", Some(5)),
+        ];
+        assert_eq!(marks(&mut e), [(3, 1)]);
+    }
 }

@@ -62,7 +62,7 @@ const PLAN: &[Step] = &[
 /// iterative bounding then costs at most about as much again as the final
 /// unbounded search. A bounded phase cut short ends the bounding (a larger
 /// bound would be cut too); the probes and the unbounded search go on.
-const BOUNDED_MIN: u64 = 1_000;
+const BOUNDED_MIN: u64 = PROBE;
 
 fn bounded_cap(ran: u64) -> u64 {
     ran.max(BOUNDED_MIN)

@@ -201,6 +201,7 @@ impl Ctx {
             stale: false,
             note: None,
             preempted: None,
+            yielded: false,
             location: st
                 .threads
                 .get(self.tid)
@@ -208,6 +209,18 @@ impl Ctx {
                 .map(|l| format!("{}:{}", l.file(), l.line())),
         });
         step
+    }
+
+    /// This thread yields: if the latest recorded operation is its own,
+    /// mark it, so that a switch to another thread there is not counted as
+    /// a preemption (`trace::mark_preemptions`; dpor counts alike).
+    pub(crate) fn yielded(&self) {
+        let mut st = self.exec.state();
+        if let Some(e) = st.events.last_mut()
+            && e.thread == self.tid
+        {
+            e.yielded = true;
+        }
     }
 
     /// Tell the watchdog that this thread runs now (it names the thread of

@@ -69,6 +69,7 @@ pub(super) fn record_pending_blocks(exec: &Execution, st: &mut State) {
             stale: false,
             note: Some(format!("waits: held by {who}")),
             preempted: None,
+            yielded: false,
             location: None,
         });
         exec.steps.fetch_add(1, Ordering::Relaxed);

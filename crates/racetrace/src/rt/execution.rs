@@ -249,6 +249,15 @@ impl Execution {
         })
     }
 
+    /// Is the latest recorded operation `tid`'s, followed by a yield? A
+    /// switch away from it there is not a preemption (as the trace counts).
+    pub(crate) fn yielded_last(&self, tid: usize) -> bool {
+        self.state()
+            .events
+            .last()
+            .is_some_and(|e| e.thread == tid && e.yielded)
+    }
+
     pub(super) fn state(&self) -> StateGuard<'_> {
         if self.frozen.load(Ordering::Acquire) {
             let g = self.scratch.lock().unwrap_or_else(|p| p.into_inner());

@@ -309,6 +309,7 @@ pub fn yield_now() {
         Some(c) => {
             rt::check_abandoned(&c.exec);
             c.announce_local();
+            c.yielded();
             // rc11: a spin iteration that read a stale value ends here (see rc11::yielding).
             crate::rc11::yielding(&c.exec, c.tid);
             match c.exec.kind {

@@ -104,6 +104,9 @@ struct Node {
     sleep: Vec<(usize, Op)>,
     /// Preemptions on the path up to and including this node's choice.
     preemptions: usize,
+    /// The thread that ran the step before yielded (bounded runs only): a
+    /// switch here is not a preemption, as the trace counts them.
+    after_yield: bool,
     /// Happens-before data of this node's step, from the last analysis: its
     /// number within its thread (from 1), its vector clock (by task id) and
     /// its immediate predecessors.
@@ -421,12 +424,58 @@ impl Dpor {
             return 0;
         };
         let prev = parent.chosen;
-        parent.preemptions + usize::from(prev != p && self.tree[i].enabled(prev))
+        let node = &self.tree[i];
+        parent.preemptions + usize::from(prev != p && node.enabled(prev) && !node.after_yield)
     }
 
     /// Does choosing `p` at node `i` stay within the preemption bound?
     fn within_bound(&self, i: usize, p: usize) -> bool {
         self.bound.is_none_or(|k| self.preemptions_if(i, p) <= k)
+    }
+
+    /// Under a preemption bound, the conservative branches of bounded
+    /// partial-order reduction (Coons, Musuvathi and McKinley, "Bounded
+    /// partial-order reduction", OOPSLA 2013): a reversal whose first
+    /// steps would all preempt beyond the bound at its node `j` is dropped
+    /// there, and the interleavings it stood for may need fewer preemptions
+    /// from earlier on. So the same threads are also tried where the thread
+    /// that ran at `j` began its block of steps — a point where the
+    /// execution switched threads anyway, so a switch there costs no more
+    /// preemptions than the one taken — or, if none of them can run there,
+    /// every thread that can.
+    fn conservative(&self, inserts: &[(usize, Insert)]) -> Vec<(usize, Insert)> {
+        let tree = &self.tree;
+        let mut more = Vec::new();
+        for (j, insert) in inserts {
+            let j = *j;
+            let firsts: Vec<usize> = match insert {
+                Insert::Seq(v) => initials(tree, v)
+                    .into_iter()
+                    .filter(|&q| tree[j].enabled(q))
+                    .collect(),
+                Insert::Threads(ps) => ps.clone(),
+            };
+            if firsts.is_empty() || firsts.iter().any(|&q| self.within_bound(j, q)) {
+                continue;
+            }
+            let p = tree[j].chosen;
+            let mut b = j;
+            while b > 0 && tree[b - 1].chosen == p {
+                b -= 1;
+            }
+            if b == j {
+                continue;
+            }
+            let node = &tree[b];
+            let here: Vec<usize> = firsts.into_iter().filter(|&q| node.enabled(q)).collect();
+            let threads = if here.is_empty() {
+                node.runnable.iter().filter(|&t| node.enabled(t)).collect()
+            } else {
+                here
+            };
+            more.push((b, Insert::Threads(threads)));
+        }
+        more
     }
 
     /// Add the race reversals of the execution just finished.
@@ -670,6 +719,10 @@ impl Dpor {
                 v.push(Ev::Step(k));
                 inserts.extend(reversal(j, v).map(|i| (j, i)));
             }
+        }
+        if self.bound.is_some() {
+            let more = self.conservative(&inserts);
+            inserts.extend(more);
         }
         for (j, insert) in inserts {
             if self.tree[j].prefix {

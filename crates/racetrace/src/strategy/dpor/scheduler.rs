@@ -121,9 +121,13 @@ impl Scheduler for Dpor {
             Some(e) => e.pending_labels(width, &self.performed),
             None => vec![Op::Local; width],
         };
+        // Under a preemption bound no sleep sets: a thread put to sleep in
+        // one branch may need a preemption the bound forbids to run in its
+        // place, so the ordering it stands for is not covered (Coons,
+        // Musuvathi and McKinley, OOPSLA 2013).
         let sleep = match self.tree.last() {
-            Some(parent) => Dpor::sleep_for_child(parent),
-            None => Vec::new(),
+            Some(parent) if self.bound.is_none() => Dpor::sleep_for_child(parent),
+            _ => Vec::new(),
         };
         // A thread about to start a wait still holds the mutex the wait
         // releases (racetrace's shadow state already counts it free).
@@ -180,9 +184,16 @@ impl Scheduler for Dpor {
             .map(|parent| std::mem::take(&mut parent.follow))
             .unwrap_or_default();
         let prev = self.tree.last().map(|p| (p.chosen, p.preemptions));
+        // Under a bound: the thread that ran last yielded (a spin), so a
+        // switch here is free, as the trace counts preemptions.
+        let after_yield = self.bound.is_some()
+            && prev.is_some_and(|(p, _)| self.exec.as_ref().is_some_and(|e| e.yielded_last(p)));
         let fits = |q: usize| match (self.bound, prev) {
             (Some(k), Some((prev, before))) => {
-                before + usize::from(prev != q && ids.contains(prev) && !disabled.contains(prev))
+                before
+                    + usize::from(
+                        prev != q && ids.contains(prev) && !disabled.contains(prev) && !after_yield,
+                    )
                     <= k
             }
             _ => true,
@@ -242,6 +253,7 @@ impl Scheduler for Dpor {
         };
         self.tree.push(Node {
             preemptions: 0,
+            after_yield,
             idx: 0,
             clock: Vec::new(),
             preds: Vec::new(),
