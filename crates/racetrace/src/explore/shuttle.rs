@@ -19,6 +19,8 @@ struct Recording {
     started: bool,
     /// Spin-loop bookkeeping; see [`Spins`].
     spins: Spins,
+    /// Yields with no operation in between; see [`Quiet`].
+    quiet: Quiet,
     /// Scheduling points taken since the execution was abandoned.
     wind_down: usize,
     /// The exploration's pulse (see [`rt::Pulse`]).
@@ -106,6 +108,50 @@ impl Spins {
     }
 }
 
+/// Several threads that only yield, in turn, with no racetrace operation
+/// between their yields (`loop { yield_now() }` in two threads): none of them
+/// changes anything another could wait for, so — a yield meaning "I wait for
+/// another thread", as for [`Spins`] — they wait for one another for ever.
+/// [`Spins`] does not see it (each yields after another thread's step), and
+/// such an execution used to run to the step limit, a million scheduling
+/// points: under dpor, whose every point builds a node of its search tree,
+/// tens of seconds per execution. Once every thread that can run has yielded
+/// [`ISOLATED_SPINS`] times since the last operation any thread performed
+/// (and every scheduling point since was a yield), the execution ends as a
+/// `livelock`. (A lone spinner is [`Spins`]'s, as before.)
+#[derive(Default)]
+struct Quiet {
+    /// The execution's count of operations when the stretch began.
+    operations: usize,
+    /// Per task: yields since then.
+    yields: Vec<u32>,
+}
+
+impl Quiet {
+    /// A scheduling point: `operations` recorded so far, reached by a yield
+    /// of `current` or not. Do the threads that can run only yield?
+    fn point(
+        &mut self,
+        operations: usize,
+        is_yielding: bool,
+        current: Option<shuttle::scheduler::TaskId>,
+        runnable: &[&shuttle::scheduler::Task],
+    ) -> bool {
+        let Some(c) = current.filter(|_| is_yielding && operations == self.operations) else {
+            self.operations = operations;
+            self.yields.clear();
+            return false;
+        };
+        *Spins::slot(&mut self.yields, c) += 1;
+        runnable.len() >= 2
+            && runnable.iter().all(|t| {
+                self.yields
+                    .get(usize::from(t.id()))
+                    .is_some_and(|n| *n >= ISOLATED_SPINS)
+            })
+    }
+}
+
 impl Recording {
     /// The execution is abandoned (a deadlock, a panic, a livelock, the step
     /// limit, or the strategy stopped it): let its threads run until each
@@ -151,24 +197,38 @@ impl Recording {
         self.wind_down(runnable, current)
     }
 
+    /// The threads that can run only yield, with no operation in between
+    /// (see [`Quiet`]): end the execution as a livelock, naming them.
+    fn end_quiet(&self, exec: &rt::Execution, runnable: &[&shuttle::scheduler::Task]) {
+        let who = Self::names(exec, runnable.iter().map(|t| t.id()));
+        exec.end_livelocked(format!(
+            "{} only yield (yield_now/spin_loop), with no racetrace operation between their yields: none of them changes anything the others could wait for",
+            who.join(", ")
+        ));
+    }
+
+    fn names(
+        exec: &rt::Execution,
+        tasks: impl Iterator<Item = shuttle::scheduler::TaskId>,
+    ) -> Vec<String> {
+        let names = exec.thread_names();
+        tasks
+            .map(|t| {
+                names
+                    .get(usize::from(t))
+                    .cloned()
+                    .unwrap_or_else(|| format!("task {}", usize::from(t)))
+            })
+            .collect()
+    }
+
     /// Only held spinners can run, for long enough: end the execution as a
     /// livelock, naming them.
     fn end_livelocked(&self) {
         let Some(exec) = lock(&self.acc).current.clone() else {
             return;
         };
-        let names = exec.thread_names();
-        let who: Vec<String> = self
-            .spins
-            .held
-            .iter()
-            .map(|t| {
-                names
-                    .get(usize::from(*t))
-                    .cloned()
-                    .unwrap_or_else(|| format!("task {}", usize::from(*t)))
-            })
-            .collect();
+        let who = Self::names(&exec, self.spins.held.iter().copied());
         let one = who.len() == 1;
         exec.end_livelocked(format!(
             "{} spin{} (yield_now/spin_loop) and no other thread can run to change what {} wait{} for",
@@ -189,6 +249,14 @@ impl Recording {
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
         if exec.is_some_and(|e| e.is_abandoned()) {
+            return self.wind_down(runnable, current);
+        }
+        if let Some(e) = exec
+            && self
+                .quiet
+                .point(e.operations(), is_yielding, current, runnable)
+        {
+            self.end_quiet(e, runnable);
             return self.wind_down(runnable, current);
         }
         if is_yielding && let Some(c) = current {
@@ -249,6 +317,7 @@ impl shuttle::scheduler::Scheduler for Recording {
         self.started = true;
         self.steps.clear();
         self.spins = Spins::default();
+        self.quiet = Quiet::default();
         self.wind_down = 0;
         self.points = 0;
         if a.should_stop() {
@@ -497,6 +566,7 @@ fn shuttle_loop(
             steps: Vec::new(),
             started: false,
             spins: Spins::default(),
+            quiet: Quiet::default(),
             wind_down: 0,
             pulse: lock(acc).pulse.clone(),
             points: 0,

@@ -402,6 +402,13 @@ impl Execution {
         self.abandoned.load(Ordering::SeqCst)
     }
 
+    /// Operations recorded so far: grows whenever some thread performs a
+    /// racetrace operation (the shuttle recorder tells a spin of yields
+    /// alone from one that waits for something by it).
+    pub(crate) fn operations(&self) -> usize {
+        self.steps.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn is_pruned(&self) -> bool {
         self.pruned.load(Ordering::SeqCst)
     }
