@@ -116,11 +116,52 @@ fn nothing_the_main_job_runs_is_refused() {
     }
 }
 
+/// When loom finishes inside its probe, the probe's report is the
+/// exploration itself (the command line prints it instead of running loom a
+/// second time): the same rows as an exploration run on its own.
+#[test]
+fn a_probe_that_finishes_is_the_exploration() {
+    let p = patterns::find("unsafe-counter").unwrap();
+    let v = p.variant("load-store").unwrap();
+    let params = p.params(&[]).unwrap();
+    let c = Config::new(Backend::Loom);
+    let (e, whole) =
+        Estimate::measure_keeping(&c, |c| patterns::explore(p, v, &params, c)).unwrap();
+    let whole = whole.expect("loom finishes unsafe-counter inside the probe");
+    let alone = patterns::explore(p, v, &params, &c).unwrap();
+    assert!(whole.complete && alone.complete);
+    assert_eq!(whole.bound, alone.bound);
+    let rows = |r: &racetrace::Report| -> Vec<(String, u64, bool)> {
+        r.outcomes
+            .iter()
+            .map(|o| (o.outcome.clone(), o.schedules, o.allowed))
+            .collect()
+    };
+    assert_eq!(rows(&whole), rows(&alone));
+    assert_eq!(whole.schedules, alone.schedules);
+    assert_eq!(
+        e.probe.map(|p| (p.schedules, p.complete)),
+        Some((alone.schedules, true))
+    );
+    // A bounded exploration is not probed, so there is nothing to keep.
+    let bounded = c.clone().with_max_schedules(10);
+    let (_, none) =
+        Estimate::measure_keeping(&bounded, |c| patterns::explore(p, v, &params, c)).unwrap();
+    assert!(none.is_none());
+}
+
 /// loom's default process pool (two workers) is estimated, not refused: it
 /// would take hours at most, not days.
 #[test]
 fn loom_below_the_time_limit_is_not_refused() {
-    let (e, c) = case("process-pool", "map", &[], Backend::Loom);
+    let p = patterns::find("process-pool").unwrap();
+    let v = p.variant("map").unwrap();
+    let params = p.params(&[]).unwrap();
+    let c = Config::new(Backend::Loom);
+    let (e, whole) =
+        Estimate::measure_keeping(&c, |c| patterns::explore(p, v, &params, c)).unwrap();
+    // Not finished inside the probe: the exploration runs on its own.
+    assert!(whole.is_none());
     let hours = e.hours().expect("the probe does not finish it");
     eprintln!("process-pool under loom: {e:?}, {hours:.2} hours");
     assert!(hours < LOOM_REFUSE_ABOVE_HOURS, "{e:?}: {hours} hours");
