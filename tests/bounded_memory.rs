@@ -18,7 +18,7 @@ use racetrace_patterns as patterns;
 
 #[path = "common/shuttle_failures.rs"]
 mod shuttle_failures;
-use shuttle_failures::{lost_wakeup, yielders, yielders_beside_a_reader};
+use shuttle_failures::{lost_wakeup, waiting_destructor, yielders, yielders_beside_a_reader};
 
 fn pattern(name: &str, variant: &str, params: &[(&str, usize)], config: &Config) -> Report {
     let p = patterns::find(name).unwrap();
@@ -173,4 +173,28 @@ fn no_execution_outlives_its_exploration() {
         assert!(r.row("livelock").is_some(), "{b}: {}", r.render_table());
         assert_none_left(&format!("livelock under {b}"), &r);
     }
+
+    // Last, as it leaves executions alive: a wind-down that cannot finish
+    // (a destructor waits for a worker that unwound without counting down;
+    // see shuttle_failures::waiting_destructor). shuttle keeps every such
+    // execution, so the exploration stops after 100 of them
+    // (explore/shuttle.rs, UNFINISHED_WIND_DOWNS) and says why, instead of
+    // keeping one per schedule (5,000 of 5,000 before).
+    let c = Config::new(Backend::ShuttleRandom).with_max_schedules(5_000);
+    let r = racetrace::explore_outcomes(&c, "waiting destructor", waiting_destructor, |o| {
+        o == "done"
+    });
+    assert_eq!(r.outcome_set(), ["deadlock"], "{}", r.render_table());
+    let bound = r.bound.as_deref().unwrap_or("");
+    assert!(
+        bound.contains("could not all unwind") && bound.contains("main never finished"),
+        "{bound}"
+    );
+    assert!(r.schedules <= 100, "{}", r.render_table());
+    assert!(
+        live_executions() <= 100,
+        "{} executions alive after {} schedules",
+        live_executions(),
+        r.schedules
+    );
 }

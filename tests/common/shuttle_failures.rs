@@ -66,3 +66,37 @@ pub fn yielders_beside_a_reader() -> String {
         }
     }
 }
+
+/// Waits, when dropped, until its worker has counted down (the drop of a
+/// guard that waits for its workers, as a scoped pool's does).
+struct WaitForWorker(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for WaitForWorker {
+    fn drop(&mut self) {
+        let mut n = self.0.0.lock();
+        while *n > 0 {
+            n = self.0.1.wait(n);
+        }
+    }
+}
+
+/// `main` holds a lock its worker needs and joins it — a deadlock — while a
+/// [`WaitForWorker`] is alive. racetrace winds the deadlock down: the worker
+/// unwinds without counting down, so `main`'s destructor, run as `main`
+/// unwinds, waits for ever, and shuttle fails the execution with its stacks
+/// kept. A wind-down that cannot finish, every execution.
+pub fn waiting_destructor() -> String {
+    let count = Arc::new((Mutex::new(1usize), Condvar::new()));
+    let _wait = WaitForWorker(count.clone());
+    let m = Arc::new(Mutex::new(()));
+    let (count2, m2) = (count.clone(), m.clone());
+    let held = m.lock();
+    let worker = thread::spawn(move || {
+        let _x = m2.lock();
+        *count2.0.lock() -= 1;
+        count2.1.notify_all();
+    });
+    worker.join().unwrap();
+    drop(held);
+    "done".into()
+}

@@ -4,7 +4,7 @@ use super::program::Body;
 use super::tally::{Shared, lock};
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken, Step};
 use crate::rt::{self, Kind};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -31,6 +31,8 @@ struct Recording {
     /// execution and leak its unfinished tasks' stacks instead.
     points: usize,
     point_limit: usize,
+    /// Executions of this exploration whose wind-down could not finish.
+    stuck: Rc<Cell<u64>>,
 }
 
 /// How many scheduling points an abandoned execution may take to unwind its
@@ -40,6 +42,40 @@ struct Recording {
 /// takes a few points per thread; this only ends a wind-down that cannot
 /// finish, such as threads blocked on a mutex held by a thread that exited.)
 const WIND_DOWN_STEPS: usize = 10_000;
+
+/// How many executions whose wind-down could not finish an exploration goes
+/// past before it stops. A thread that cannot unwind is running a destructor
+/// that waits or spins for something only another thread would have done —
+/// `impl Drop { while *count > 0 { count = cv.wait(count) } }` for workers
+/// that unwound without counting down — so it never finishes, and shuttle
+/// 0.9.9 keeps its stack and all it holds (about 4–5 KiB per execution,
+/// docs/performance.md) and prints "Test deadlocked" when it fails one.
+/// Stopping bounds that to half a MiB and a hundred lines, with the reason
+/// in the report, instead of filling the machine over a long exploration.
+const UNFINISHED_WIND_DOWNS: u64 = 100;
+
+/// An execution's wind-down could not finish (it gave up, or shuttle failed
+/// it): count it in `stuck`, and stop the exploration at
+/// [`UNFINISHED_WIND_DOWNS`], naming the threads still running.
+fn unfinished_wind_down(acc: &Shared, stuck: &Cell<u64>) {
+    stuck.set(stuck.get() + 1);
+    if stuck.get() < UNFINISHED_WIND_DOWNS {
+        return;
+    }
+    let mut a = lock(acc);
+    let who = a
+        .current
+        .as_ref()
+        .map(|e| e.unfinished_threads())
+        .unwrap_or_default();
+    if a.stop.is_none() {
+        a.stop = Some(format!(
+            "stopped after {} executions whose threads could not all unwind ({} never finished: a destructor that waits or spins for another thread?), each of which shuttle keeps in memory",
+            stuck.get(),
+            who.join(", ")
+        ));
+    }
+}
 
 use super::program::ISOLATED_SPINS;
 
@@ -166,6 +202,9 @@ impl Recording {
     ) -> Option<shuttle::scheduler::TaskId> {
         self.wind_down += 1;
         if self.wind_down > WIND_DOWN_STEPS {
+            if self.wind_down == WIND_DOWN_STEPS + 1 {
+                unfinished_wind_down(&self.acc, &self.stuck);
+            }
             return None;
         }
         let exec = lock(&self.acc).current.clone()?;
@@ -559,6 +598,7 @@ fn shuttle_loop(
     point_limit: usize,
 ) -> Option<String> {
     let mut last_error = None;
+    let stuck = Rc::new(Cell::new(0));
     loop {
         let sched = Recording {
             inner: inner.clone(),
@@ -571,6 +611,7 @@ fn shuttle_loop(
             pulse: lock(acc).pulse.clone(),
             points: 0,
             point_limit,
+            stuck: stuck.clone(),
         };
         let a2 = acc.clone();
         let b2 = body.clone();
@@ -597,11 +638,15 @@ fn shuttle_loop(
                 // not see first, a step bound, …): record it and carry on with
                 // the same scheduler, which continues where it stopped.
                 let msg = rt::panics::message(p.as_ref());
+                let abandoned = lock(acc).current.as_ref().is_some_and(|e| e.is_abandoned());
+                if abandoned {
+                    unfinished_wind_down(acc, &stuck);
+                }
                 let mut a = lock(acc);
                 if let Some(exec) = &a.current {
                     exec.thaw();
                 }
-                if a.current.as_ref().is_some_and(|e| e.is_abandoned()) {
+                if abandoned {
                     // The wind-down of an abandoned execution failed (its
                     // threads could not all unwind): the execution ends as
                     // it was abandoned, as if stopped there.
