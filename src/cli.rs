@@ -686,33 +686,39 @@ fn write_file(path: &Path, text: &str) -> Result<(), Error> {
 /// Refuse an exhaustive exploration that cannot finish (no schedule or time
 /// limit, and an estimate from a few sampled schedules — for loom, from a
 /// probe of a few seconds of loom itself — far beyond any machine): one
-/// line, exit 2, before anything long starts.
+/// line, exit 2, before anything long starts. When loom finished inside its
+/// probe, the probe's report is the exploration itself, returned so that it
+/// is not run again.
 fn refuse_if_endless(
     p: &'static Pattern,
     v: &'static patterns::Variant,
     params: &patterns::Params,
     config: &Config,
-) -> Result<(), Error> {
+) -> Result<Option<Report>, Error> {
     // A program loom cannot run at all is refused by the exploration itself,
     // with the reason that matters (too many threads).
     let too_many_for_loom =
         config.backend == Backend::Loom && (p.threads)(params) > racetrace::LOOM_MAX_THREADS;
     if !config.backend.exhaustive() || too_many_for_loom {
-        return Ok(());
+        return Ok(None);
     }
-    let estimate =
-        racetrace::explore::Estimate::measure(config, |c| patterns::explore(p, v, params, c))?;
+    let (estimate, whole) = racetrace::explore::Estimate::measure_keeping(config, |c| {
+        patterns::explore(p, v, params, c)
+    })?;
     match estimate.refusal(config) {
         Some(why) => Err(Error(why)),
-        None => Ok(()),
+        None => Ok(whole),
     }
 }
 
 fn outcomes(args: &RunArgs, deny_forbidden: bool) -> Result<i32, Error> {
     let (p, v, params, mut config) = args.resolve()?;
-    refuse_if_endless(p, v, &params, &config)?;
+    let probed = refuse_if_endless(p, v, &params, &config)?;
     config.progress = std::io::stderr().is_terminal();
-    let report = patterns::explore(p, v, &params, &config)?;
+    let report = match probed {
+        Some(whole) => whole,
+        None => patterns::explore(p, v, &params, &config)?,
+    };
     print_outcomes(&report, args.json);
     let forbidden = report.violations().next().is_some();
     Ok(if deny_forbidden && forbidden { 1 } else { 0 })
@@ -754,10 +760,16 @@ fn explore(
         }
     }
     let (p, v, params, config) = args.resolve()?;
-    refuse_if_endless(p, v, &params, &config)?;
+    let probed = refuse_if_endless(p, v, &params, &config)?;
     let mut config = config.stop_at_first_violation();
     config.progress = std::io::stderr().is_terminal();
-    let report: Report = patterns::explore(p, v, &params, &config)?;
+    // loom explored it whole inside its probe: with no violation, stopping
+    // at the first one changes nothing, and that is this exploration. (With
+    // one, it runs again to stop there, as `explore` does.)
+    let report: Report = match probed {
+        Some(whole) if whole.violations().next().is_none() => whole,
+        _ => patterns::explore(p, v, &params, &config)?,
+    };
     let Some(w) = report.first_violation() else {
         if args.json {
             print_json(&explore_json(&report, None));

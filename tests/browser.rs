@@ -3,7 +3,8 @@
 //! copy of the page checks that every witness diagram rendered (one visible
 //! lane per thread, one visible mark with laid-out text per event, as the
 //! saved trace files say), that nothing was fetched and that nothing logged
-//! an error. A screenshot of the report is kept in the test's temporary
+//! an error. With `RACETRACE_FULL=1` a screenshot of the report is kept in
+//! the test's temporary
 //! directory.
 //!
 //! Skipped, with a message on the terminal, where Chromium is absent
@@ -228,9 +229,12 @@ fn report_renders_every_trace_diagram_in_headless_chromium() {
     let probe_page = report_dir.join("probe.html");
     std::fs::write(&probe_page, probed).unwrap();
     // 3. A screenshot of the report itself, taken meanwhile (each Chromium
-    // run spends most of its seconds starting up).
+    // run spends most of its seconds starting up), with RACETRACE_FULL=1:
+    // a second Chromium beside the first took 2.4–2.5 s against 1.2–1.5 s
+    // for one alone (2026-12-01, load 4.5–5.8), for a picture no assertion
+    // of the everyday loop needs.
     let shot = work.join("report.png");
-    let screenshot = {
+    let screenshot = full::full().then(|| {
         let (bin, work, index) = (bin.clone(), work.clone(), index.clone());
         let flag = format!("--screenshot={}", shot.display());
         std::thread::spawn(move || {
@@ -241,7 +245,7 @@ fn report_renders_every_trace_diagram_in_headless_chromium() {
                 &index,
             )
         })
-    };
+    });
     let (dom, log) = run_chromium(
         &bin,
         &work,
@@ -298,15 +302,20 @@ fn report_renders_every_trace_diagram_in_headless_chromium() {
     }
     assert!(checked_against_files > 0);
 
-    screenshot
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-    let png = std::fs::read(&shot).expect("no screenshot was written");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000);
+    let shot_note = match screenshot {
+        Some(screenshot) => {
+            screenshot
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let png = std::fs::read(&shot).expect("no screenshot was written");
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000);
+            format!("screenshot {}", shot.display())
+        }
+        None => "no screenshot (RACETRACE_FULL=1 takes one)".to_string(),
+    };
     say(&format!(
-        "browser test: {} diagrams rendered in {}; screenshot {}",
+        "browser test: {} diagrams rendered in {}; {shot_note}",
         figures.len(),
         bin.display(),
-        shot.display()
     ));
 }

@@ -543,8 +543,8 @@ fn an_exhaustive_exploration_that_cannot_finish_is_refused_unless_bounded() {
 
 /// loom's estimate comes from a probe of loom itself (at most 5 s): the
 /// four-worker pool would take a day or more, and is refused in one line.
-/// Under RACETRACE_FULL (the probe costs about 4 s; `tests/estimate.rs`
-/// checks the same refusal in the everyday loop, without the CLI).
+/// Under RACETRACE_FULL (the probe costs about 4 s), as `tests/estimate.rs`'s
+/// check of the same refusal without the CLI.
 #[test]
 fn a_loom_exploration_that_cannot_finish_is_refused_after_a_probe() {
     if std::env::var_os("RACETRACE_FULL").is_none_or(|v| v != "1") {

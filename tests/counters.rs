@@ -156,19 +156,14 @@ fn sampling_backends_only_reach_oracle_outcomes() {
             got.is_subset(&expected),
             "{b}: {got:?} outside {expected:?}"
         );
-    }
-    for b in [Backend::ShuttleRandom, Backend::ShuttlePct] {
-        let r = run(
-            "unsafe-counter",
-            "load-store",
-            n,
-            k,
-            &Config::new(b).with_max_schedules(300),
-        );
-        assert!(
-            r.violations().next().is_some(),
-            "{b} missed the lost update in 300 schedules"
-        );
+        // The seeded samplers find the lost update in those 300 schedules
+        // (the real threads need not).
+        if b != Backend::Real {
+            assert!(
+                r.violations().next().is_some(),
+                "{b} missed the lost update in 300 schedules"
+            );
+        }
     }
 }
 

@@ -127,17 +127,23 @@ fn a_thread_without_racetrace_operations_is_reported_not_waited_for() {
     }
 }
 
-/// One long schedule: two threads that yield twenty million times each.
-/// (A million each ended the first schedule as a livelock — one thread
-/// left spinning alone — in about 0.4 s on an idle machine, before the
-/// 500 ms limit; this takes seconds.)
+/// One long schedule: two threads that read a flag and yield twenty million
+/// times each. (A million each ended the first schedule as a livelock — one
+/// thread left spinning alone — in about 0.4 s on an idle machine, before
+/// the 500 ms limit; this takes seconds. Without the reads they would be a
+/// livelock at once: threads that only yield change nothing.)
 fn long_schedule() -> String {
-    let t = thread::spawn(|| {
+    use racetrace::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let flag = Arc::new(AtomicBool::new(false));
+    let f2 = flag.clone();
+    let t = thread::spawn(move || {
         for _ in 0..20_000_000 {
+            let _ = f2.load(SeqCst);
             thread::yield_now();
         }
     });
     for _ in 0..20_000_000 {
+        let _ = flag.load(SeqCst);
         thread::yield_now();
     }
     t.join().unwrap();

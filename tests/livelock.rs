@@ -32,6 +32,10 @@ fn hopeless_backoff() -> String {
     "done".into()
 }
 
+#[path = "common/shuttle_failures.rs"]
+#[allow(dead_code)]
+mod shuttle_failures;
+
 fn explore(backend: Backend, f: fn() -> String) -> Report {
     let mut c = Config::new(backend).with_max_schedules(20);
     c.real_timeout = std::time::Duration::from_secs(20);
@@ -128,5 +132,46 @@ fn exploration_carries_on_after_a_step_limit() {
             r.render_table()
         );
         assert!(r.complete, "{b}: {}", r.render_table());
+    }
+}
+
+/// Two threads that only yield, for ever (`yielders`): no operation between
+/// their yields, so neither changes anything the other could wait for, and
+/// every schedule is a livelock after a few yields of each — under dpor as
+/// under the shuttle backends. (They used to run to the step limit, a
+/// million scheduling points: under dpor about 40 s per execution.)
+#[test]
+fn threads_that_only_yield_are_a_livelock_after_a_few_yields() {
+    for b in [
+        Backend::Dpor,
+        Backend::ShuttleDfs,
+        Backend::ShuttleRandom,
+        Backend::ShuttlePct,
+        Backend::Fuzz,
+    ] {
+        let start = std::time::Instant::now();
+        let mut c = Config::new(b)
+            .with_max_schedules(20)
+            .with_max_duration(std::time::Duration::from_secs(30));
+        c.real_timeout = std::time::Duration::from_secs(20);
+        let r = racetrace::explore_outcomes(&c, "yielders", shuttle_failures::yielders, |o| {
+            o == "finished"
+        });
+        assert_eq!(r.outcome_set(), ["livelock"], "{b}: {}", r.render_table());
+        assert!(
+            r.bound.as_deref().is_none_or(|s| !s.contains("time limit")),
+            "{b}: {:?}",
+            r.bound
+        );
+        let w = r.outcomes[0].witness.as_ref().unwrap();
+        let detail = w.trace.detail.as_deref().unwrap_or("");
+        assert!(detail.contains("main, t1 only yield"), "{b}: {detail}");
+        // The spawn, and nothing after it but yields.
+        assert!(w.trace.events.len() < 10, "{b}: {}", w.trace.render());
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{b}: {:?}",
+            start.elapsed()
+        );
     }
 }

@@ -24,8 +24,10 @@
 //! objects' orders instead, `async-counter async-lock` is 10¹¹·⁷ while loom
 //! runs 296 schedules. So when a loom exploration could be refused (no
 //! preemption bound, no schedule or time limit) loom itself runs for
-//! [`PROBE_SCHEDULES`] schedules (at most [`PROBE_SECONDS`]). If it
-//! finishes, the count is exact. If not, loom's exploration path (written
+//! [`PROBE_SCHEDULES`] schedules (at most [`PROBE_SECONDS`]), with the
+//! exploration's own configuration. If it finishes, the count is exact, and
+//! its report is the exploration's ([`Estimate::measure_keeping`]: the
+//! command line does not run it again). If not, loom's exploration path (written
 //! with loom's `checkpoint` feature) gives, for every branch point from the
 //! root down, how many alternatives loom has explored there and how many it
 //! knows of; assuming the subtrees at a branch point are the same size, the
@@ -122,23 +124,37 @@ impl Estimate {
     /// probe's) and returns their reports.
     pub fn measure<E>(
         config: &Config,
-        mut run: impl FnMut(&Config) -> Result<Report, E>,
+        run: impl FnMut(&Config) -> Result<Report, E>,
     ) -> Result<Estimate, E> {
+        Ok(Self::measure_keeping(config, run)?.0)
+    }
+
+    /// [`Estimate::measure`], and when loom finished inside the probe, the
+    /// probe's report: the exploration `config` asks for, whole (the probe
+    /// runs with `config` itself, bounded by [`PROBE_SCHEDULES`] and
+    /// [`PROBE_SECONDS`], which it did not reach), so that the caller need
+    /// not run it a second time.
+    pub fn measure_keeping<E>(
+        config: &Config,
+        mut run: impl FnMut(&Config) -> Result<Report, E>,
+    ) -> Result<(Estimate, Option<Report>), E> {
         let sample = run(&Self::sample_config(config))?;
         let mut e = Self::from_sample(&sample, config.backend);
         if config.backend == Backend::Loom && could_refuse(config) {
             let file = ProbeFile::new();
-            let mut c = Config::new(Backend::Loom)
-                .with_max_schedules(PROBE_SCHEDULES)
-                .with_max_duration(Duration::from_secs(PROBE_SECONDS))
-                .with_max_steps(config.max_steps)
-                .with_stall_timeout(config.stall_timeout);
-            c.max_memory = config.max_memory;
+            let mut c = config.clone();
+            c.max_schedules = Some(PROBE_SCHEDULES);
+            c.max_duration = Some(Duration::from_secs(PROBE_SECONDS));
             c.loom_checkpoint = Some(file.0.clone());
+            c.jobs = 1;
+            c.progress = false;
             let report = run(&c)?;
             e.probed(&report, &file.0);
+            if report.complete && config.jobs <= 1 {
+                return Ok((e, Some(report)));
+            }
         }
-        Ok(e)
+        Ok((e, None))
     }
 
     /// Replace a loom estimate by what a probe of loom found (`report`,

@@ -4,7 +4,7 @@ use super::program::Body;
 use super::tally::{Shared, lock};
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken, Step};
 use crate::rt::{self, Kind};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -19,6 +19,8 @@ struct Recording {
     started: bool,
     /// Spin-loop bookkeeping; see [`Spins`].
     spins: Spins,
+    /// Yields with no operation in between; see [`Quiet`].
+    quiet: Quiet,
     /// Scheduling points taken since the execution was abandoned.
     wind_down: usize,
     /// The exploration's pulse (see [`rt::Pulse`]).
@@ -29,6 +31,8 @@ struct Recording {
     /// execution and leak its unfinished tasks' stacks instead.
     points: usize,
     point_limit: usize,
+    /// Executions of this exploration whose wind-down could not finish.
+    stuck: Rc<Cell<u64>>,
 }
 
 /// How many scheduling points an abandoned execution may take to unwind its
@@ -38,6 +42,40 @@ struct Recording {
 /// takes a few points per thread; this only ends a wind-down that cannot
 /// finish, such as threads blocked on a mutex held by a thread that exited.)
 const WIND_DOWN_STEPS: usize = 10_000;
+
+/// How many executions whose wind-down could not finish an exploration goes
+/// past before it stops. A thread that cannot unwind is running a destructor
+/// that waits or spins for something only another thread would have done —
+/// `impl Drop { while *count > 0 { count = cv.wait(count) } }` for workers
+/// that unwound without counting down — so it never finishes, and shuttle
+/// 0.9.9 keeps its stack and all it holds (about 4–5 KiB per execution,
+/// docs/performance.md) and prints "Test deadlocked" when it fails one.
+/// Stopping bounds that to half a MiB and a hundred lines, with the reason
+/// in the report, instead of filling the machine over a long exploration.
+const UNFINISHED_WIND_DOWNS: u64 = 100;
+
+/// An execution's wind-down could not finish (it gave up, or shuttle failed
+/// it): count it in `stuck`, and stop the exploration at
+/// [`UNFINISHED_WIND_DOWNS`], naming the threads still running.
+fn unfinished_wind_down(acc: &Shared, stuck: &Cell<u64>) {
+    stuck.set(stuck.get() + 1);
+    if stuck.get() < UNFINISHED_WIND_DOWNS {
+        return;
+    }
+    let mut a = lock(acc);
+    let who = a
+        .current
+        .as_ref()
+        .map(|e| e.unfinished_threads())
+        .unwrap_or_default();
+    if a.stop.is_none() {
+        a.stop = Some(format!(
+            "stopped after {} executions whose threads could not all unwind ({} never finished: a destructor that waits or spins for another thread?), each of which shuttle keeps in memory",
+            stuck.get(),
+            who.join(", ")
+        ));
+    }
+}
 
 use super::program::ISOLATED_SPINS;
 
@@ -106,6 +144,50 @@ impl Spins {
     }
 }
 
+/// Several threads that only yield, in turn, with no racetrace operation
+/// between their yields (`loop { yield_now() }` in two threads): none of them
+/// changes anything another could wait for, so — a yield meaning "I wait for
+/// another thread", as for [`Spins`] — they wait for one another for ever.
+/// [`Spins`] does not see it (each yields after another thread's step), and
+/// such an execution used to run to the step limit, a million scheduling
+/// points: under dpor, whose every point builds a node of its search tree,
+/// tens of seconds per execution. Once every thread that can run has yielded
+/// [`ISOLATED_SPINS`] times since the last operation any thread performed
+/// (and every scheduling point since was a yield), the execution ends as a
+/// `livelock`. (A lone spinner is [`Spins`]'s, as before.)
+#[derive(Default)]
+struct Quiet {
+    /// The execution's count of operations when the stretch began.
+    operations: usize,
+    /// Per task: yields since then.
+    yields: Vec<u32>,
+}
+
+impl Quiet {
+    /// A scheduling point: `operations` recorded so far, reached by a yield
+    /// of `current` or not. Do the threads that can run only yield?
+    fn point(
+        &mut self,
+        operations: usize,
+        is_yielding: bool,
+        current: Option<shuttle::scheduler::TaskId>,
+        runnable: &[&shuttle::scheduler::Task],
+    ) -> bool {
+        let Some(c) = current.filter(|_| is_yielding && operations == self.operations) else {
+            self.operations = operations;
+            self.yields.clear();
+            return false;
+        };
+        *Spins::slot(&mut self.yields, c) += 1;
+        runnable.len() >= 2
+            && runnable.iter().all(|t| {
+                self.yields
+                    .get(usize::from(t.id()))
+                    .is_some_and(|n| *n >= ISOLATED_SPINS)
+            })
+    }
+}
+
 impl Recording {
     /// The execution is abandoned (a deadlock, a panic, a livelock, the step
     /// limit, or the strategy stopped it): let its threads run until each
@@ -120,6 +202,9 @@ impl Recording {
     ) -> Option<shuttle::scheduler::TaskId> {
         self.wind_down += 1;
         if self.wind_down > WIND_DOWN_STEPS {
+            if self.wind_down == WIND_DOWN_STEPS + 1 {
+                unfinished_wind_down(&self.acc, &self.stuck);
+            }
             return None;
         }
         let exec = lock(&self.acc).current.clone()?;
@@ -151,24 +236,38 @@ impl Recording {
         self.wind_down(runnable, current)
     }
 
+    /// The threads that can run only yield, with no operation in between
+    /// (see [`Quiet`]): end the execution as a livelock, naming them.
+    fn end_quiet(&self, exec: &rt::Execution, runnable: &[&shuttle::scheduler::Task]) {
+        let who = Self::names(exec, runnable.iter().map(|t| t.id()));
+        exec.end_livelocked(format!(
+            "{} only yield (yield_now/spin_loop), with no racetrace operation between their yields: none of them changes anything the others could wait for",
+            who.join(", ")
+        ));
+    }
+
+    fn names(
+        exec: &rt::Execution,
+        tasks: impl Iterator<Item = shuttle::scheduler::TaskId>,
+    ) -> Vec<String> {
+        let names = exec.thread_names();
+        tasks
+            .map(|t| {
+                names
+                    .get(usize::from(t))
+                    .cloned()
+                    .unwrap_or_else(|| format!("task {}", usize::from(t)))
+            })
+            .collect()
+    }
+
     /// Only held spinners can run, for long enough: end the execution as a
     /// livelock, naming them.
     fn end_livelocked(&self) {
         let Some(exec) = lock(&self.acc).current.clone() else {
             return;
         };
-        let names = exec.thread_names();
-        let who: Vec<String> = self
-            .spins
-            .held
-            .iter()
-            .map(|t| {
-                names
-                    .get(usize::from(*t))
-                    .cloned()
-                    .unwrap_or_else(|| format!("task {}", usize::from(*t)))
-            })
-            .collect();
+        let who = Self::names(&exec, self.spins.held.iter().copied());
         let one = who.len() == 1;
         exec.end_livelocked(format!(
             "{} spin{} (yield_now/spin_loop) and no other thread can run to change what {} wait{} for",
@@ -189,6 +288,14 @@ impl Recording {
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
         if exec.is_some_and(|e| e.is_abandoned()) {
+            return self.wind_down(runnable, current);
+        }
+        if let Some(e) = exec
+            && self
+                .quiet
+                .point(e.operations(), is_yielding, current, runnable)
+        {
+            self.end_quiet(e, runnable);
             return self.wind_down(runnable, current);
         }
         if is_yielding && let Some(c) = current {
@@ -249,6 +356,7 @@ impl shuttle::scheduler::Scheduler for Recording {
         self.started = true;
         self.steps.clear();
         self.spins = Spins::default();
+        self.quiet = Quiet::default();
         self.wind_down = 0;
         self.points = 0;
         if a.should_stop() {
@@ -490,6 +598,7 @@ fn shuttle_loop(
     point_limit: usize,
 ) -> Option<String> {
     let mut last_error = None;
+    let stuck = Rc::new(Cell::new(0));
     loop {
         let sched = Recording {
             inner: inner.clone(),
@@ -497,10 +606,12 @@ fn shuttle_loop(
             steps: Vec::new(),
             started: false,
             spins: Spins::default(),
+            quiet: Quiet::default(),
             wind_down: 0,
             pulse: lock(acc).pulse.clone(),
             points: 0,
             point_limit,
+            stuck: stuck.clone(),
         };
         let a2 = acc.clone();
         let b2 = body.clone();
@@ -527,11 +638,15 @@ fn shuttle_loop(
                 // not see first, a step bound, …): record it and carry on with
                 // the same scheduler, which continues where it stopped.
                 let msg = rt::panics::message(p.as_ref());
+                let abandoned = lock(acc).current.as_ref().is_some_and(|e| e.is_abandoned());
+                if abandoned {
+                    unfinished_wind_down(acc, &stuck);
+                }
                 let mut a = lock(acc);
                 if let Some(exec) = &a.current {
                     exec.thaw();
                 }
-                if a.current.as_ref().is_some_and(|e| e.is_abandoned()) {
+                if abandoned {
                     // The wind-down of an abandoned execution failed (its
                     // threads could not all unwind): the execution ends as
                     // it was abandoned, as if stopped there.

@@ -411,6 +411,24 @@ impl Execution {
         self.abandoned.load(Ordering::SeqCst)
     }
 
+    /// The names of the threads that have not exited (while the execution
+    /// winds down, by the scratch state its unwinding threads update).
+    pub(crate) fn unfinished_threads(&self) -> Vec<String> {
+        self.state()
+            .threads
+            .iter()
+            .filter(|t| t.status != Status::Exited)
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Operations recorded so far: grows whenever some thread performs a
+    /// racetrace operation (the shuttle recorder tells a spin of yields
+    /// alone from one that waits for something by it).
+    pub(crate) fn operations(&self) -> usize {
+        self.steps.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn is_pruned(&self) -> bool {
         self.pruned.load(Ordering::SeqCst)
     }
