@@ -109,59 +109,74 @@ fn outcomes(r: &Report) -> BTreeSet<String> {
     r.outcomes.iter().map(|o| o.outcome.clone()).collect()
 }
 
-/// The oracle's trace count of the program `explore` runs under `config`,
-/// and the assertions: dpor's executions are one per trace, and so are the
-/// shards' for 2, 3 and 4 shards and `--jobs 2`.
-fn check(what: &str, explore: impl Fn(&Config) -> Report) -> usize {
-    let _one = serial();
-    let dpor = Config::new(Backend::Dpor);
-    let (all, traces) = oracle_traces(Search::Normal, || explore(&dpor));
-    let (r, runs) = recorded(Search::Dpor, || explore(&dpor));
-    let forms = distinct_forms(what, &runs);
-    assert_eq!(outcomes(&r), outcomes(&all), "{what}: outcomes");
+/// The oracle's traces of the program `explore` runs under dpor.
+fn traces_of(what: &str, explore: &impl Fn(&Config) -> Report) -> HashSet<Vec<Event>> {
+    let (all, traces) = oracle_traces(Search::Normal, || explore(&Config::new(Backend::Dpor)));
+    let (every, _) = recorded(Search::Dpor, || explore(&Config::new(Backend::Dpor)));
+    assert_eq!(outcomes(&every), outcomes(&all), "{what}: outcomes");
     println!(
-        "{what}: {} normal executions ({} cut), {} traces; dpor {} schedules, {} cut",
+        "{what}: {} normal executions ({} cut), {} traces",
         all.schedules,
         all.pruned,
-        traces.len(),
-        r.schedules,
-        r.pruned
+        traces.len()
     );
-    if std::env::var_os("ORACLE_DEBUG").is_some() {
-        let (_, normal_runs) = oracle::record(Search::Normal, || explore(&dpor));
-        let mut prefixes: HashSet<Vec<Event>> = HashSet::new();
-        for r in &runs {
-            for k in 0..=r.len() {
-                prefixes.insert(normal_form(&r[..k]));
-            }
-        }
-        let mut shown = 0;
-        for w in &normal_runs {
-            if forms.contains(&normal_form(w)) || shown >= 3 {
-                continue;
-            }
-            shown += 1;
-            let k = (0..=w.len())
-                .rev()
-                .find(|&k| prefixes.contains(&normal_form(&w[..k])))
-                .unwrap();
-            println!("missed; dpor reached its first {k} steps, not the next:");
-            for (i, e) in w.iter().enumerate() {
-                let mark = if i == k { ">>" } else { "  " };
-                println!(
-                    "{mark} {i:2} t{} {:?} {:?}",
-                    e.thread, e.label, e.spawned_after
-                );
-            }
-        }
+    traces
+}
+
+/// A whole dpor run: one execution per trace, every trace.
+fn whole_run_is_one_per_trace(
+    what: &str,
+    explore: &impl Fn(&Config) -> Report,
+    traces: &HashSet<Vec<Event>>,
+) {
+    let (r, runs) = recorded(Search::Dpor, || explore(&Config::new(Backend::Dpor)));
+    let forms = distinct_forms(what, &runs);
+    println!("{what}: dpor {} schedules, {} cut", r.schedules, r.pruned);
+    if std::env::var_os("RACETRACE_ORACLE_DEBUG").is_some() {
+        show_missed(&runs, &forms, traces);
     }
     assert!(
-        forms == traces,
+        forms == *traces,
         "{what}: dpor ran {} traces, the oracle counts {} ({} missed)",
         forms.len(),
         traces.len(),
         traces.difference(&forms).count()
     );
+}
+
+/// For whoever looks into a miss: a few traces dpor did not run, each with
+/// the longest prefix (as a trace) that some dpor execution starts with.
+fn show_missed(runs: &[Vec<Step>], forms: &HashSet<Vec<Event>>, traces: &HashSet<Vec<Event>>) {
+    let mut prefixes: HashSet<Vec<Event>> = HashSet::new();
+    for r in runs {
+        for k in 0..=r.len() {
+            prefixes.insert(normal_form(&r[..k]));
+        }
+    }
+    for w in traces.difference(forms).take(3) {
+        let k = (0..=w.len())
+            .rev()
+            .find(|&k| {
+                // The normal form of a normal form's prefix is itself.
+                prefixes.contains(&w[..k])
+            })
+            .unwrap_or(0);
+        println!("missed; dpor ran its first {k} steps, not the next:");
+        for (i, e) in w.iter().enumerate() {
+            let mark = if i == k { ">>" } else { "  " };
+            println!("{mark} {i:2} {e:?}");
+        }
+    }
+}
+
+/// 2, 3 and 4 shards, and `--jobs 2`: together one execution per trace,
+/// every trace.
+fn shards_are_one_per_trace(
+    what: &str,
+    explore: &impl Fn(&Config) -> Report,
+    traces: &HashSet<Vec<Event>>,
+) {
+    let dpor = Config::new(Backend::Dpor);
     for total in [2, 3, 4] {
         let mut runs = Vec::new();
         for index in 1..=total {
@@ -170,14 +185,29 @@ fn check(what: &str, explore: impl Fn(&Config) -> Report) -> usize {
         }
         let forms = distinct_forms(&format!("{what}, {total} shards"), &runs);
         assert!(
-            forms == traces,
+            forms == *traces,
             "{what}: {total} shards ran {} traces, the oracle counts {}",
             forms.len(),
             traces.len()
         );
     }
     let (_, runs) = recorded(Search::Dpor, || explore(&dpor.clone().with_jobs(2)));
-    assert!(distinct_forms(&format!("{what}, --jobs 2"), &runs) == traces);
+    let forms = distinct_forms(&format!("{what}, --jobs 2"), &runs);
+    assert!(
+        forms == *traces,
+        "{what}: --jobs 2 ran {} traces, the oracle counts {}",
+        forms.len(),
+        traces.len()
+    );
+}
+
+/// The oracle's trace count of the program `explore` runs, after checking
+/// that a whole dpor run and its shards run one execution per trace.
+fn check(what: &str, explore: impl Fn(&Config) -> Report) -> usize {
+    let _one = serial();
+    let traces = traces_of(what, &explore);
+    whole_run_is_one_per_trace(what, &explore, &traces);
+    shards_are_one_per_trace(what, &explore, &traces);
     traces.len()
 }
 
@@ -342,4 +372,67 @@ fn dpor_runs_one_execution_per_trace_of_small_queue_programs() {
             &[("items", 1), ("consumers", 1)],
         ),
     );
+}
+/// producer–consumer `task-done-join` without the producer thread: main
+/// puts one item, waits for it to be processed (`join`), then puts one
+/// sentinel (0) per consumer; the consumers get and mark done until 0.
+fn main_produces(capacity: usize) -> String {
+    let q = TArc::new(Queue::bounded(capacity));
+    let hs: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            thread::spawn(move || {
+                let mut n = 0;
+                loop {
+                    let m = q.get();
+                    q.task_done().unwrap();
+                    if m == 0 {
+                        return n;
+                    }
+                    n += m;
+                }
+            })
+        })
+        .collect();
+    q.put(1);
+    q.join();
+    q.put(0);
+    q.put(0);
+    let got: usize = hs.into_iter().map(|h| h.join().unwrap()).sum();
+    format!("{got}")
+}
+
+/// Open (issue 19): dpor misses traces of queue programs where a woken
+/// consumer can find its item taken. `main_produces(2)`: 1,496 traces (by
+/// the shortcut, and by brute force over all 1,041,705 interleavings, 7
+/// minutes), dpor runs 1,418; producer-consumer task-done-join with one
+/// item: 1,680 traces, dpor runs 1,572. Same outcomes. Each dpor execution
+/// is a different trace (no duplicates): the counts are short, not inflated.
+/// `RACETRACE_ORACLE_DEBUG=1` shows missed traces.
+#[test]
+#[ignore = "dpor misses traces here (issue 19): 1,418 of 1,496, 1,572 of 1,680"]
+fn a_whole_dpor_run_runs_every_trace_of_task_done_join_programs() {
+    let _one = serial();
+    let mut failed = false;
+    for (what, explore) in [
+        (
+            "main produces",
+            Box::new(program(|| main_produces(2))) as Box<dyn Fn(&Config) -> Report>,
+        ),
+        (
+            "producer-consumer/task-done-join items=1",
+            Box::new(pattern(
+                "producer-consumer",
+                "task-done-join",
+                &[("items", 1)],
+            )),
+        ),
+    ] {
+        let traces = traces_of(what, &explore);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            whole_run_is_one_per_trace(what, &explore, &traces)
+        }));
+        failed |= caught.is_err();
+    }
+    assert!(!failed, "a whole dpor run missed traces");
 }
