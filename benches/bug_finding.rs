@@ -191,9 +191,7 @@ impl Run {
                     (b, None, None) => format!("{b} unbounded"),
                 }
             }),
-            clean: w
-                .and_then(|w| w.phase.as_ref())
-                .and_then(|p| p.clean_bound),
+            clean: w.and_then(|w| w.phase.as_ref()).and_then(|p| p.clean_bound),
             time: r.elapsed,
         }
     }

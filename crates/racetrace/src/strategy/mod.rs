@@ -11,5 +11,8 @@
 pub mod bytes;
 pub(crate) mod dpor;
 
+#[doc(hidden)]
+pub use dpor::oracle as dpor_oracle;
+
 pub use bytes::{ByteScheduler, MAX_DRAWN_BYTES};
 pub use shuttle::scheduler::Scheduler;

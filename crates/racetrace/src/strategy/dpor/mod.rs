@@ -60,6 +60,8 @@
 //! for the thread of the race's first step has nothing to reverse.
 
 pub(crate) mod log;
+#[doc(hidden)]
+pub mod oracle;
 mod scheduler;
 mod tasks;
 
@@ -185,6 +187,12 @@ pub(crate) struct Dpor {
     /// of the depth-first search), and whether this shard owns it.
     group: usize,
     owned: bool,
+    /// Record every complete execution's steps ([`oracle`]).
+    record: bool,
+    /// Search every interleaving, no reduction ([`oracle`]).
+    plain: bool,
+    /// ... in lexicographic normal form only ([`oracle::Search::Normal`]).
+    normal: bool,
 }
 
 impl Dpor {
@@ -194,6 +202,7 @@ impl Dpor {
         shard: Option<Shard>,
     ) -> Dpor {
         log::start(bound.is_some());
+        let (record, plain, normal) = oracle::mode();
         // Enough prefixes to share out: about 4^depth ≥ total², with
         // two threads racing at each of the prefix's choices.
         let prefix_branchings = shard.map_or(0, |s| {
@@ -219,6 +228,9 @@ impl Dpor {
             prefix_branchings,
             group: 0,
             owned: shard.is_none_or(|s| s.owns(0)),
+            record,
+            plain,
+            normal,
         }
     }
 
@@ -228,6 +240,28 @@ impl Dpor {
             self.group += 1;
             self.owned = self.shard.is_none_or(|s| s.owns(self.group));
         }
+    }
+
+    /// [`oracle::Search::Normal`]: are the steps taken so far in
+    /// lexicographic normal form, given that those before the last are?
+    /// Not if the last step commutes with every step back to one of a
+    /// higher thread.
+    fn last_step_normal(&self) -> bool {
+        let Some(k) = self.tree.len().checked_sub(1) else {
+            return true;
+        };
+        let a = &self.tree[k];
+        let spawn = self.created.get(a.chosen).copied().flatten();
+        for j in (0..k).rev() {
+            let b = &self.tree[j];
+            if b.chosen == a.chosen || spawn == Some(j) || b.op().dependent(a.op()) {
+                return true;
+            }
+            if b.chosen > a.chosen {
+                return false;
+            }
+        }
+        true
     }
 
     /// Forget the running execution's bookkeeping before the next one.

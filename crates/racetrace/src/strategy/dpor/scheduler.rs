@@ -19,7 +19,20 @@ impl Scheduler for Dpor {
         }
         self.absorb();
         self.finish_block();
-        self.analyse();
+        if self.record
+            && let Some(e) = &self.exec
+            && !e.is_pruned()
+            && !e.is_skipped()
+        {
+            let n = self.pos.min(self.tree.len());
+            super::oracle::keep(
+                self.tree[..n].iter().map(|node| (node.chosen, node.op())),
+                &self.created,
+            );
+        }
+        if !self.plain {
+            self.analyse();
+        }
         // Branch at the deepest node with an unexplored, awake source.
         let len = self.pos.min(self.tree.len());
         self.tree.truncate(len);
@@ -117,6 +130,12 @@ impl Scheduler for Dpor {
             self.pos += 1;
             return Some(c.into());
         }
+        if self.normal && !self.last_step_normal() {
+            if let Some(e) = &self.exec {
+                e.prune();
+            }
+            return None;
+        }
         let ops: Vec<Op> = match &self.exec {
             Some(e) => e.pending_labels(width, &self.performed),
             None => vec![Op::Local; width],
@@ -126,7 +145,7 @@ impl Scheduler for Dpor {
         // place, so the ordering it stands for is not covered (Coons,
         // Musuvathi and McKinley, OOPSLA 2013).
         let sleep = match self.tree.last() {
-            Some(parent) if self.bound.is_none() => Dpor::sleep_for_child(parent),
+            Some(parent) if self.bound.is_none() && !self.plain => Dpor::sleep_for_child(parent),
             _ => Vec::new(),
         };
         // A thread about to start a wait still holds the mutex the wait
@@ -165,11 +184,12 @@ impl Scheduler for Dpor {
         // A shard's prefix: a depth-first search over every thread that
         // can run (the smallest first), sleep sets cutting the orderings
         // already seen; below it dpor, in the prefixes the shard owns only.
-        let prefix = self.shard.is_some()
-            && self
-                .tree
-                .last()
-                .is_none_or(|p| p.prefix && p.branchings < self.prefix_branchings);
+        let prefix = self.plain
+            || self.shard.is_some()
+                && self
+                    .tree
+                    .last()
+                    .is_none_or(|p| p.prefix && p.branchings < self.prefix_branchings);
         if self.shard.is_some() && !prefix && !self.owned {
             if let Some(e) = &self.exec {
                 e.prune();
