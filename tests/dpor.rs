@@ -8,7 +8,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 
-
 use common::{Inc, counter_oracle, mazurkiewicz_traces, numeric_outcomes};
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns::{self as patterns, Params};
