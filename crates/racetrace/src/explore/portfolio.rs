@@ -17,10 +17,12 @@
 //! with the fewest preemptions of all the phases (as the tally always
 //! does). A probe's violation may take more preemptions than the bounds
 //! dpor had finished, so the next bounds are then explored too, within a
-//! budget ([`refine`]). That is the fewest *found*: dpor counts preemptions
-//! at its own scheduling points, not as the trace marks them, and a
-//! finished bounded dpor run is not a proof that no violation within the
-//! bound exists (`docs/bug-finding.md`, "The portfolio").
+//! budget ([`refine`]). dpor under a bound explores every interleaving
+//! within it and counts preemptions as the trace marks them
+//! (`tests/preemption_bound.rs`), so the witness's preemptions are the
+//! fewest possible when every smaller bound finished without a violation
+//! ([`Phase::clean_bound`](super::report::Phase)); otherwise they are the
+//! fewest found (`docs/bug-finding.md`, "The portfolio's witnesses").
 
 use super::program::Body;
 use super::report::Phase;
@@ -58,9 +60,11 @@ const PLAN: &[Step] = &[
 ];
 
 /// A bounded phase (and the search for a witness with fewer preemptions)
-/// runs at most this many schedules, or as many as ran before it if more:
-/// iterative bounding then costs at most about as much again as the final
-/// unbounded search. A bounded phase cut short ends the bounding (a larger
+/// runs at most this many schedules — a probe's share — or as many as ran
+/// before it if more: iterative bounding then costs at most about as much
+/// again as the final unbounded search. (Bound 0 alone runs every order of
+/// whole threads, n! on wide programs: a larger first share only delays
+/// the probes that find their bugs.) A bounded phase cut short ends the bounding (a larger
 /// bound would be cut too); the probes and the unbounded search go on.
 const BOUNDED_MIN: u64 = PROBE;
 
