@@ -71,6 +71,14 @@ fn compare(name: &str, cap: u64, run: impl Fn(&Config) -> Report) -> bool {
     true
 }
 
+/// Every parameter of `p` at its smallest value.
+fn smallest(p: &Pattern) -> Vec<(String, usize)> {
+    p.params
+        .iter()
+        .map(|s| (s.name.to_string(), s.min))
+        .collect()
+}
+
 fn explore_variant(
     p: &'static Pattern,
     v: &'static Variant,
@@ -109,11 +117,7 @@ fn bounded_dpor_matches_dfs_fewest_preemptions_on_every_pattern() {
     let cap = if full::full() { 100_000 } else { 1_000 };
     let (mut compared, mut skipped) = (0, Vec::new());
     for p in patterns::all() {
-        let smallest: Vec<(String, usize)> = p
-            .params
-            .iter()
-            .map(|s| (s.name.to_string(), s.min))
-            .collect();
+        let smallest = smallest(p);
         for v in p.variants {
             let name = format!("{}/{}", p.name, v.name);
             if compare(&name, cap, |c| explore_variant(p, v, &smallest, c)) {
@@ -137,11 +141,7 @@ fn bounded_dpor_matches_dfs_fewest_preemptions_on_the_small_sctbench_programs() 
     let mut compared = 0;
     for name in ["twostage", "carter", "bluetooth", "account", "token-ring"] {
         let p = sctbench::find(name).unwrap();
-        let smallest: Vec<(String, usize)> = p
-            .params
-            .iter()
-            .map(|s| (s.name.to_string(), s.min))
-            .collect();
+        let smallest = smallest(p);
         for v in p.variants {
             let name = format!("{}/{}", p.name, v.name);
             let ran = compare(&name, cap, |c| explore_variant(p, v, &smallest, c));
