@@ -630,7 +630,7 @@ fn render(buggy: &[Row], correct: &[Row], total: Duration, load_before: &str, sc
              preemptions within the next bounds, in as many schedules again); the witness's \
              preemptions (as its trace counts them); whether they are the fewest possible — \
              `yes` when none are needed or dpor had finished every smaller bound without a \
-             violation before the witness's phase (dpor under a bound is complete for it, \
+             violation before the witness's phase (dpor under a bound reaches every outcome within it, checked against shuttle-dfs in \
              `tests/preemption_bound.rs`), else `not shown`; and the phase that found it.\n\n\
              | variant | first violation | schedules in all | time in all | preemptions | fewest | found by |\n\
              |---|---|---|---|---|---|---|"

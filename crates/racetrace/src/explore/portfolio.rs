@@ -17,9 +17,9 @@
 //! with the fewest preemptions of all the phases (as the tally always
 //! does). A probe's violation may take more preemptions than the bounds
 //! dpor had finished, so the next bounds are then explored too, within a
-//! budget ([`refine`]). dpor under a bound explores every interleaving
-//! within it and counts preemptions as the trace marks them
-//! (`tests/preemption_bound.rs`), so the witness's preemptions are the
+//! budget ([`refine`]). dpor under a bound reaches every outcome within it
+//! and counts preemptions as the trace marks them (checked against
+//! shuttle-dfs, not proven: `tests/preemption_bound.rs`), so the witness's preemptions are the
 //! fewest possible when every smaller bound finished without a violation
 //! ([`Phase::clean_bound`](super::report::Phase)); otherwise they are the
 //! fewest found (`docs/bug-finding.md`, "The portfolio's witnesses").
