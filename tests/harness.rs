@@ -82,6 +82,54 @@ fn a_violation_fails_with_the_trace_and_a_replay_command_for_this_test() {
     assert!(msg.contains("cargo test lost_update_check"), "{msg}");
 }
 
+/// A check whose environment names no backend runs the portfolio (dpor
+/// under a preemption bound); its failure message says on which backend
+/// the witness replays, and that command reproduces it.
+#[test]
+fn a_check_naming_no_backend_runs_the_portfolio_and_its_message_replays_the_witness() {
+    let chosen = [
+        "RACETRACE_BACKEND",
+        "RACETRACE_SHARD",
+        "RACETRACE_JOBS",
+        "RACETRACE_PREEMPTION_BOUND",
+    ];
+    if chosen.iter().any(|v| std::env::var_os(v).is_some()) {
+        eprintln!("skipped: the environment chooses the backend");
+        return;
+    }
+    assert_eq!(Check::new("default").config().backend, Backend::Portfolio);
+    let bounded = Check::new("bounded").preemption_bound(1);
+    assert_eq!(bounded.config().backend, Backend::Dpor);
+    let r = Check::new("passes").run(locked_increments);
+    assert_eq!((r.backend, r.complete), (Backend::Portfolio, true));
+
+    let msg = panic_message(|| {
+        Check::new("lost_update_default").run(lost_update);
+    });
+    let backend = msg
+        .split("RACETRACE_BACKEND=")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap_or_else(|| panic!("no backend in the replay command: {msg}"));
+    let token = msg
+        .split("RACETRACE_REPLAY='lost_update_default=")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap_or_else(|| panic!("no token in the replay command: {msg}"));
+    let mut config = Config::new(backend.parse().expect("a backend"));
+    config.replay = Some(token.parse().expect("a token"));
+    let replayed = racetrace::explore(&config, lost_update);
+    assert!(replayed.replay_mismatch.is_none(), "{msg}");
+    assert_eq!(replayed.schedules, 1);
+    let outcome = replayed.first_violation().map(|w| w.trace.outcome.clone());
+    assert!(
+        outcome
+            .as_deref()
+            .is_some_and(|o| msg.contains(&format!("forbidden outcome '{o}'"))),
+        "replayed {outcome:?}; {msg}"
+    );
+}
+
 #[test]
 fn an_expected_failure_that_never_happens_fails_the_check() {
     let msg = panic_message(|| {

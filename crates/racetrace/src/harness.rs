@@ -23,13 +23,28 @@
 //! [`crate::check`] and [`check_with`].)
 
 use crate::config::{Backend, Config};
-use crate::config::{ENV_REPLAY, ReplayToken};
+use crate::config::{ENV_BACKEND, ENV_REPLAY, ReplayToken};
 use crate::explore::Report;
 use std::time::Duration;
 
 /// The time budget of a check that sets none: long enough for any check
 /// that belongs in a test suite, short enough that none hangs CI.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(60);
+
+/// The backend of a check whose environment names none
+/// (`RACETRACE_BACKEND`): [`Backend::Portfolio`], which finds deep bugs in
+/// few schedules (preemption bounds 0, 1, 2 over dpor, with PCT and random
+/// probes between them) and still ends exhaustive, as dpor does — unless
+/// the environment asks for what only dpor does: a shard
+/// (`RACETRACE_SHARD`), several jobs (`RACETRACE_JOBS`) or a preemption
+/// bound (`RACETRACE_PREEMPTION_BOUND`); then dpor.
+fn default_backend(config: &mut Config) -> bool {
+    let named = std::env::var_os(ENV_BACKEND).is_some();
+    if !named && config.shard.is_none() && config.jobs == 1 && config.preemption_bound.is_none() {
+        config.backend = Backend::Portfolio;
+    }
+    !named
+}
 
 /// A named, configured exploration of a test's closure.
 #[derive(Clone, Debug)]
@@ -40,18 +55,22 @@ pub struct Check {
     allow_incomplete: bool,
     expect: Option<String>,
     assume_seq_cst: bool,
+    /// The backend is the default, not named by the environment or `backend`.
+    default_backend: bool,
 }
 
 impl Check {
     /// A check named `name` (the test's name: it labels reports and scopes
     /// replay), configured by the `RACETRACE_*` environment variables over
-    /// the defaults: [`Backend::Dpor`], the time budget [`DEFAULT_BUDGET`].
+    /// the defaults: [`Backend::Portfolio`] (dpor when a shard, jobs or a
+    /// preemption bound is set), the time budget [`DEFAULT_BUDGET`].
     /// A bad variable panics, naming it.
     pub fn new(name: &str) -> Check {
         let mut config = match Config::from_env() {
             Ok(c) => c,
             Err(e) => panic!("racetrace: {e}"),
         };
+        let default_backend = default_backend(&mut config);
         if config.max_duration.is_none() {
             config.max_duration = Some(DEFAULT_BUDGET);
         }
@@ -63,6 +82,7 @@ impl Check {
             allow_incomplete: false,
             expect: None,
             assume_seq_cst: false,
+            default_backend,
         }
     }
 
@@ -79,6 +99,7 @@ impl Check {
             allow_incomplete: false,
             expect: None,
             assume_seq_cst: false,
+            default_backend: false,
         }
     }
 
@@ -86,6 +107,7 @@ impl Check {
     /// split dpor's explorations only: another backend explores the whole.
     pub fn backend(mut self, backend: Backend) -> Check {
         self.config.backend = backend;
+        self.default_backend = false;
         if backend != Backend::Dpor {
             self.config.shard = None;
             self.config.jobs = 1;
@@ -99,8 +121,12 @@ impl Check {
         self
     }
 
-    /// loom and dpor: at most `k` preemptions per execution.
+    /// loom and dpor: at most `k` preemptions per execution (a check on the
+    /// default backend then runs dpor).
     pub fn preemption_bound(mut self, k: usize) -> Check {
+        if self.default_backend {
+            self.config.backend = Backend::Dpor;
+        }
         self.config.preemption_bound = Some(k);
         self
     }
@@ -227,7 +253,7 @@ impl Check {
                 report.backend_desc(),
                 report.schedules,
                 w.trace.render(),
-                self.how_to_replay(w.replay.as_deref())
+                self.how_to_replay(w)
             );
         }
         if !report.complete && !self.allow_incomplete {
@@ -266,14 +292,20 @@ impl Check {
         );
     }
 
-    fn how_to_replay(&self, token: Option<&str>) -> String {
-        match token {
-            Some(t) => format!(
-                "\nreplay this schedule alone: {ENV_REPLAY}='{}={t}' cargo test {}",
-                self.name, self.name
-            ),
+    /// The command that replays witness `w`; a portfolio's witness replays
+    /// on the backend of the phase that found it.
+    fn how_to_replay(&self, w: &crate::Witness) -> String {
+        let Some(t) = &w.replay else {
+            return String::new();
+        };
+        let backend = match &w.phase {
+            Some(p) => format!("{ENV_BACKEND}={} ", p.backend),
             None => String::new(),
-        }
+        };
+        format!(
+            "\nreplay this schedule alone: {backend}{ENV_REPLAY}='{}={t}' cargo test {}",
+            self.name, self.name
+        )
     }
 }
 
@@ -309,7 +341,8 @@ where
 }
 
 /// Explore `f` with the configuration from the environment
-/// ([`Config::from_env`]: `dpor` unless `RACETRACE_BACKEND` says otherwise)
+/// ([`Config::from_env`]; the backend `portfolio` unless `RACETRACE_BACKEND`
+/// names one, or a shard, jobs or a preemption bound asks for dpor)
 /// and fail the test as [`Check::run`] does: with the
 /// witness trace if any schedule panics, deadlocks or races, and when the
 /// exploration was incomplete.
@@ -322,6 +355,7 @@ where
         Ok(c) => c,
         Err(e) => panic!("racetrace: {e}"),
     };
+    default_backend(&mut config);
     if config.max_duration.is_none() {
         config.max_duration = Some(DEFAULT_BUDGET);
     }

@@ -65,7 +65,8 @@
 //! [`explore_outcomes`](fn@explore_outcomes) collects a table of outcomes instead: the program
 //! returns its outcome as a string and a predicate says which are allowed.
 //! [`check`] is the one-liner for tests: it reads the backend from
-//! `RACETRACE_BACKEND` (default loom) and panics with the trace.
+//! `RACETRACE_BACKEND` (default: the portfolio, which ends exhaustive) and
+//! panics with the trace.
 //!
 //! ## Async code
 //!
