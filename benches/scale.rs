@@ -254,7 +254,7 @@ fn every_core_and_shards(long: Vec<(Row, u64, Duration)>, limit: Duration) {
         load()
     );
     println!(
-        "| program | schedules | 1 thread | --jobs 2 | speed-up | 4 shards: schedules, longest shard |"
+        "| program | schedules | 1 thread | --jobs 2 | speed-up | 8 shards: schedules, longest shard |"
     );
     println!("|---|---|---|---|---|---|");
     let mut bad = false;
@@ -266,8 +266,8 @@ fn every_core_and_shards(long: Vec<(Row, u64, Duration)>, limit: Duration) {
         let two = t.elapsed();
         let mut sum = 0;
         let mut longest = Duration::ZERO;
-        for k in 1..=4 {
-            let mut c = Config::new(Backend::Dpor).with_shard(racetrace::Shard::new(k, 4).unwrap());
+        for k in 1..=8 {
+            let mut c = Config::new(Backend::Dpor).with_shard(racetrace::Shard::new(k, 8).unwrap());
             c.max_duration = Some(limit);
             let t = Instant::now();
             let s = (row.explore)(&c);

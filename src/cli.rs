@@ -191,8 +191,10 @@ struct RunArgs {
     /// `racetrace merge` adds the N parts' `--json` reports up to the whole.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
-    /// dpor: explore on N threads (one shard each, merged): the same counts
-    /// and outcomes as one thread.
+    /// dpor: explore on N threads, which share the tree's shards out
+    /// (merged: the same counts and outcomes as one thread). Default: the
+    /// available parallelism, at least 2, when no shard, schedule cap or
+    /// preemption bound is given (then 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
     /// Print JSON.
@@ -319,8 +321,18 @@ impl RunArgs {
                 ))
             })?);
         }
-        if let Some(n) = self.jobs {
-            config.jobs = usize::from(n);
+        match self.jobs {
+            Some(n) => config.jobs = usize::from(n),
+            // Every core by default, and at least two threads: a run split
+            // into shards gives the same report on every machine.
+            None if backend == Backend::Dpor
+                && config.shard.is_none()
+                && config.max_schedules.is_none()
+                && config.preemption_bound.is_none() =>
+            {
+                config.jobs = jobs_or_default(None).max(2);
+            }
+            None => {}
         }
         config.validate()?;
         Ok((pattern, variant, params, config))

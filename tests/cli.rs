@@ -68,6 +68,31 @@ fn explore_saves_a_trace_that_replay_reproduces() {
     assert_eq!(o.code, Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("the same trace"));
 
+    // A shard's witness is numbered within its shard (as in a split
+    // `--jobs` run), which the replay's check of the file re-runs.
+    let shard = dir.join("shard.json");
+    let s = shard.to_str().unwrap();
+    let args = [
+        "explore",
+        "unsafe-counter",
+        "--threads",
+        "3",
+        "--shard",
+        "3/8",
+        "--save",
+        s,
+    ];
+    let o = racetrace(&args);
+    assert_eq!(o.code, Some(1), "a violation exits 1: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains(" · dpor · shard 3/8 · schedule "),
+        "{}",
+        stdout(&o)
+    );
+    let o = racetrace(&["replay", s]);
+    assert_eq!(o.code, Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("the same trace"));
+
     // Corrupt it: exit 2, one line.
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, &text[..text.len() / 3]).unwrap();

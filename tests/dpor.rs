@@ -494,11 +494,59 @@ fn the_shards_of_an_exploration_add_up_to_the_whole() {
             );
             assert_eq!(merged, table(&whole), "{pattern}/{variant}: {total} shards");
             // The same on `total` threads of one exploration (`Config::jobs`).
-            let c = Config::new(Backend::Dpor).with_jobs(total);
+            let mut c = Config::new(Backend::Dpor).with_jobs(total);
+            c.jobs_whole_first = 0; // split even a small run
             let r = patterns::explore(p, v, &params, &c).unwrap();
             assert!(r.complete && r.shard.is_none());
             assert_eq!(r.schedules, whole.schedules, "{pattern}: jobs {total}");
             assert_eq!(table(&r), table(&whole), "{pattern}: jobs {total}");
+        }
+    }
+}
+
+/// `Config::jobs` stopped at the first violation: the lowest of the 8
+/// shards that finds one decides. The report is that shard's first
+/// violation, with the schedules of the shards below it (each run to its
+/// end without one) and of that shard up to it — here checked against the
+/// shards run one by one — whatever the number of threads and whichever
+/// was faster; the shards above it are cancelled and left out. The
+/// witness's title names its shard. On these programs the first
+/// violation is not in the first shard, so shards run ahead of it.
+#[test]
+fn jobs_stopped_at_the_first_violation_report_the_lowest_violating_shard() {
+    use racetrace::Shard;
+    let cases = [
+        ("lost-wakeup", "notify-before-wait"),
+        ("philosophers", "left-then-right"),
+        ("lock-order", "opposite-order"),
+    ];
+    for (pattern, variant) in cases {
+        let p = patterns::find(pattern).unwrap();
+        let v = p.variant(variant).unwrap();
+        let params: Params = p.params(&[]).unwrap();
+        let mut first = Config::new(Backend::Dpor);
+        first.stop_at_first_violation = true;
+        first.jobs_whole_first = 0; // split even a small run
+        let mut below = 0;
+        let mut lowest = None;
+        for index in 1..=8 {
+            let c = first.clone().with_shard(Shard::new(index, 8).unwrap());
+            let r = patterns::explore(p, v, &params, &c).unwrap();
+            below += r.schedules;
+            if let Some(w) = r.first_violation() {
+                lowest = Some((index, w.trace.clone()));
+                break;
+            }
+        }
+        let (k, trace) = lowest.expect("a violation");
+        assert!(k > 1, "{pattern}/{variant}: found by the first shard");
+        for jobs in [2, 3, 2] {
+            let r = patterns::explore(p, v, &params, &first.clone().with_jobs(jobs)).unwrap();
+            let w = r.first_violation().expect("a violation");
+            assert_eq!(w.trace, trace, "{pattern}/{variant}: jobs {jobs}");
+            assert!(w.trace.title.contains(&format!("shard {k}/8")));
+            assert_eq!(r.schedules, below, "{pattern}/{variant}: jobs {jobs}");
+            assert!(!r.complete);
         }
     }
 }

@@ -201,7 +201,9 @@ fn shards_are_one_per_trace(
             traces.len()
         );
     }
-    let (_, runs) = recorded(Search::Dpor, || explore(&dpor.clone().with_jobs(2)));
+    let mut jobs = dpor.clone().with_jobs(2);
+    jobs.jobs_whole_first = 0; // split even a small run
+    let (_, runs) = recorded(Search::Dpor, || explore(&jobs));
     let forms = distinct_forms(&format!("{what}, --jobs 2"), &runs);
     assert!(
         forms == *traces,

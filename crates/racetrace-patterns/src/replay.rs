@@ -231,7 +231,7 @@ impl TraceFile {
                 e @ racetrace::Error::BadEnv { .. } => Error::Config(e),
                 e => Error::BadTraceFile(one_line(&e.to_string())),
             })?;
-        let n = self.schedule_number()?;
+        let (_, n) = self.schedule_number()?;
         if let ReplayToken::Loom(k) = token
             && k != n
         {
@@ -269,16 +269,29 @@ impl TraceFile {
 
     /// The schedule number in the trace's title, which must be the title
     /// the exploration gives it: `LABEL · BACKEND · schedule N`.
-    fn schedule_number(&self) -> Result<u64, Error> {
-        let prefix = format!("{} · {} · schedule ", self.label(), self.backend);
-        let n = self.trace.title.strip_prefix(&prefix).and_then(|n| {
+    /// The title's schedule number, and the shard it is numbered within
+    /// (`… · dpor · shard 3/8 · schedule 4`: a witness of a split run).
+    fn schedule_number(&self) -> Result<(Option<racetrace::Shard>, u64), Error> {
+        let prefix = format!("{} · {} · ", self.label(), self.backend);
+        let number = |n: &str| {
             n.parse::<u64>()
                 .ok()
                 .filter(|k| *k >= 1 && k.to_string() == n)
+        };
+        let found = self.trace.title.strip_prefix(&prefix).and_then(|rest| {
+            match rest.strip_prefix("shard ") {
+                Some(r) => {
+                    let (shard, n) = r.split_once(" · schedule ")?;
+                    let shard: racetrace::Shard = shard.parse().ok()?;
+                    (shard.to_string() == shard_text(r)).then_some(())?;
+                    Some((Some(shard), number(n)?))
+                }
+                None => Some((None, number(rest.strip_prefix("schedule ")?)?)),
+            }
         });
-        n.ok_or_else(|| {
+        found.ok_or_else(|| {
             Error::BadTraceFile(format!(
-                "the title '{}' is not '{prefix}N' for this file's pattern, variant, parameters and backend",
+                "the title '{}' is not '{prefix}schedule N' (or '{prefix}shard K/N · schedule N') for this file's pattern, variant, parameters and backend",
                 short(&self.trace.title)
             ))
         })
@@ -371,8 +384,9 @@ impl TraceFile {
         pattern: &'static Pattern,
         variant: &'static Variant,
     ) -> Result<(), Error> {
-        let n = self.schedule_number()?;
+        let (shard, n) = self.schedule_number()?;
         let mut c = Config::new(self.backend);
+        c.shard = shard;
         c.preemption_bound = self.preemption_bound;
         if let Some(s) = self.seed {
             c.seed = s;
@@ -595,4 +609,9 @@ fn first_difference(saved: &Trace, now: &Trace) -> Option<String> {
         return Some("the traces differ".into());
     }
     None
+}
+
+/// The `K/N` at the start of `rest` (up to the next ` · `).
+fn shard_text(rest: &str) -> &str {
+    rest.split(" · ").next().unwrap_or(rest)
 }

@@ -402,13 +402,18 @@ pub struct Config {
     /// [`Shard::total`] disjoint parts whose schedule counts add up to the
     /// whole's (`docs/scale.md`). Defaults to `RACETRACE_SHARD`.
     pub shard: Option<Shard>,
-    /// dpor: explore on this many threads, each exploring one of `jobs`
-    /// shards ([`Config::shard`]) of the tree, and merge their reports: the
-    /// same schedule count and outcome table as one thread; each outcome's
-    /// witness is the first found by the lowest-numbered shard that reached
-    /// it (deterministic, but not always the one-thread witness). A
-    /// schedule limit is shared out evenly. Default 1; defaults to
-    /// `RACETRACE_JOBS`.
+    /// dpor: explore on this many threads, which take the 8 shards
+    /// ([`Config::shard`]) of the tree in turn (so at most 8 are busy), and
+    /// merge their reports: the same schedule count and outcome table as
+    /// one thread; each outcome's witness is the one with the fewest
+    /// preemptions, the lowest shard's on a tie (deterministic, the same
+    /// for every `jobs` above 1 and so on every machine, but not always the
+    /// one-thread witness). With [`Config::stop_at_first_violation`] the
+    /// lowest shard with a violation decides: the shards above it are
+    /// stopped and left out. A schedule limit is shared out evenly, a time
+    /// limit is one deadline for all. Default 1; defaults to
+    /// `RACETRACE_JOBS`; the CLI's default is the machine's available
+    /// parallelism, at least 2.
     pub jobs: usize,
     /// loom: write loom's exploration path (its branch points, each with
     /// the alternatives explored and still to explore) to this file every
@@ -416,7 +421,25 @@ pub struct Config {
     /// estimate's loom probe ([`crate::explore::Estimate`]); `None` by default.
     #[doc(hidden)]
     pub loom_checkpoint: Option<std::path::PathBuf>,
+    /// Stop the exploration when this is set (a shard of a `jobs` run that
+    /// a lower shard's violation made moot).
+    #[doc(hidden)]
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// [`Config::jobs`]: first explore the whole tree on one thread for up
+    /// to this many schedules, and split it only if that does not decide
+    /// ([`JOBS_WHOLE_FIRST`]; tests set 0).
+    #[doc(hidden)]
+    pub jobs_whole_first: u64,
 }
+
+/// [`Config::jobs`]: an exploration that ends (or stops at its first
+/// violation) within this many schedules runs on one thread, its report
+/// that of `jobs` 1; only a larger one is split. Small runs are mostly the
+/// shards' prefix, which every shard re-runs, and on a few programs whose
+/// executions are cut short (a spin pruned, a deadlock) the prefix's
+/// depth-first search counts more executions than dpor does
+/// (`docs/scale.md`). Costs about a tenth of a second before a split.
+pub const JOBS_WHOLE_FIRST: u64 = 2_000;
 
 /// How often (in executions) loom writes [`Config::loom_checkpoint`].
 #[doc(hidden)]
@@ -534,6 +557,8 @@ impl Config {
             shard: None,
             jobs: 1,
             loom_checkpoint: None,
+            cancel: None,
+            jobs_whole_first: JOBS_WHOLE_FIRST,
         }
     }
 

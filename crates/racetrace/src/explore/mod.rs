@@ -64,7 +64,7 @@ pub fn run_with(
         && config.replay.is_none()
         && scheduler.is_none()
     {
-        return parallel(label, body, judge, config);
+        return whole_first_then_parallel(label, body, judge, config);
     }
     let sampling = config.backend.sampled();
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
@@ -109,6 +109,8 @@ pub fn run_with(
         offset: 0,
         phase_limit: None,
         phase_cut: false,
+        cancel: config.cancel.clone(),
+        shard: config.shard,
     }));
     let mut watch = watch::Watch::new(acc.clone(), pulse, config, budget, start);
     let engine_error = match scheduler {
@@ -216,42 +218,116 @@ pub fn run_with(
     }
 }
 
-/// [`Config::jobs`]: the exploration cut into [`SHARDS_PER_JOB`] shards per
-/// thread, which the threads take in turn (shards differ much in size),
-/// merged.
+/// [`Config::jobs`]: the whole exploration on one thread for up to
+/// [`Config::jobs_whole_first`] schedules; if that decides (it ends, stops
+/// at its first violation or at a limit of the user's), its report; else
+/// the exploration split ([`parallel`]), within what is left of the time.
+fn whole_first_then_parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    let start = Instant::now();
+    let first = config.jobs_whole_first;
+    let mut c = config.clone();
+    c.jobs = 1;
+    if first > 0 {
+        let within = config.max_schedules.is_some_and(|m| m <= first);
+        if !within {
+            c.max_schedules = Some(first);
+        }
+        let r = run(label.clone(), body.clone(), judge.clone(), &c);
+        let capped = r.bound.as_deref() == Some(&format!("stopped at {first} schedules"));
+        if within || !capped {
+            return r;
+        }
+    }
+    let mut c = config.clone();
+    c.max_duration = config.max_duration.map(|d| {
+        d.saturating_sub(start.elapsed())
+            .max(Duration::from_millis(1))
+    });
+    let mut r = parallel(label, body, judge, &c);
+    r.elapsed = start.elapsed();
+    r
+}
+
+/// [`Config::jobs`]: the exploration cut into [`PARTS`] shards, which the
+/// threads take in turn (shards differ much in size), merged. Under
+/// [`Config::stop_at_first_violation`] the lowest shard that finds one
+/// decides: the shards above it are cancelled (running) or not started,
+/// and left out, so the result does not depend on which thread was faster.
 fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     let start = Instant::now();
     let n = config.jobs;
-    let total = n * SHARDS_PER_JOB;
-    let next = std::sync::atomic::AtomicUsize::new(1);
+    let total = PARTS;
+    let deadline = config.max_duration.map(|d| start + d);
+    let next = AtomicUsize::new(1);
+    let lowest = AtomicUsize::new(usize::MAX);
+    let running: Mutex<Vec<(usize, Arc<AtomicBool>)>> = Mutex::new(Vec::new());
     let done: Mutex<Vec<Report>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..n {
             s.spawn(|| {
                 loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k > total {
+                    let k = next.fetch_add(1, SeqCst);
+                    if k > total || k > lowest.load(SeqCst) {
                         break;
+                    }
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((k, cancel.clone()));
+                    if k > lowest.load(SeqCst) {
+                        cancel.store(true, SeqCst);
                     }
                     let mut c = config.clone();
                     c.jobs = 1;
                     c.shard = Some(crate::Shard { index: k, total });
                     c.max_schedules = config.max_schedules.map(|m| m.div_ceil(total as u64));
+                    // One deadline for the whole run, not one per shard.
+                    c.max_duration = deadline.map(|d| {
+                        d.saturating_duration_since(Instant::now())
+                            .max(Duration::from_millis(1))
+                    });
                     c.progress = false;
+                    c.cancel = Some(cancel);
                     let r = run(label.clone(), body.clone(), judge.clone(), &c);
+                    running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .retain(|(i, _)| *i != k);
+                    if config.stop_at_first_violation && r.first_violation().is_some() {
+                        let low = lowest.fetch_min(k, SeqCst).min(k);
+                        for (i, c) in running.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                            if *i > low {
+                                c.store(true, SeqCst);
+                            }
+                        }
+                    }
                     done.lock().unwrap_or_else(|p| p.into_inner()).push(r);
                 }
             });
         }
     });
-    let reports = done.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut whole = Report::merge(reports).expect("the shards of one exploration fit together");
+    let mut reports = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    let low = lowest.into_inner();
+    if low != usize::MAX {
+        reports.retain(|r| r.shard.is_some_and(|s| s.index <= low));
+    }
+    let mut whole = Report::merge_first(reports, low.min(total))
+        .expect("the shards of one exploration fit together");
     whole.elapsed = start.elapsed();
     whole
 }
 
-/// [`Config::jobs`]: shards per thread.
-const SHARDS_PER_JOB: usize = 4;
+/// [`Config::jobs`]: the shards the threads share, whatever their number,
+/// so that a run's report is the same for every `jobs` above 1 and so on
+/// every machine with the CLI's default. Shards differ much in size, so
+/// more shards than threads balance the load, but each pays for the prefix
+/// search: on producer–consumer `task-done-join` (62,904 schedules), 8
+/// shards cost 14% more work than the whole and the longest is a fifth of
+/// it; 16 shards 27% more (2026-12-01, `docs/scale.md`). At most 8 threads
+/// are busy.
+const PARTS: usize = 8;
 
 /// The exploring thread's stack: the schedulers and loom's and shuttle's
 /// drivers run on it (model threads have stacks of their own).

@@ -221,9 +221,16 @@ impl Report {
     /// program and backend, with [`Report::shard`] `1/N` … `N/N`, each
     /// once, in any order): schedules and sleep-set-blocked runs added up,
     /// complete if every shard is, each outcome's count added up and its
-    /// witness taken from the lowest-numbered shard that reached it; the
-    /// time is the longest shard's. `Err` says why the reports do not fit.
-    pub fn merge(mut parts: Vec<Report>) -> Result<Report, String> {
+    /// witness the one with the fewest preemptions, the lowest-numbered
+    /// shard's on a tie; the time is the longest shard's. `Err` says why the reports do not fit.
+    pub fn merge(parts: Vec<Report>) -> Result<Report, String> {
+        Report::merge_first(parts, usize::MAX)
+    }
+
+    /// [`Report::merge`] of the first `upto` shards only (all of them if
+    /// there are fewer): a `jobs` run stopped at the first violation keeps
+    /// the shards up to the lowest one that found one.
+    pub(crate) fn merge_first(mut parts: Vec<Report>, upto: usize) -> Result<Report, String> {
         let Some(first) = parts.first() else {
             return Err("no report to merge".into());
         };
@@ -273,7 +280,7 @@ impl Report {
                 return Err(why);
             }
         }
-        if parts.len() != total {
+        if parts.len() != total.min(upto) {
             return Err(format!("shard {}/{total} is missing", parts.len() + 1));
         }
         let mut whole = parts[0].clone();

@@ -56,6 +56,11 @@ pub(super) struct Tally {
     /// many schedules, counted over all phases; `phase_cut` says it did.
     pub(super) phase_limit: Option<u64>,
     pub(super) phase_cut: bool,
+    /// [`crate::Config::cancel`].
+    pub(super) cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// [`crate::Config::shard`]: named in the titles, as its schedules are
+    /// numbered within it.
+    pub(super) shard: Option<crate::Shard>,
 }
 
 /// How often, at most, the resident memory is read between schedules (a
@@ -195,6 +200,14 @@ impl Tally {
         if self.stop.is_some() {
             return true;
         }
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+        {
+            self.stop = Some("cancelled".into());
+            return true;
+        }
         if let Some(k) = self.only
             && self.index >= k
         {
@@ -251,10 +264,19 @@ impl Tally {
                     }),
                 )
             }
-            None => (
-                format!("{} · {} · schedule {index}", self.label, self.backend),
-                None,
-            ),
+            None => {
+                let shard = self
+                    .shard
+                    .map(|s| format!("shard {s} · "))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "{} · {} · {shard}schedule {index}",
+                        self.label, self.backend
+                    ),
+                    None,
+                )
+            }
         }
     }
 
