@@ -134,6 +134,8 @@ impl std::ops::DerefMut for StateGuard<'_> {
 /// One execution of a pattern (one schedule).
 pub(crate) struct Execution {
     pub(crate) kind: Kind,
+    /// Unique among the executions of this process (from 1).
+    pub(super) serial: u64,
     pub(super) abandoned: AtomicBool,
     /// Set by the `dpor` scheduler when it cuts an execution short because
     /// every runnable thread is in the sleep set: not a schedule to report.
@@ -211,8 +213,10 @@ impl Execution {
     /// with [`Special::StepLimit`] after `max_steps` operations.
     pub(crate) fn with_limits(kind: Kind, pulse: Arc<Pulse>, max_steps: usize) -> Arc<Execution> {
         LIVE.fetch_add(1, Ordering::Relaxed);
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Arc::new(Execution {
             kind,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             abandoned: AtomicBool::new(false),
             pruned: AtomicBool::new(false),
             skipped: AtomicBool::new(false),
