@@ -131,6 +131,10 @@ impl std::ops::DerefMut for StateGuard<'_> {
     }
 }
 
+/// How many events the execution finished last recorded (at most 4096):
+/// the next one's starting capacity.
+static EVENTS_HINT: AtomicUsize = AtomicUsize::new(0);
+
 /// One execution of a pattern (one schedule).
 pub(crate) struct Execution {
     pub(crate) kind: Kind,
@@ -239,7 +243,9 @@ impl Execution {
                     loom: None,
                     location: None,
                 }],
-                events: Vec::new(),
+                // As many as the last execution recorded: growing the
+                // vector one doubling at a time copied every event ~7 times.
+                events: Vec::with_capacity(EVENTS_HINT.load(Ordering::Relaxed)),
                 names: Vec::new(),
                 holder: HashMap::default(),
                 cvs: HashMap::default(),
@@ -597,7 +603,10 @@ impl Execution {
         let mut st = self.state();
         Finished {
             threads: st.threads.iter().map(|t| t.name.clone()).collect(),
-            events: std::mem::take(&mut st.events),
+            events: {
+                EVENTS_HINT.store(st.events.len().min(1 << 12), Ordering::Relaxed);
+                std::mem::take(&mut st.events)
+            },
             special: st.special.clone(),
             result: st.result.clone(),
             weak_ordering: st.weak_ordering.take(),
