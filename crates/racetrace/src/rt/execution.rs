@@ -1,6 +1,6 @@
 //! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
 
-use super::footprint::{Footprints, Mode, Op, Pending, Touches};
+use super::footprint::{Footprints, Mode, Op, PendingMap, Touches};
 use super::ids::HashMap;
 use crate::trace::{Deadlock, Event};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -166,7 +166,7 @@ pub(crate) struct Execution {
     scratch: Mutex<Option<State>>,
     /// Under shuttle: the operation each task will perform when it next runs,
     /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
-    pub(super) pending: Mutex<HashMap<usize, Pending>>,
+    pub(super) pending: Mutex<PendingMap>,
     pub(super) generation: std::sync::atomic::AtomicU64,
     /// What the `dpor` scheduler needs to treat a critical section as one step.
     footprints: Mutex<Footprints>,
@@ -225,7 +225,7 @@ impl Execution {
             pruned: AtomicBool::new(false),
             skipped: AtomicBool::new(false),
             dpor: AtomicBool::new(false),
-            pending: Mutex::new(HashMap::default()),
+            pending: Mutex::new(PendingMap::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
             footprints: Mutex::new(Footprints::default()),
             touched: AtomicBool::new(false),
@@ -478,14 +478,30 @@ impl Execution {
     /// `performed = (generation, steps)` steps under its announcements.
     pub(crate) fn pending_label(&self, task: usize, performed: Option<(u64, usize)>) -> Op {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(p) = p.get(&task) else {
-            return Op::Local;
-        };
-        let k = match performed {
-            Some((generation, k)) if generation == p.generation => k,
-            _ => 0,
-        };
-        p.label(k)
+        p.label(task, performed).cloned().unwrap_or(Op::Local)
+    }
+
+    /// [`Self::pending_label`] and [`Self::pending_generation`] at once.
+    pub(crate) fn pending_label_generation(
+        &self,
+        task: usize,
+        performed: Option<(u64, usize)>,
+    ) -> (Op, u64) {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let label = p.label(task, performed).cloned().unwrap_or(Op::Local);
+        (label, p.get(task).map_or(0, |p| p.generation))
+    }
+
+    /// Is `f` true of what task `task`'s next step touches (see
+    /// [`Self::pending_label`])? Nothing is copied.
+    pub(crate) fn pending_label_is(
+        &self,
+        task: usize,
+        performed: Option<(u64, usize)>,
+        f: impl FnOnce(&Op) -> bool,
+    ) -> bool {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        f(p.label(task, performed).unwrap_or(&Op::Local))
     }
 
     /// What the next steps of shuttle tasks `0..width` touch, given the
@@ -498,14 +514,9 @@ impl Execution {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         (0..width)
             .map(|task| {
-                let Some(p) = p.get(&task) else {
-                    return Op::Local;
-                };
-                let k = match performed.get(task).copied().flatten() {
-                    Some((generation, k)) if generation == p.generation => k,
-                    _ => 0,
-                };
-                p.label(k)
+                p.label(task, performed.get(task).copied().flatten())
+                    .cloned()
+                    .unwrap_or(Op::Local)
             })
             .collect()
     }
@@ -518,7 +529,7 @@ impl Execution {
     ) -> Vec<(usize, Op)> {
         let live: Vec<(usize, usize)> = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            p.iter().map(|(&task, p)| (task, p.tid)).collect()
+            p.iter().map(|(task, p)| (task, p.tid)).collect()
         };
         let st = self.state();
         let live: Vec<usize> = live
@@ -547,7 +558,7 @@ impl Execution {
     /// The generation of shuttle task `task`'s last announcement (0: none).
     pub(crate) fn pending_generation(&self, task: usize) -> u64 {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        p.get(&task).map_or(0, |p| p.generation)
+        p.get(task).map_or(0, |p| p.generation)
     }
 
     /// Does the owner of mutex `m` report every touch of the data it guards
@@ -581,7 +592,7 @@ impl Execution {
         }
         let tid = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            match p.get(&task) {
+            match p.get(task) {
                 Some(p) => p.tid,
                 None => return false,
             }

@@ -90,7 +90,11 @@ impl Scheduler for Dpor {
         current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
-        self.exec = self.pending.execution();
+        // (The watchdog may take a cancelled execution away: looked up again.)
+        if !self.exec_current || self.exec.as_ref().is_some_and(|e| e.is_cancelled()) {
+            self.exec = self.pending.execution();
+            self.exec_current = self.exec.is_some();
+        }
         if !self.owned
             && let Some(e) = &self.exec
         {
@@ -124,8 +128,8 @@ impl Scheduler for Dpor {
             if !ids.contains(c) {
                 return None;
             }
-            let label = self.label(c);
-            self.step_taken(c);
+            let (label, generation) = self.label_generation(c);
+            self.step_taken_under(c, generation);
             self.begin(c, self.pos, label);
             self.pos += 1;
             return Some(c.into());
