@@ -304,14 +304,18 @@ impl Dpor {
         }
     }
 
-    /// `task` takes the step of node `i`, labelled `label`: account for it
-    /// there, and run it to its release if it acquires a mutex.
-    fn begin(&mut self, task: usize, i: usize, label: Op) {
+    /// `task` takes the step of node `i`, labelled `label` (`None`: as the
+    /// node's entry for it says already): account for it there, and run it
+    /// to its release if it acquires a mutex.
+    fn begin(&mut self, task: usize, i: usize, label: Option<Op>) {
+        if let Some(label) = label {
+            self.tree[i].ops[task] = label;
+        }
         self.choice = 0;
         set(&mut self.acct, task, i);
         self.last_ran = Some(task);
         self.tree[i].section = None;
-        if let Some(m) = acquisition(&label) {
+        if let Some(m) = acquisition(&self.tree[i].ops[task]) {
             // A `try_lock` another thread is about to make sees whether the
             // mutex is held: the release no longer moves left past it, and
             // the section's steps need scheduling points of their own.
@@ -333,7 +337,6 @@ impl Dpor {
                 });
             }
         }
-        self.tree[i].ops[task] = label;
         if !crate::rc11::active() {
             return; // nobody reads the steps: no copy on plain dpor's path
         }
