@@ -324,7 +324,7 @@ pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
     // and gone after its Exit event. `last[t]`: t's latest event so far.
     let mut parked: Vec<bool> = Vec::new();
     let mut last: Vec<Option<usize>> = Vec::new();
-    let mut holder: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut holder: crate::rt::IdMap<usize, usize> = crate::rt::IdMap::default();
     let mut held: Vec<Vec<usize>> = Vec::new();
     let mut released: Vec<Option<usize>> = Vec::new();
     let mut count = 0;

@@ -33,6 +33,10 @@ struct Recording {
     point_limit: usize,
     /// Executions of this exploration whose wind-down could not finish.
     stuck: Rc<Cell<u64>>,
+    /// The running execution, once it has begun (it stays the same to the
+    /// execution's end, unless the watchdog cancels it; until it begins, and
+    /// once it is cancelled, it is looked up at every point).
+    current: Option<Arc<rt::Execution>>,
 }
 
 /// How many scheduling points an abandoned execution may take to unwind its
@@ -354,6 +358,7 @@ impl shuttle::scheduler::Scheduler for Recording {
             a.finish_current(Some(token));
         }
         self.started = true;
+        self.current = None;
         self.steps.clear();
         self.spins = Spins::default();
         self.quiet = Quiet::default();
@@ -373,7 +378,11 @@ impl shuttle::scheduler::Scheduler for Recording {
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
         self.points += 1;
-        let exec = lock(&self.acc).current.clone();
+        // The watchdog may take a cancelled execution away: looked up again.
+        if self.current.as_ref().is_none_or(|e| e.is_cancelled()) {
+            self.current = lock(&self.acc).current.clone();
+        }
+        let exec = self.current.clone();
         if let Some(e) = &exec
             && self.points >= self.point_limit
             && !e.is_abandoned()
@@ -612,6 +621,7 @@ fn shuttle_loop(
             points: 0,
             point_limit,
             stuck: stuck.clone(),
+            current: None,
         };
         let a2 = acc.clone();
         let b2 = body.clone();

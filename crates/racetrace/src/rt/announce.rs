@@ -14,10 +14,13 @@ impl Ctx {
         if self.exec.kind != Kind::Shuttle {
             return;
         }
-        let t: Vec<(usize, Mode)> = touches
-            .iter()
-            .map(|&(o, w)| (o, if w { Mode::Write } else { Mode::Read }))
-            .collect();
+        // Room for the thread's own object, which `announce_modes` adds.
+        let mut t: Vec<(usize, Mode)> = Vec::with_capacity(touches.len() + 1);
+        t.extend(
+            touches
+                .iter()
+                .map(|&(o, w)| (o, if w { Mode::Write } else { Mode::Read })),
+        );
         self.announce_modes(t);
     }
 

@@ -16,6 +16,55 @@ loom::thread_local! {
 shuttle::thread_local! {
     pub(super) static SHUTTLE_TID: Cell<usize> = Cell::new(0);
 }
+std::thread_local! {
+    /// A copy of each shuttle task's [`SHUTTLE_TID`], read at every
+    /// operation (shuttle's thread-locals are looked up in a SipHash map):
+    /// the execution's serial, then per shuttle task id its racetrace
+    /// thread + 1, or 0 where [`SHUTTLE_TID`] itself is to be read (not set
+    /// through [`Execution::set_tid`] yet, or the thread has exited and its
+    /// thread-locals may be gone). Shuttle runs every task on one OS thread.
+    static SHUTTLE_TIDS: RefCell<(u64, Vec<usize>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// The racetrace thread of the running shuttle task (see [`SHUTTLE_TIDS`]).
+fn shuttle_tid(exec: &Execution) -> usize {
+    if let Some(task) = shuttle::current::try_get_current_task() {
+        let cached = SHUTTLE_TIDS.with(|c| {
+            let c = c.borrow();
+            if c.0 == exec.serial {
+                c.1.get(usize::from(task)).copied().unwrap_or(0)
+            } else {
+                0
+            }
+        });
+        if let Some(tid) = cached.checked_sub(1) {
+            return tid;
+        }
+    }
+    SHUTTLE_TID.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Set (`Some`) or forget (`None`) the running shuttle task's entry in
+/// [`SHUTTLE_TIDS`]; without a running task to name, forget them all.
+fn cache_shuttle_tid(exec: &Execution, tid: Option<usize>) {
+    SHUTTLE_TIDS.with(|c| {
+        let mut c = c.borrow_mut();
+        let Some(task) = shuttle::current::try_get_current_task() else {
+            c.0 = 0;
+            c.1.clear();
+            return;
+        };
+        if c.0 != exec.serial {
+            c.0 = exec.serial;
+            c.1.clear();
+        }
+        let task = usize::from(task);
+        if c.1.len() <= task {
+            c.1.resize(task + 1, 0);
+        }
+        c.1[task] = tid.map_or(0, |t| t + 1);
+    });
+}
 
 // Beside the thread-locals they set (so that execution.rs need not import
 // this file, which imports it).
@@ -31,7 +80,18 @@ impl Execution {
         match self.kind {
             Kind::Real => REAL_TID.with(|t| t.set(tid)),
             Kind::Loom => LOOM_TID.with(|t| t.set(tid)),
-            Kind::Shuttle => SHUTTLE_TID.with(|t| t.set(tid)),
+            Kind::Shuttle => {
+                SHUTTLE_TID.with(|t| t.set(tid));
+                cache_shuttle_tid(self, Some(tid));
+            }
+        }
+    }
+
+    /// The running thread has exited: its thread-locals may go, and with
+    /// them what [`ctx`] reads of its identity, which is read as before.
+    pub(super) fn forget_tid(&self) {
+        if self.kind == Kind::Shuttle {
+            cache_shuttle_tid(self, None);
         }
     }
 
@@ -107,7 +167,7 @@ pub(crate) fn ctx() -> Option<Ctx> {
     let tid = match exec.kind {
         Kind::Real => REAL_TID.with(Cell::get),
         Kind::Loom => LOOM_TID.try_with(Cell::get).unwrap_or(0),
-        Kind::Shuttle => SHUTTLE_TID.try_with(Cell::get).unwrap_or(0),
+        Kind::Shuttle => shuttle_tid(&exec),
     };
     Some(Ctx { exec, tid })
 }

@@ -1,6 +1,6 @@
 //! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
 
-use super::footprint::{Footprints, Mode, Op, Pending, Touches};
+use super::footprint::{Footprints, Mode, Op, PendingMap, Touches};
 use super::ids::HashMap;
 use crate::trace::{Deadlock, Event};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -131,9 +131,15 @@ impl std::ops::DerefMut for StateGuard<'_> {
     }
 }
 
+/// How many events the execution finished last recorded (at most 4096):
+/// the next one's starting capacity.
+static EVENTS_HINT: AtomicUsize = AtomicUsize::new(0);
+
 /// One execution of a pattern (one schedule).
 pub(crate) struct Execution {
     pub(crate) kind: Kind,
+    /// Unique among the executions of this process (from 1).
+    pub(super) serial: u64,
     pub(super) abandoned: AtomicBool,
     /// Set by the `dpor` scheduler when it cuts an execution short because
     /// every runnable thread is in the sleep set: not a schedule to report.
@@ -160,7 +166,7 @@ pub(crate) struct Execution {
     scratch: Mutex<Option<State>>,
     /// Under shuttle: the operation each task will perform when it next runs,
     /// keyed by shuttle task id (see [`Op`]). Read by the `dpor` scheduler.
-    pub(super) pending: Mutex<HashMap<usize, Pending>>,
+    pub(super) pending: Mutex<PendingMap>,
     pub(super) generation: std::sync::atomic::AtomicU64,
     /// What the `dpor` scheduler needs to treat a critical section as one step.
     footprints: Mutex<Footprints>,
@@ -211,13 +217,15 @@ impl Execution {
     /// with [`Special::StepLimit`] after `max_steps` operations.
     pub(crate) fn with_limits(kind: Kind, pulse: Arc<Pulse>, max_steps: usize) -> Arc<Execution> {
         LIVE.fetch_add(1, Ordering::Relaxed);
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Arc::new(Execution {
             kind,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             abandoned: AtomicBool::new(false),
             pruned: AtomicBool::new(false),
             skipped: AtomicBool::new(false),
             dpor: AtomicBool::new(false),
-            pending: Mutex::new(HashMap::default()),
+            pending: Mutex::new(PendingMap::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
             footprints: Mutex::new(Footprints::default()),
             touched: AtomicBool::new(false),
@@ -235,7 +243,9 @@ impl Execution {
                     loom: None,
                     location: None,
                 }],
-                events: Vec::new(),
+                // As many as the last execution recorded: growing the
+                // vector one doubling at a time copied every event ~7 times.
+                events: Vec::with_capacity(EVENTS_HINT.load(Ordering::Relaxed)),
                 names: Vec::new(),
                 holder: HashMap::default(),
                 cvs: HashMap::default(),
@@ -468,14 +478,30 @@ impl Execution {
     /// `performed = (generation, steps)` steps under its announcements.
     pub(crate) fn pending_label(&self, task: usize, performed: Option<(u64, usize)>) -> Op {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(p) = p.get(&task) else {
-            return Op::Local;
-        };
-        let k = match performed {
-            Some((generation, k)) if generation == p.generation => k,
-            _ => 0,
-        };
-        p.label(k)
+        p.label(task, performed).cloned().unwrap_or(Op::Local)
+    }
+
+    /// [`Self::pending_label`] and [`Self::pending_generation`] at once.
+    pub(crate) fn pending_label_generation(
+        &self,
+        task: usize,
+        performed: Option<(u64, usize)>,
+    ) -> (Op, u64) {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let label = p.label(task, performed).cloned().unwrap_or(Op::Local);
+        (label, p.get(task).map_or(0, |p| p.generation))
+    }
+
+    /// Is `f` true of what task `task`'s next step touches (see
+    /// [`Self::pending_label`])? Nothing is copied.
+    pub(crate) fn pending_label_is(
+        &self,
+        task: usize,
+        performed: Option<(u64, usize)>,
+        f: impl FnOnce(&Op) -> bool,
+    ) -> bool {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        f(p.label(task, performed).unwrap_or(&Op::Local))
     }
 
     /// What the next steps of shuttle tasks `0..width` touch, given the
@@ -488,14 +514,9 @@ impl Execution {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         (0..width)
             .map(|task| {
-                let Some(p) = p.get(&task) else {
-                    return Op::Local;
-                };
-                let k = match performed.get(task).copied().flatten() {
-                    Some((generation, k)) if generation == p.generation => k,
-                    _ => 0,
-                };
-                p.label(k)
+                p.label(task, performed.get(task).copied().flatten())
+                    .cloned()
+                    .unwrap_or(Op::Local)
             })
             .collect()
     }
@@ -508,7 +529,7 @@ impl Execution {
     ) -> Vec<(usize, Op)> {
         let live: Vec<(usize, usize)> = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            p.iter().map(|(&task, p)| (task, p.tid)).collect()
+            p.iter().map(|(task, p)| (task, p.tid)).collect()
         };
         let st = self.state();
         let live: Vec<usize> = live
@@ -537,7 +558,7 @@ impl Execution {
     /// The generation of shuttle task `task`'s last announcement (0: none).
     pub(crate) fn pending_generation(&self, task: usize) -> u64 {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        p.get(&task).map_or(0, |p| p.generation)
+        p.get(task).map_or(0, |p| p.generation)
     }
 
     /// Does the owner of mutex `m` report every touch of the data it guards
@@ -571,7 +592,7 @@ impl Execution {
         }
         let tid = {
             let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            match p.get(&task) {
+            match p.get(task) {
                 Some(p) => p.tid,
                 None => return false,
             }
@@ -593,7 +614,10 @@ impl Execution {
         let mut st = self.state();
         Finished {
             threads: st.threads.iter().map(|t| t.name.clone()).collect(),
-            events: std::mem::take(&mut st.events),
+            events: {
+                EVENTS_HINT.store(st.events.len().min(1 << 12), Ordering::Relaxed);
+                std::mem::take(&mut st.events)
+            },
             special: st.special.clone(),
             result: st.result.clone(),
             weak_ordering: st.weak_ordering.take(),

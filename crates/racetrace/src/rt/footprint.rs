@@ -117,14 +117,55 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// What the thread's step number `k` (from 0) under this announcement touches.
-    pub(crate) fn label(&self, k: usize) -> Op {
+    pub(crate) fn label(&self, k: usize) -> &Op {
         match k.checked_sub(1) {
-            None => self.op.clone(),
+            None => &self.op,
             Some(i) => match self.later.get(i).or(self.later.last()) {
-                Some(op) => op.clone(),
-                None => self.op.clone(),
+                Some(op) => op,
+                None => &self.op,
             },
         }
+    }
+
+    /// The step number under this announcement that a thread takes next,
+    /// given `performed = (generation, steps)` (see [`PendingMap`]).
+    fn step(&self, performed: Option<(u64, usize)>) -> usize {
+        match performed {
+            Some((generation, k)) if generation == self.generation => k,
+            _ => 0,
+        }
+    }
+}
+
+/// Each shuttle task's announced next operation, by task id (small
+/// integers: a vector, looked up at every scheduling point).
+#[derive(Default)]
+pub(crate) struct PendingMap(Vec<Option<Pending>>);
+
+impl PendingMap {
+    pub(crate) fn get(&self, task: usize) -> Option<&Pending> {
+        self.0.get(task).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn insert(&mut self, task: usize, p: Pending) {
+        if self.0.len() <= task {
+            self.0.resize_with(task + 1, || None);
+        }
+        self.0[task] = Some(p);
+    }
+
+    /// The tasks with an announcement, smallest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Pending)> {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(|(t, p)| p.as_ref().map(|p| (t, p)))
+    }
+
+    /// What task `task`'s next step touches, given that it took
+    /// `performed = (generation, steps)` steps under its announcements.
+    pub(crate) fn label(&self, task: usize, performed: Option<(u64, usize)>) -> Option<&Op> {
+        self.get(task).map(|p| p.label(p.step(performed)))
     }
 }
 

@@ -5,11 +5,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Maps and sets keyed by small integers (object, thread and task ids),
 /// looked up at every step: hashed by multiply-and-rotate (as rustc's
 /// FxHash) rather than SipHash, which showed up in dpor's profile.
-pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<IdHasher>>;
-pub(super) type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<IdHasher>>;
+pub(crate) type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
 
 #[derive(Default)]
-pub(super) struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

@@ -38,6 +38,7 @@ impl Ctx {
     /// The thread's function has returned or unwound. `panic` is the message
     /// of a panic that was not racetrace's own.
     pub(crate) fn exit_thread(&self, panic: Option<String>) {
+        self.exec.forget_tid();
         let mut st = self.exec.state();
         st.threads[self.tid].status = Status::Exited;
         rc11::sync(&self.exec, self.tid, rc11::Sync::Exit);

@@ -149,8 +149,12 @@ impl Node {
 /// The DPOR scheduler.
 pub(crate) struct Dpor {
     pending: Arc<dyn Pending + Send + Sync>,
-    /// The running execution (fetched at every scheduling point).
+    /// The running execution (fetched at the scheduling points of an
+    /// execution until it is there: it stays the same to the execution's
+    /// end, unless the watchdog cancels it and takes it away).
     exec: Option<Arc<Execution>>,
+    /// `exec` is the running execution's.
+    exec_current: bool,
     tree: Vec<Node>,
     pos: usize,
     started: bool,
@@ -211,6 +215,7 @@ impl Dpor {
         Dpor {
             pending,
             exec: None,
+            exec_current: false,
             tree: Vec::new(),
             pos: 0,
             started: false,
@@ -266,6 +271,7 @@ impl Dpor {
 
     /// Forget the running execution's bookkeeping before the next one.
     fn reset_execution(&mut self) {
+        self.exec_current = false;
         self.pos = 0;
         self.created.clear();
         self.performed.clear();
@@ -298,14 +304,18 @@ impl Dpor {
         }
     }
 
-    /// `task` takes the step of node `i`, labelled `label`: account for it
-    /// there, and run it to its release if it acquires a mutex.
-    fn begin(&mut self, task: usize, i: usize, label: Op) {
+    /// `task` takes the step of node `i`, labelled `label` (`None`: as the
+    /// node's entry for it says already): account for it there, and run it
+    /// to its release if it acquires a mutex.
+    fn begin(&mut self, task: usize, i: usize, label: Option<Op>) {
+        if let Some(label) = label {
+            self.tree[i].ops[task] = label;
+        }
         self.choice = 0;
         set(&mut self.acct, task, i);
         self.last_ran = Some(task);
         self.tree[i].section = None;
-        if let Some(m) = acquisition(&label) {
+        if let Some(m) = acquisition(&self.tree[i].ops[task]) {
             // A `try_lock` another thread is about to make sees whether the
             // mutex is held: the release no longer moves left past it, and
             // the section's steps need scheduling points of their own.
@@ -315,7 +325,7 @@ impl Dpor {
             let observed = self.tree[i]
                 .runnable
                 .iter()
-                .any(|u| u != task && self.label(u).dependent(&release));
+                .any(|u| u != task && self.label_is(u, |op| op.dependent(&release)));
             if !observed {
                 self.tree[i].section = Some(m);
                 self.block = Some(Block {
@@ -327,7 +337,6 @@ impl Dpor {
                 });
             }
         }
-        self.tree[i].ops[task] = label;
         if !crate::rc11::active() {
             return; // nobody reads the steps: no copy on plain dpor's path
         }
@@ -357,8 +366,10 @@ impl Dpor {
     fn continue_block(&mut self, ids: Tasks) -> Option<usize> {
         let b = self.block.as_ref()?;
         let (t, m) = (b.task, b.mutex);
+        let mut generation = 0;
         let inside = !b.complete && ids.contains(t) && {
-            let label = self.label(t);
+            let label;
+            (label, generation) = self.label_generation(t);
             match self.stays_inside(&label, m, &b.notified) {
                 Some((releases, notifies)) => {
                     let node = b.node;
@@ -380,7 +391,7 @@ impl Dpor {
             }
         };
         if inside {
-            self.step_taken(t);
+            self.step_taken_under(t, generation);
             self.last_ran = Some(t);
             Some(t)
         } else {
@@ -846,18 +857,36 @@ impl Dpor {
         false
     }
 
-    /// What `task`'s next step touches: the label of its next step under
-    /// its last announcement.
-    fn label(&self, task: usize) -> Op {
+    /// What `task`'s next step touches (its label: the label of its next
+    /// step under its last announcement), and the generation of that
+    /// announcement.
+    fn label_generation(&self, task: usize) -> (Op, u64) {
         match &self.exec {
-            Some(e) => e.pending_label(task, self.performed.get(task).copied().flatten()),
-            None => Op::Local,
+            Some(e) => {
+                e.pending_label_generation(task, self.performed.get(task).copied().flatten())
+            }
+            None => (Op::Local, 0),
+        }
+    }
+
+    /// Is `f` true of `task`'s label (see [`Self::label_generation`])?
+    /// Nothing is copied.
+    fn label_is(&self, task: usize, f: impl FnOnce(&Op) -> bool) -> bool {
+        match &self.exec {
+            Some(e) => e.pending_label_is(task, self.performed.get(task).copied().flatten(), f),
+            None => f(&Op::Local),
         }
     }
 
     /// Count a step of `task` under its last announcement.
     fn step_taken(&mut self, task: usize) {
         let generation = self.exec.as_ref().map_or(0, |e| e.pending_generation(task));
+        self.step_taken_under(task, generation);
+    }
+
+    /// [`Self::step_taken`], the generation of `task`'s last announcement
+    /// being `generation`.
+    fn step_taken_under(&mut self, task: usize, generation: u64) {
         if self.performed.len() <= task {
             self.performed.resize(task + 1, None);
         }
@@ -871,13 +900,23 @@ impl Dpor {
     fn sleep_for_child(parent: &Node) -> Vec<(usize, Op)> {
         let p = parent.chosen;
         let op_p = &parent.ops[p];
-        let mut base: Vec<(usize, Op)> = parent.sleep.clone();
+        // The parent's sleep set, then its explored threads not in it,
+        // each kept if its step commutes with the parent's (filtered
+        // before it is copied).
+        let mut base: Vec<(usize, Op)> = parent
+            .sleep
+            .iter()
+            .filter(|(_, op)| !op.dependent(op_p))
+            .cloned()
+            .collect();
         for d in parent.done.iter() {
-            if d != p && !base.iter().any(|(t, _)| *t == d) {
+            if d != p
+                && !parent.sleep.iter().any(|(t, _)| *t == d)
+                && !parent.ops[d].dependent(op_p)
+            {
                 base.push((d, parent.ops[d].clone()));
             }
         }
-        base.retain(|(_, op)| !op.dependent(op_p));
         base
     }
 }

@@ -90,7 +90,11 @@ impl Scheduler for Dpor {
         current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
-        self.exec = self.pending.execution();
+        // (The watchdog may take a cancelled execution away: looked up again.)
+        if !self.exec_current || self.exec.as_ref().is_some_and(|e| e.is_cancelled()) {
+            self.exec = self.pending.execution();
+            self.exec_current = self.exec.is_some();
+        }
         if !self.owned
             && let Some(e) = &self.exec
         {
@@ -124,9 +128,9 @@ impl Scheduler for Dpor {
             if !ids.contains(c) {
                 return None;
             }
-            let label = self.label(c);
-            self.step_taken(c);
-            self.begin(c, self.pos, label);
+            let (label, generation) = self.label_generation(c);
+            self.step_taken_under(c, generation);
+            self.begin(c, self.pos, Some(label));
             self.pos += 1;
             return Some(c.into());
         }
@@ -172,15 +176,11 @@ impl Scheduler for Dpor {
                     .is_some_and(|e| e.pending_disabled(t, &ops[t]))
             })
             .collect();
-        let awake: Vec<usize> = ids
+        let awake: Tasks = ids
             .iter()
             .filter(|t| !sleep.iter().any(|(s, _)| s == t))
             .collect();
-        let enabled: Vec<usize> = awake
-            .iter()
-            .copied()
-            .filter(|&t| !disabled.contains(t))
-            .collect();
+        let enabled: Tasks = awake.iter().filter(|&t| !disabled.contains(t)).collect();
         // A shard's prefix: a depth-first search over every thread that
         // can run (the smallest first), sleep sets cutting the orderings
         // already seen; below it dpor, in the prefixes the shard owns only.
@@ -221,17 +221,18 @@ impl Scheduler for Dpor {
         let mut guided = None;
         while !wut.is_empty() {
             let first = wut.remove(0);
-            if enabled.contains(&first.task) && fits(first.task) {
+            if enabled.contains(first.task) && fits(first.task) {
                 guided = Some(first);
                 break;
             }
         }
-        let (chosen, follow) = match guided {
-            _ if prefix && !enabled.is_empty() => {
-                let first = enabled[0];
-                wut = enabled[1..]
+        let prefix_first = enabled.first().filter(|_| prefix);
+        let (chosen, follow) = match (guided, prefix_first) {
+            (_, Some(first)) => {
+                wut = enabled
                     .iter()
-                    .map(|&t| Wut {
+                    .skip(1)
+                    .map(|t| Wut {
                         task: t,
                         op: ops[t].clone(),
                         children: Vec::new(),
@@ -239,14 +240,14 @@ impl Scheduler for Dpor {
                     .collect();
                 (first, Vec::new())
             }
-            Some(g) => (g.task, g.children),
-            None => {
+            (Some(g), None) => (g.task, g.children),
+            (None, None) => {
                 let chosen = match current.map(usize::from) {
-                    Some(c) if enabled.contains(&c) => c,
+                    Some(c) if enabled.contains(c) => c,
                     // Nothing can run but attempts that will block: let one block
                     // (racetrace's deadlock detection then sees the state).
                     _ => match enabled.first().or(awake.first()) {
-                        Some(&t) => t,
+                        Some(t) => t,
                         None => {
                             // Every runnable thread sleeps: this ordering is covered.
                             if let Some(e) = &self.exec {
@@ -259,7 +260,6 @@ impl Scheduler for Dpor {
                 (chosen, Vec::new())
             }
         };
-        let label = ops[chosen].clone();
         self.step_taken(chosen);
         let wut_empty = wut.is_empty();
         let prefix_sleep: Tasks = match self.tree.last() {
@@ -294,7 +294,7 @@ impl Scheduler for Dpor {
         });
         let i = self.tree.len() - 1;
         self.tree[i].preemptions = self.preemptions_if(i, chosen);
-        self.begin(chosen, i, label);
+        self.begin(chosen, i, None);
         self.pos += 1;
         Some(chosen.into())
     }

@@ -21,6 +21,10 @@ impl Tasks {
     pub(super) fn insert(&mut self, t: usize) {
         self.0 |= 1 << Tasks::bit(t);
     }
+    /// The smallest task id in the set.
+    pub(super) fn first(self) -> Option<usize> {
+        (self.0 != 0).then(|| self.0.trailing_zeros() as usize)
+    }
     pub(super) fn iter(self) -> impl Iterator<Item = usize> {
         let mut bits = self.0;
         std::iter::from_fn(move || {
