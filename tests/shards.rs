@@ -152,7 +152,7 @@ fn bad_shards_and_merges_are_refused_with_one_line() {
     refused(&racetrace(&["merge", "/tmp"]), "not a regular file");
 }
 
-/// An exploration that ends within 2,000 schedules is not split: by
+/// An exploration that ends within 500 schedules is not split: by
 /// default and with `--jobs 2` it prints what `--jobs 1` prints, byte for
 /// byte — also on a program (a self-deadlock, 3 schedules) where 8 shards
 /// would count 5, their prefix's depth-first search counting the

@@ -438,8 +438,9 @@ pub struct Config {
 /// shards' prefix, which every shard re-runs, and on a few programs whose
 /// executions are cut short (a spin pruned, a deadlock) the prefix's
 /// depth-first search counts more executions than dpor does
-/// (`docs/scale.md`). Costs about a tenth of a second before a split.
-pub const JOBS_WHOLE_FIRST: u64 = 2_000;
+/// (`docs/scale.md`). Costs a few hundredths of a second before a split
+/// (2,000 cost indexer(15) a third of its whole run: it does not split).
+pub const JOBS_WHOLE_FIRST: u64 = 500;
 
 /// How often (in executions) loom writes [`Config::loom_checkpoint`].
 #[doc(hidden)]
