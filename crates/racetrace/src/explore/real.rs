@@ -69,7 +69,7 @@ pub(super) fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<Str
                                         trace: Trace {
                                             title,
                                             threads: fin.threads,
-                                            events,
+                                            events: crate::rt::public_events(events, &fin.names),
                                             outcome: "deadlock (timed out)".into(),
                                             allowed,
                                             verdict,

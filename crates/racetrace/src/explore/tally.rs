@@ -161,7 +161,9 @@ impl Tally {
                 trace: Trace {
                     title,
                     threads: fin.threads,
-                    events,
+                    // Built for a witness only: most executions' records
+                    // are dropped as they are.
+                    events: crate::rt::public_events(events, &fin.names),
                     outcome: outcome.clone(),
                     allowed,
                     verdict: verdict.clone(),

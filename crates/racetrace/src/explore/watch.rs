@@ -153,7 +153,7 @@ fn record(a: &mut Tally, fin: crate::rt::Finished, why: String) {
     let trace = Trace {
         title,
         threads: fin.threads,
-        events,
+        events: crate::rt::public_events(events, &fin.names),
         outcome: NO_PROGRESS.into(),
         allowed,
         verdict: verdict.clone(),

@@ -51,7 +51,7 @@ impl Ctx {
             }
             None => "exit".to_string(),
         };
-        self.record(&mut st, Access::Exit, &op, None, None);
+        self.record(&mut st, Access::Exit, op, None, None);
         if let Some(msg) = panic {
             if st.special.is_none() {
                 st.special = Some(Special::Panic(msg));
