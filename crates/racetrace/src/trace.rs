@@ -323,21 +323,17 @@ pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
     }
     // A thread is "parked" after a Block or Wait event until its next event,
     // and gone after its Exit event. `last[t]`: t's latest event so far.
-    let mut parked: Vec<bool> = Vec::new();
-    let mut last: Vec<Option<usize>> = Vec::new();
+    // Every thread's entry made at once (`later` has one per thread seen).
+    let n = later.len();
+    let mut parked: Vec<bool> = vec![false; n];
+    let mut last: Vec<Option<usize>> = vec![None; n];
     let mut holder: crate::rt::IdMap<usize, usize> = crate::rt::IdMap::default();
-    let mut held: Vec<Vec<usize>> = Vec::new();
-    let mut released: Vec<Option<usize>> = Vec::new();
+    let mut held: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut released: Vec<Option<usize>> = vec![None; n];
     let mut count = 0;
     let mut prev: Option<usize> = None;
     for i in 0..events.len() {
         let t = events[i].thread();
-        if parked.len() <= t {
-            parked.resize(t + 1, false);
-            last.resize(t + 1, None);
-            held.resize(t + 1, Vec::new());
-            released.resize(t + 1, None);
-        }
         events[i].set_preempted(None);
         if let Some(p) = prev
             && p != t
