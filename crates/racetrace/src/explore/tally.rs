@@ -160,10 +160,10 @@ impl Tally {
                 phase,
                 trace: Trace {
                     title,
-                    threads: fin.threads,
                     // Built for a witness only: most executions' records
                     // are dropped as they are.
-                    events: crate::rt::public_events(events, &fin.names),
+                    events: crate::rt::public_events(events, &fin.names, &fin.threads),
+                    threads: fin.threads,
                     outcome: outcome.clone(),
                     allowed,
                     verdict: verdict.clone(),

@@ -264,6 +264,7 @@ impl Ctx {
             reads_from: None,
             stale: false,
             note: None,
+            lazy_note: None,
             preempted: None,
             yielded: false,
             location,
@@ -355,7 +356,7 @@ impl Ctx {
         let mut st = self.exec.state();
         if id < st.names.len() {
             let st = &mut *st;
-            super::rec::stamp_names(&mut st.events, id, &st.names[id]);
+            super::rec::stamp_names(&mut st.events, id, &st.names);
             st.names[id] = name.to_string();
         }
     }

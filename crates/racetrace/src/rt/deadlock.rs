@@ -70,6 +70,7 @@ pub(super) fn record_pending_blocks(exec: &Execution, st: &mut State) {
             reads_from: None,
             stale: false,
             note: Some(format!("waits: held by {who}")),
+            lazy_note: None,
             preempted: None,
             yielded: false,
             location: None,
