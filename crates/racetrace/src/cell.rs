@@ -105,7 +105,7 @@ impl<T> UnsafeCell<T> {
         Some(ctx)
     }
 
-    fn after(&self, ctx: Option<Ctx>, access: Access, op: &str) {
+    fn after(&self, ctx: Option<Ctx>, access: Access, op: &'static str) {
         if let Some(c) = ctx {
             c.op(self.id, access, op, None, None, None);
             c.set_location(None);

@@ -309,48 +309,45 @@ fn pad(s: &str, w: usize) -> String {
 /// switch away from a thread that cannot proceed is not a preemption.
 /// Computed from the recorded order alone, so it means the same under every
 /// backend. Returns the count.
-pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
+pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
     // Each event's thread's next event.
     let mut next: Vec<Option<usize>> = vec![None; events.len()];
     let mut later: Vec<Option<usize>> = Vec::new();
     for (i, e) in events.iter().enumerate().rev() {
-        if later.len() <= e.thread {
-            later.resize(e.thread + 1, None);
+        let t = e.thread();
+        if later.len() <= t {
+            later.resize(t + 1, None);
         }
-        next[i] = later[e.thread];
-        later[e.thread] = Some(i);
+        next[i] = later[t];
+        later[t] = Some(i);
     }
     // A thread is "parked" after a Block or Wait event until its next event,
     // and gone after its Exit event. `last[t]`: t's latest event so far.
-    let mut parked: Vec<bool> = Vec::new();
-    let mut last: Vec<Option<usize>> = Vec::new();
+    // Every thread's entry made at once (`later` has one per thread seen).
+    let n = later.len();
+    let mut parked: Vec<bool> = vec![false; n];
+    let mut last: Vec<Option<usize>> = vec![None; n];
     let mut holder: crate::rt::IdMap<usize, usize> = crate::rt::IdMap::default();
-    let mut held: Vec<Vec<usize>> = Vec::new();
-    let mut released: Vec<Option<usize>> = Vec::new();
+    let mut held: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut released: Vec<Option<usize>> = vec![None; n];
     let mut count = 0;
     let mut prev: Option<usize> = None;
     for i in 0..events.len() {
-        let t = events[i].thread;
-        if parked.len() <= t {
-            parked.resize(t + 1, false);
-            last.resize(t + 1, None);
-            held.resize(t + 1, Vec::new());
-            released.resize(t + 1, None);
-        }
-        events[i].preempted = None;
+        let t = events[i].thread();
+        events[i].set_preempted(None);
         if let Some(p) = prev
             && p != t
             && !parked.get(p).copied().unwrap_or(true)
-            && !events[i - 1].yielded
+            && !events[i - 1].yielded()
         {
             // What p did next, had it gone on.
             let blocks = last[p].and_then(|l| next[l]).is_some_and(|n| {
                 let x = &events[n];
                 let held = || {
-                    x.object
+                    x.object()
                         .is_some_and(|o| holder.get(&o).is_some_and(|&h| h != p))
                 };
-                match (x.access, x.op.as_str()) {
+                match (x.access(), x.op()) {
                     // A lock of a mutex another thread holds now.
                     (Access::Lock, _) | (Access::Block, "lock") => held(),
                     // A join of a thread still running later, so now too.
@@ -359,7 +356,7 @@ pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
                 }
             });
             if !blocks {
-                events[i].preempted = Some(p);
+                events[i].set_preempted(Some(p));
                 count += 1;
             }
         }
@@ -367,7 +364,7 @@ pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
         // condition variable: the mutex a wait releases is taken to be its
         // thread's latest acquired, and the wake-up re-acquires that one.
         let e = &events[i];
-        match (e.access, e.object) {
+        match (e.access(), e.object()) {
             (Access::Lock, Some(o)) => {
                 holder.insert(o, t);
                 held[t].push(o);
@@ -390,11 +387,44 @@ pub(crate) fn mark_preemptions(events: &mut [Event]) -> usize {
             }
             _ => {}
         }
-        parked[t] = matches!(e.access, Access::Block | Access::Wait | Access::Exit);
+        parked[t] = matches!(e.access(), Access::Block | Access::Wait | Access::Exit);
         last[t] = Some(i);
         prev = Some(t);
     }
     count
+}
+
+/// What [`mark_preemptions`] reads of a recorded operation, and the mark
+/// it sets: implemented by the public [`Event`] and by the runtime's
+/// compact record of one.
+pub(crate) trait Recorded {
+    fn thread(&self) -> usize;
+    fn access(&self) -> Access;
+    fn op(&self) -> &str;
+    fn object(&self) -> Option<usize>;
+    fn yielded(&self) -> bool;
+    fn set_preempted(&mut self, p: Option<usize>);
+}
+
+impl Recorded for Event {
+    fn thread(&self) -> usize {
+        self.thread
+    }
+    fn access(&self) -> Access {
+        self.access
+    }
+    fn op(&self) -> &str {
+        &self.op
+    }
+    fn object(&self) -> Option<usize> {
+        self.object
+    }
+    fn yielded(&self) -> bool {
+        self.yielded
+    }
+    fn set_preempted(&mut self, p: Option<usize>) {
+        self.preempted = p;
+    }
 }
 
 #[cfg(test)]

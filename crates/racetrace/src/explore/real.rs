@@ -68,8 +68,12 @@ pub(super) fn run_real(acc: &Shared, body: &Body, config: &Config) -> Option<Str
                                         phase: None,
                                         trace: Trace {
                                             title,
+                                            events: crate::rt::public_events(
+                                                events,
+                                                &fin.names,
+                                                &fin.threads,
+                                            ),
                                             threads: fin.threads,
-                                            events,
                                             outcome: "deadlock (timed out)".into(),
                                             allowed,
                                             verdict,

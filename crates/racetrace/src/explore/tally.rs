@@ -160,8 +160,10 @@ impl Tally {
                 phase,
                 trace: Trace {
                     title,
+                    // Built for a witness only: most executions' records
+                    // are dropped as they are.
+                    events: crate::rt::public_events(events, &fin.names, &fin.threads),
                     threads: fin.threads,
-                    events,
                     outcome: outcome.clone(),
                     allowed,
                     verdict: verdict.clone(),

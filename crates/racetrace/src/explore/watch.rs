@@ -152,8 +152,8 @@ fn record(a: &mut Tally, fin: crate::rt::Finished, why: String) {
     let (title, phase) = a.title_and_phase(a.index);
     let trace = Trace {
         title,
+        events: crate::rt::public_events(events, &fin.names, &fin.threads),
         threads: fin.threads,
-        events,
         outcome: NO_PROGRESS.into(),
         allowed,
         verdict: verdict.clone(),

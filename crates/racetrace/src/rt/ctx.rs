@@ -1,7 +1,9 @@
 //! The current context ([`Ctx`]) and the trace recorder: object names, memory ops, events.
 
 use super::execution::{Abandon, Execution, Kind, Special, State, Wake};
-use crate::trace::{Access, Event};
+use super::rec::Rec;
+use crate::trace::Access;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -238,7 +240,7 @@ impl Ctx {
         &self,
         st: &mut State,
         access: Access,
-        op: &str,
+        op: impl Into<Cow<'static, str>>,
         object: Option<usize>,
         value: Option<String>,
     ) -> usize {
@@ -248,25 +250,24 @@ impl Ctx {
         }
         self.exec.pulse.thread.store(self.tid, Ordering::Relaxed);
         self.exec.steps.fetch_add(1, Ordering::Relaxed);
-        st.events.push(Event {
-            step,
+        let location = st.threads.get(self.tid).and_then(|t| t.location);
+        let named = object.is_some_and(|o| o < st.names.len());
+        st.events.push(Rec {
             thread: self.tid,
             object,
-            name: object.and_then(|o| st.names.get(o).cloned()),
+            named,
+            name: None,
             access,
-            op: op.to_string(),
+            op: op.into(),
             value,
             old: None,
             reads_from: None,
             stale: false,
             note: None,
+            lazy_note: None,
             preempted: None,
             yielded: false,
-            location: st
-                .threads
-                .get(self.tid)
-                .and_then(|t| t.location)
-                .map(|l| format!("{}:{}", l.file(), l.line())),
+            location,
         });
         step
     }
@@ -320,7 +321,7 @@ impl Ctx {
 
     /// The event just recorded, to annotate; `None` once the execution is
     /// abandoned (nothing is recorded then, and the last event is another's).
-    pub(super) fn last_event<'a>(&self, st: &'a mut State) -> Option<&'a mut Event> {
+    pub(super) fn last_event<'a>(&self, st: &'a mut State) -> Option<&'a mut Rec> {
         if self.exec.is_abandoned() {
             return None;
         }
@@ -353,8 +354,10 @@ impl Ctx {
 
     pub(crate) fn rename(&self, id: usize, name: &str) {
         let mut st = self.exec.state();
-        if let Some(n) = st.names.get_mut(id) {
-            *n = name.to_string();
+        if id < st.names.len() {
+            let st = &mut *st;
+            super::rec::stamp_names(&mut st.events, id, &st.names);
+            st.names[id] = name.to_string();
         }
     }
 
@@ -368,7 +371,13 @@ impl Ctx {
 
     /// Record an operation that involves no backend primitive (a re-entrant
     /// mutex taken again by its holder): no scheduling point, one event.
-    pub(crate) fn mark(&self, access: Access, op: &str, object: usize, note: String) {
+    pub(crate) fn mark(
+        &self,
+        access: Access,
+        op: impl Into<Cow<'static, str>>,
+        object: usize,
+        note: String,
+    ) {
         let mut st = self.exec.state();
         self.record(&mut st, access, op, Some(object), None);
         if !self.exec.is_abandoned()
@@ -390,7 +399,7 @@ impl Ctx {
 
     // ---- memory -----------------------------------------------------------
 
-    pub(crate) fn read(&self, id: usize, op: &str, value: String) {
+    pub(crate) fn read(&self, id: usize, op: impl Into<Cow<'static, str>>, value: String) {
         let mut st = self.exec.state();
         let (reads_from, stale) = match st.writes.get(&id) {
             Some(ws) => match ws.last() {
@@ -412,7 +421,12 @@ impl Ctx {
     }
 
     /// Record a write; returns its step.
-    pub(crate) fn write(&self, id: usize, op: &str, value: String) -> usize {
+    pub(crate) fn write(
+        &self,
+        id: usize,
+        op: impl Into<Cow<'static, str>>,
+        value: String,
+    ) -> usize {
         let mut st = self.exec.state();
         let step = self.record(&mut st, Access::Write, op, Some(id), Some(value.clone()));
         st.writes.entry(id).or_default().push((value, step));
@@ -425,7 +439,7 @@ impl Ctx {
     pub(crate) fn read_from(
         &self,
         id: usize,
-        op: &str,
+        op: impl Into<Cow<'static, str>>,
         value: String,
         from: Option<usize>,
         stale: bool,
@@ -444,7 +458,14 @@ impl Ctx {
 
     /// Record a read-modify-write (`wrote`: it wrote, else it is a failed
     /// compare-exchange, a read); returns its step.
-    pub(crate) fn rmw(&self, id: usize, op: &str, old: String, new: String, wrote: bool) -> usize {
+    pub(crate) fn rmw(
+        &self,
+        id: usize,
+        op: impl Into<Cow<'static, str>>,
+        old: String,
+        new: String,
+        wrote: bool,
+    ) -> usize {
         let mut st = self.exec.state();
         let step = self.record(
             &mut st,
@@ -477,7 +498,7 @@ impl Ctx {
         &self,
         id: usize,
         access: Access,
-        op: &str,
+        op: impl Into<Cow<'static, str>>,
         value: Option<String>,
         old: Option<String>,
         note: Option<String>,
@@ -498,7 +519,7 @@ impl Ctx {
     pub(crate) fn event(
         &self,
         access: Access,
-        op: &str,
+        op: impl Into<Cow<'static, str>>,
         object: Option<usize>,
         value: Option<String>,
         note: Option<String>,

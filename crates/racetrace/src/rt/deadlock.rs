@@ -1,8 +1,9 @@
 //! The deadlock detector: wait-for cycles, the all-blocked rule, and the wait-for report.
 
 use super::execution::{Abandon, Execution, Special, State, StateGuard, Status};
+use super::rec::Rec;
 use super::{Ctx, check_abandoned};
-use crate::trace::{Access, BlockedThread, Deadlock, Event};
+use crate::trace::{Access, BlockedThread, Deadlock};
 use std::sync::atomic::Ordering;
 
 impl Ctx {
@@ -56,11 +57,12 @@ pub(super) fn record_pending_blocks(exec: &Execution, st: &mut State) {
             continue;
         }
         let who = st.threads[h].name.clone();
-        st.events.push(Event {
-            step: st.events.len() + 1,
+        let named = m < st.names.len();
+        st.events.push(Rec {
             thread: t,
             object: Some(m),
-            name: st.names.get(m).cloned(),
+            named,
+            name: None,
             access: Access::Block,
             op: "lock".into(),
             value: None,
@@ -68,6 +70,7 @@ pub(super) fn record_pending_blocks(exec: &Execution, st: &mut State) {
             reads_from: None,
             stale: false,
             note: Some(format!("waits: held by {who}")),
+            lazy_note: None,
             preempted: None,
             yielded: false,
             location: None,

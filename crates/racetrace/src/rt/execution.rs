@@ -2,7 +2,8 @@
 
 use super::footprint::{Footprints, Mode, Op, PendingMap, Touches};
 use super::ids::HashMap;
-use crate::trace::{Deadlock, Event};
+use super::rec::Rec;
+use crate::trace::Deadlock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -88,7 +89,7 @@ pub(super) struct ThreadState {
 
 pub(super) struct State {
     pub(super) threads: Vec<ThreadState>,
-    pub(super) events: Vec<Event>,
+    pub(super) events: Vec<Rec>,
     pub(super) names: Vec<String>,
     pub(super) holder: HashMap<usize, usize>,
     pub(super) cvs: HashMap<usize, CvState>,
@@ -181,7 +182,11 @@ pub(crate) struct Execution {
 /// What an execution left behind.
 pub(crate) struct Finished {
     pub(crate) threads: Vec<String>,
-    pub(crate) events: Vec<Event>,
+    /// The execution's records: [`crate::rt::public_events`] with
+    /// `names` makes its trace's events.
+    pub(crate) events: Vec<Rec>,
+    /// The objects' names at the end of the execution.
+    pub(crate) names: Vec<String>,
     pub(crate) special: Option<Special>,
     pub(crate) result: Option<String>,
     pub(crate) weak_ordering: Option<String>,
@@ -618,6 +623,7 @@ impl Execution {
                 EVENTS_HINT.store(st.events.len().min(1 << 12), Ordering::Relaxed);
                 std::mem::take(&mut st.events)
             },
+            names: st.names.clone(),
             special: st.special.clone(),
             result: st.result.clone(),
             weak_ordering: st.weak_ordering.take(),

@@ -4,7 +4,8 @@
 //! threads have exited).
 //!
 //! The shadow state serves three ends:
-//! * the trace recorder (every operation appends one [`Event`]);
+//! * the trace recorder (every operation appends one compact record, made
+//!   into an [`Event`] only for a trace that is kept: see `rec`);
 //! * deadlock detection *before* the backend sees it. loom 0.7.2 aborts the
 //!   process after its own deadlock report (the unwinding drops a loom guard,
 //!   which panics again: loom issue #291), and shuttle stops exploring at its
@@ -31,6 +32,7 @@ mod execution;
 mod footprint;
 mod ids;
 pub(crate) mod panics;
+mod rec;
 mod shadow;
 
 pub(crate) use ctx::{
@@ -42,3 +44,4 @@ pub(crate) use execution::{
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
 pub(crate) use ids::HashMap as IdMap;
 pub(crate) use panics::install_panic_hook;
+pub(crate) use rec::public_events;

@@ -2,6 +2,7 @@
 
 use super::deadlock::{global_deadlock, record_pending_blocks};
 use super::execution::{Kind, Special, Status, ThreadState, Waiter};
+use super::rec::LazyNote;
 use super::{Ctx, check_abandoned};
 use crate::rc11;
 use crate::trace::Access;
@@ -51,7 +52,7 @@ impl Ctx {
             }
             None => "exit".to_string(),
         };
-        self.record(&mut st, Access::Exit, &op, None, None);
+        self.record(&mut st, Access::Exit, op, None, None);
         if let Some(msg) = panic {
             if st.special.is_none() {
                 st.special = Some(Special::Panic(msg));
@@ -173,10 +174,9 @@ impl Ctx {
             broadcast: false,
             entering,
         });
-        let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wait, "wait", Some(cv), None);
         if let Some(e) = self.last_event(&mut st) {
-            e.note = Some(format!("releases {mname}"));
+            e.lazy_note = Some(LazyNote::Releases(m));
         }
         self.deadlock_check(st);
     }
@@ -206,10 +206,9 @@ impl Ctx {
         st.threads[self.tid].status = Status::Running;
         st.holder.insert(m, self.tid);
         rc11::sync(&self.exec, self.tid, rc11::Sync::Acquire(m));
-        let mname = st.names.get(m).cloned().unwrap_or_default();
         self.record(&mut st, Access::Wake, "woken", Some(cv), None);
         if let Some(e) = self.last_event(&mut st) {
-            e.note = Some(format!("re-locks {mname}"));
+            e.lazy_note = Some(LazyNote::Relocks(m));
         }
         drop(st);
         check_abandoned(&self.exec);
@@ -255,35 +254,14 @@ impl Ctx {
                 }
             }
         }
-        let names: Vec<String> = woken.iter().map(|&t| st.threads[t].name.clone()).collect();
-        let late: Vec<String> = entering
-            .iter()
-            .map(|&t| st.threads[t].name.clone())
-            .collect();
         let op = if all { "notify_all" } else { "notify_one" };
         self.record(&mut st, Access::Notify, op, Some(cv), None);
         if let Some(e) = self.last_event(&mut st) {
-            let mut note = match (names.len(), all || kind == Kind::Loom) {
-                (0, _) => "no waiter".to_string(),
-                (_, true) => format!("wakes {}", names.join(", ")),
-                (1, false) => format!("wakes {}", names[0]),
-                (_, false) => format!("wakes one of {}", names.join(", ")),
-            };
-            if !late.is_empty() {
-                // shuttle's wait had not queued them yet: lost to them.
-                let who = late.join(", ");
-                let (verb, whose) = if late.len() == 1 {
-                    ("is", "its")
-                } else {
-                    ("are", "their")
-                };
-                note = if names.is_empty() {
-                    format!("no waiter yet: {who} {verb} still entering {whose} wait")
-                } else {
-                    format!("{note}; missed by {who}, still entering {whose} wait")
-                };
-            }
-            e.note = Some(note);
+            e.lazy_note = Some(LazyNote::Notify {
+                woken,
+                late: entering,
+                every: all || kind == Kind::Loom,
+            });
         }
     }
 }

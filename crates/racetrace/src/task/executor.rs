@@ -160,7 +160,13 @@ impl Task {
             if let Some(c) = rt::ctx() {
                 // `join t1` renders as op and value: "join t1 (waits)".
                 let (op, value) = what.split_once(' ').unwrap_or((what.as_str(), ""));
-                c.event(Access::Block, op, None, Some(value.to_string()), Some(note));
+                c.event(
+                    Access::Block,
+                    op.to_string(),
+                    None,
+                    Some(value.to_string()),
+                    Some(note),
+                );
                 c.set_wait_reason(self.wake.id, what.clone());
             }
             while !self.notified.load(SeqCst) && !closed() {

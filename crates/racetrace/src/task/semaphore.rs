@@ -105,7 +105,7 @@ impl Semaphore {
         }
     }
 
-    fn record(&self, op: &str, before: usize, after: usize, note: Option<String>) {
+    fn record(&self, op: &'static str, before: usize, after: usize, note: Option<String>) {
         if self.id == UNTRACKED {
             return;
         }

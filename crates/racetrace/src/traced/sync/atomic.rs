@@ -118,7 +118,7 @@ macro_rules! atomic_int {
                 let c = pre(self.id, false, &op, order != Ordering::SeqCst);
                 let v = each!(self, a => a.load(order));
                 match c {
-                    Some(c) => loaded(c, self.id, &op, v, order),
+                    Some(c) => loaded(c, self.id, op, v, order),
                     None => v,
                 }
             }
@@ -131,18 +131,18 @@ macro_rules! atomic_int {
                 // Recorded after the store: the backends switch threads only
                 // before an operation, never between it and this record.
                 if let Some(c) = &c {
-                    stored(c, self.id, &op, value, order);
+                    stored(c, self.id, op, value, order);
                 }
             }
 
             /// One read-modify-write that always writes: `run` does it and
             /// returns the old value, `new` says what it wrote.
-            fn rmw(&self, op: &str, order: Ordering, run: impl FnOnce() -> $t, new: impl Fn($t) -> $t) -> $t {
+            fn rmw(&self, op: &'static str, order: Ordering, run: impl FnOnce() -> $t, new: impl Fn($t) -> $t) -> $t {
                 let op = shown(op, order);
                 let c = pre(self.id, true, &op, order != Ordering::SeqCst);
                 let old = run();
                 match c {
-                    Some(c) => modified(c, self.id, &op, order, old, &new),
+                    Some(c) => modified(c, self.id, op, order, old, &new),
                     None => old,
                 }
             }
@@ -204,7 +204,7 @@ macro_rules! atomic_int {
                 self.cas("compare_exchange_weak", current, new, success, failure, true)
             }
 
-            fn cas(&self, op: &str, current: $t, new: $t, success: Ordering, failure: Ordering, weak: bool) -> Result<$t, $t> {
+            fn cas(&self, op: &'static str, current: $t, new: $t, success: Ordering, failure: Ordering, weak: bool) -> Result<$t, $t> {
                 let op = shown2(op, success, failure);
                 let c = pre(self.id, true, &op, success != Ordering::SeqCst || failure != Ordering::SeqCst);
                 let r = match &self.inner {
@@ -214,7 +214,7 @@ macro_rules! atomic_int {
                     Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
                 };
                 match c {
-                    Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+                    Some(c) => exchanged(c, self.id, op, r, (current, new), success, failure, weak),
                     None => r,
                 }
             }

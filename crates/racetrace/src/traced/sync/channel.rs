@@ -290,7 +290,7 @@ fn tracked(id: usize) -> Option<Ctx> {
     }
 }
 
-fn record(ctx: &Option<Ctx>, id: usize, access: Access, op: &str, note: Option<&str>) {
+fn record(ctx: &Option<Ctx>, id: usize, access: Access, op: &'static str, note: Option<&str>) {
     if let Some(c) = ctx {
         c.op(id, access, op, None, None, note.map(str::to_string));
     }

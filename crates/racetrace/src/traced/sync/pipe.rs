@@ -69,7 +69,7 @@ impl ModelPipe {
         self.capacity
     }
 
-    fn record(&self, access: Access, op: &str, value: String) {
+    fn record(&self, access: Access, op: &'static str, value: String) {
         if self.id != UNTRACKED
             && let Some(c) = rt::ctx()
         {

@@ -154,7 +154,7 @@ impl<T: fmt::Debug> Queue<T> {
         }
     }
 
-    fn record(&self, access: Access, op: &str, value: Option<String>, note: Option<&str>) {
+    fn record(&self, access: Access, op: &'static str, value: Option<String>, note: Option<&str>) {
         if let Some(c) = self.ctx() {
             c.op(self.id, access, op, value, None, note.map(str::to_string));
         }
@@ -165,7 +165,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.put_as(item, "put");
     }
 
-    pub(crate) fn put_as(&self, item: T, op: &str) {
+    pub(crate) fn put_as(&self, item: T, op: &'static str) {
         let mut g = self.state.lock();
         while self.read_items(&g).len() >= self.capacity {
             g = self.not_full.wait(g);
@@ -173,7 +173,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.push(&mut g, item, op);
     }
 
-    fn push(&self, g: &mut MutexGuard<'_, State<T>>, item: T, op: &str) {
+    fn push(&self, g: &mut MutexGuard<'_, State<T>>, item: T, op: &'static str) {
         self.record(Access::Write, op, Some(format!("{item:?}")), None);
         self.touch(&[(ITEMS, Mode::Write), (UNFINISHED, Mode::Write)]);
         g.items.push_back(item);
@@ -186,7 +186,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.get_as("get")
     }
 
-    pub(crate) fn get_as(&self, op: &str) -> T {
+    pub(crate) fn get_as(&self, op: &'static str) -> T {
         let mut g = self.state.lock();
         while self.read_items(&g).is_empty() {
             g = self.not_empty.wait(g);
@@ -194,7 +194,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.pop(&mut g, op)
     }
 
-    fn pop(&self, g: &mut MutexGuard<'_, State<T>>, op: &str) -> T {
+    fn pop(&self, g: &mut MutexGuard<'_, State<T>>, op: &'static str) -> T {
         self.touch(&[(ITEMS, Mode::Write)]);
         let item = g
             .items
@@ -210,7 +210,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.try_put_as(item, "try_put")
     }
 
-    pub(crate) fn try_put_as(&self, item: T, op: &str) -> Result<(), Full<T>> {
+    pub(crate) fn try_put_as(&self, item: T, op: &'static str) -> Result<(), Full<T>> {
         let mut g = self.state.lock();
         if self.read_items(&g).len() >= self.capacity {
             self.record(Access::Read, op, None, Some("fails: full"));
@@ -225,7 +225,7 @@ impl<T: fmt::Debug> Queue<T> {
         self.try_get_as("try_get")
     }
 
-    pub(crate) fn try_get_as(&self, op: &str) -> Result<T, Empty> {
+    pub(crate) fn try_get_as(&self, op: &'static str) -> Result<T, Empty> {
         let mut g = self.state.lock();
         if self.read_items(&g).is_empty() {
             self.record(Access::Read, op, None, Some("fails: empty"));

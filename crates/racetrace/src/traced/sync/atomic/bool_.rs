@@ -68,7 +68,7 @@ impl AtomicBool {
         let c = pre(self.id, false, &op, order != Ordering::SeqCst);
         let v = each!(self, a => a.load(order));
         match c {
-            Some(c) => loaded(c, self.id, &op, v, order),
+            Some(c) => loaded(c, self.id, op, v, order),
             None => v,
         }
     }
@@ -79,13 +79,13 @@ impl AtomicBool {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         each!(self, a => a.store(value, order));
         if let Some(c) = &c {
-            stored(c, self.id, &op, value, order);
+            stored(c, self.id, op, value, order);
         }
     }
 
     fn rmw(
         &self,
-        op: &str,
+        op: &'static str,
         order: Ordering,
         run: impl FnOnce() -> bool,
         new: impl Fn(bool) -> bool,
@@ -94,7 +94,7 @@ impl AtomicBool {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         let old = run();
         match c {
-            Some(c) => modified(c, self.id, &op, order, old, &new),
+            Some(c) => modified(c, self.id, op, order, old, &new),
             None => old,
         }
     }
@@ -187,7 +187,7 @@ impl AtomicBool {
 
     fn cas(
         &self,
-        op: &str,
+        op: &'static str,
         current: bool,
         new: bool,
         success: Ordering,
@@ -206,7 +206,7 @@ impl AtomicBool {
             Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
         };
         match c {
-            Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+            Some(c) => exchanged(c, self.id, op, r, (current, new), success, failure, weak),
             None => r,
         }
     }

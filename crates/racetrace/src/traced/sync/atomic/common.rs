@@ -49,7 +49,7 @@ impl<A, V: Copy> LoomSlot<A, V> {
 }
 
 /// `op`, with its ordering when that is not `SeqCst`: `load(Acquire)`.
-pub(super) fn shown(op: &str, order: Ordering) -> Cow<'_, str> {
+pub(super) fn shown(op: &'static str, order: Ordering) -> Cow<'static, str> {
     if order == Ordering::SeqCst {
         Cow::Borrowed(op)
     } else {
@@ -58,7 +58,7 @@ pub(super) fn shown(op: &str, order: Ordering) -> Cow<'_, str> {
 }
 
 /// `compare_exchange`, with its orderings when either is not `SeqCst`.
-pub(super) fn shown2(op: &str, success: Ordering, failure: Ordering) -> Cow<'_, str> {
+pub(super) fn shown2(op: &'static str, success: Ordering, failure: Ordering) -> Cow<'static, str> {
     if success == Ordering::SeqCst && failure == Ordering::SeqCst {
         Cow::Borrowed(op)
     } else {
@@ -128,7 +128,13 @@ pub(super) fn created<V: Value>(c: &Option<Ctx>, id: usize, value: V) {
 
 /// After a load's scheduling point: the value the rc11 model chooses, or
 /// the backend's `v`; recorded either way.
-pub(super) fn loaded<V: Value>(c: Ctx, id: usize, op: &str, v: V, order: Ordering) -> V {
+pub(super) fn loaded<V: Value>(
+    c: Ctx,
+    id: usize,
+    op: Cow<'static, str>,
+    v: V,
+    order: Ordering,
+) -> V {
     if let Some(l) = rc11::load(&c, id, order) {
         let v = V::from_bits(l.value);
         let note = match (l.acquires, l.from) {
@@ -144,7 +150,13 @@ pub(super) fn loaded<V: Value>(c: Ctx, id: usize, op: &str, v: V, order: Orderin
 
 /// After a store's scheduling point: the write in the rc11 model, if one
 /// runs, and in the trace.
-pub(super) fn stored<V: Value>(c: &Ctx, id: usize, op: &str, value: V, order: Ordering) {
+pub(super) fn stored<V: Value>(
+    c: &Ctx,
+    id: usize,
+    op: Cow<'static, str>,
+    value: V,
+    order: Ordering,
+) {
     let event = rc11::store(c, id, value.to_bits(), order);
     let step = c.write(id, op, value.show());
     if let Some(e) = event {
@@ -157,7 +169,7 @@ pub(super) fn stored<V: Value>(c: &Ctx, id: usize, op: &str, value: V, order: Or
 pub(super) fn modified<V: Value>(
     c: Ctx,
     id: usize,
-    op: &str,
+    op: Cow<'static, str>,
     order: Ordering,
     old: V,
     new: &dyn Fn(V) -> V,
@@ -180,7 +192,7 @@ pub(super) fn modified<V: Value>(
 pub(super) fn exchanged<V: Value>(
     c: Ctx,
     id: usize,
-    op: &str,
+    op: Cow<'static, str>,
     r: Result<V, V>,
     (current, new): (V, V),
     success: Ordering,

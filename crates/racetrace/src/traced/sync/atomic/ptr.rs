@@ -91,7 +91,7 @@ impl<T> AtomicPtr<T> {
         let c = pre(self.id, false, &op, order != Ordering::SeqCst);
         let v = each!(self, a => a.load(order));
         match c {
-            Some(c) => loaded(c, self.id, &op, v, order),
+            Some(c) => loaded(c, self.id, op, v, order),
             None => v,
         }
     }
@@ -102,7 +102,7 @@ impl<T> AtomicPtr<T> {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         each!(self, a => a.store(p, order));
         if let Some(c) = &c {
-            stored(c, self.id, &op, p, order);
+            stored(c, self.id, op, p, order);
         }
     }
 
@@ -112,7 +112,7 @@ impl<T> AtomicPtr<T> {
         let c = pre(self.id, true, &op, order != Ordering::SeqCst);
         let old = each!(self, a => a.swap(p, order));
         match c {
-            Some(c) => modified(c, self.id, &op, order, old, &|_| p),
+            Some(c) => modified(c, self.id, op, order, old, &|_| p),
             None => old,
         }
     }
@@ -150,7 +150,7 @@ impl<T> AtomicPtr<T> {
 
     fn cas(
         &self,
-        op: &str,
+        op: &'static str,
         current: *mut T,
         new: *mut T,
         success: Ordering,
@@ -169,7 +169,7 @@ impl<T> AtomicPtr<T> {
             Impl::Shuttle(a) => a.compare_exchange(current, new, success, failure),
         };
         match c {
-            Some(c) => exchanged(c, self.id, &op, r, (current, new), success, failure, weak),
+            Some(c) => exchanged(c, self.id, op, r, (current, new), success, failure, weak),
             None => r,
         }
     }
