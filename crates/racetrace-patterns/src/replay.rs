@@ -281,9 +281,12 @@ impl TraceFile {
         let found = self.trace.title.strip_prefix(&prefix).and_then(|rest| {
             match rest.strip_prefix("shard ") {
                 Some(r) => {
-                    let (shard, n) = r.split_once(" · schedule ")?;
-                    let shard: racetrace::Shard = shard.parse().ok()?;
-                    (shard.to_string() == shard_text(r)).then_some(())?;
+                    let (text, n) = r.split_once(" · schedule ")?;
+                    // Only as the title writes it (no `03/8`).
+                    let shard: racetrace::Shard = text
+                        .parse()
+                        .ok()
+                        .filter(|s: &racetrace::Shard| s.to_string() == text)?;
                     Some((Some(shard), number(n)?))
                 }
                 None => Some((None, number(rest.strip_prefix("schedule ")?)?)),
@@ -609,9 +612,4 @@ fn first_difference(saved: &Trace, now: &Trace) -> Option<String> {
         return Some("the traces differ".into());
     }
     None
-}
-
-/// The `K/N` at the start of `rest` (up to the next ` · `).
-fn shard_text(rest: &str) -> &str {
-    rest.split(" · ").next().unwrap_or(rest)
 }

@@ -309,12 +309,12 @@ fn pad(s: &str, w: usize) -> String {
 /// switch away from a thread that cannot proceed is not a preemption.
 /// Computed from the recorded order alone, so it means the same under every
 /// backend. Returns the count.
-pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
+pub(crate) fn mark_preemptions(events: &mut [crate::rt::Rec]) -> usize {
     // Each event's thread's next event.
     let mut next: Vec<Option<usize>> = vec![None; events.len()];
     let mut later: Vec<Option<usize>> = Vec::new();
     for (i, e) in events.iter().enumerate().rev() {
-        let t = e.thread();
+        let t = e.thread;
         if later.len() <= t {
             later.resize(t + 1, None);
         }
@@ -333,21 +333,21 @@ pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
     let mut count = 0;
     let mut prev: Option<usize> = None;
     for i in 0..events.len() {
-        let t = events[i].thread();
-        events[i].set_preempted(None);
+        let t = events[i].thread;
+        events[i].preempted = None;
         if let Some(p) = prev
             && p != t
             && !parked.get(p).copied().unwrap_or(true)
-            && !events[i - 1].yielded()
+            && !events[i - 1].yielded
         {
             // What p did next, had it gone on.
             let blocks = last[p].and_then(|l| next[l]).is_some_and(|n| {
                 let x = &events[n];
                 let held = || {
-                    x.object()
+                    x.object
                         .is_some_and(|o| holder.get(&o).is_some_and(|&h| h != p))
                 };
-                match (x.access(), x.op()) {
+                match (x.access, &*x.op) {
                     // A lock of a mutex another thread holds now.
                     (Access::Lock, _) | (Access::Block, "lock") => held(),
                     // A join of a thread still running later, so now too.
@@ -356,7 +356,7 @@ pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
                 }
             });
             if !blocks {
-                events[i].set_preempted(Some(p));
+                events[i].preempted = Some(p);
                 count += 1;
             }
         }
@@ -364,7 +364,7 @@ pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
         // condition variable: the mutex a wait releases is taken to be its
         // thread's latest acquired, and the wake-up re-acquires that one.
         let e = &events[i];
-        match (e.access(), e.object()) {
+        match (e.access, e.object) {
             (Access::Lock, Some(o)) => {
                 holder.insert(o, t);
                 held[t].push(o);
@@ -387,55 +387,23 @@ pub(crate) fn mark_preemptions<E: Recorded>(events: &mut [E]) -> usize {
             }
             _ => {}
         }
-        parked[t] = matches!(e.access(), Access::Block | Access::Wait | Access::Exit);
+        parked[t] = matches!(e.access, Access::Block | Access::Wait | Access::Exit);
         last[t] = Some(i);
         prev = Some(t);
     }
     count
 }
 
-/// What [`mark_preemptions`] reads of a recorded operation, and the mark
-/// it sets: implemented by the public [`Event`] and by the runtime's
-/// compact record of one.
-pub(crate) trait Recorded {
-    fn thread(&self) -> usize;
-    fn access(&self) -> Access;
-    fn op(&self) -> &str;
-    fn object(&self) -> Option<usize>;
-    fn yielded(&self) -> bool;
-    fn set_preempted(&mut self, p: Option<usize>);
-}
-
-impl Recorded for Event {
-    fn thread(&self) -> usize {
-        self.thread
-    }
-    fn access(&self) -> Access {
-        self.access
-    }
-    fn op(&self) -> &str {
-        &self.op
-    }
-    fn object(&self) -> Option<usize> {
-        self.object
-    }
-    fn yielded(&self) -> bool {
-        self.yielded
-    }
-    fn set_preempted(&mut self, p: Option<usize>) {
-        self.preempted = p;
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Access, Event, mark_preemptions};
+    use super::{Access, mark_preemptions};
+    use crate::rt::Rec;
 
-    fn ev(thread: usize, access: Access, op: &str, object: Option<usize>) -> Event {
-        Event {
-            step: 0,
+    fn ev(thread: usize, access: Access, op: &'static str, object: Option<usize>) -> Rec {
+        Rec {
             thread,
             object,
+            named: false,
             name: None,
             access,
             op: op.into(),
@@ -444,6 +412,7 @@ mod tests {
             reads_from: None,
             stale: false,
             note: None,
+            lazy_note: None,
             preempted: None,
             yielded: false,
             location: None,
@@ -451,7 +420,7 @@ mod tests {
     }
 
     /// The events' preempted threads, in order.
-    fn marks(events: &mut [Event]) -> Vec<(usize, usize)> {
+    fn marks(events: &mut [Rec]) -> Vec<(usize, usize)> {
         mark_preemptions(events);
         events
             .iter()

@@ -225,9 +225,9 @@ pub fn run_with(
 fn whole_first_then_parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
     let start = Instant::now();
     let first = config.jobs_whole_first;
-    let mut c = config.clone();
-    c.jobs = 1;
     if first > 0 {
+        let mut c = config.clone();
+        c.jobs = 1;
         let within = config.max_schedules.is_some_and(|m| m <= first);
         if !within {
             c.max_schedules = Some(first);

@@ -44,4 +44,4 @@ pub(crate) use execution::{
 pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
 pub(crate) use ids::HashMap as IdMap;
 pub(crate) use panics::install_panic_hook;
-pub(crate) use rec::public_events;
+pub(crate) use rec::{Rec, public_events};

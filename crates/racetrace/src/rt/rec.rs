@@ -137,24 +137,3 @@ pub(crate) fn public_events(recs: Vec<Rec>, names: &[String], threads: &[String]
         })
         .collect()
 }
-
-impl crate::trace::Recorded for Rec {
-    fn thread(&self) -> usize {
-        self.thread
-    }
-    fn access(&self) -> Access {
-        self.access
-    }
-    fn op(&self) -> &str {
-        &self.op
-    }
-    fn object(&self) -> Option<usize> {
-        self.object
-    }
-    fn yielded(&self) -> bool {
-        self.yielded
-    }
-    fn set_preempted(&mut self, p: Option<usize>) {
-        self.preempted = p;
-    }
-}
