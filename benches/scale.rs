@@ -129,7 +129,7 @@ fn rows() -> Vec<Row> {
         &[("threads", 3), ("ops", 2)],
     ));
     // The trace-count oracle's count (tests/trace_count_oracle.rs, an
-    // ignored test: about 50 s in release), not recomputed here.
+    // ignored test: about 45 s in release), not recomputed here.
     rows.push(pattern(
         "producer-consumer/task-done-join (defaults)",
         Optimal::Published(62_904, "trace-count oracle"),

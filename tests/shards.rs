@@ -154,9 +154,9 @@ fn bad_shards_and_merges_are_refused_with_one_line() {
 
 /// An exploration that ends within 500 schedules is not split: by
 /// default and with `--jobs 2` it prints what `--jobs 1` prints, byte for
-/// byte — also on a program (a self-deadlock, 3 schedules) where 8 shards
-/// would count 5, their prefix's depth-first search counting the
-/// deadlocked executions differently.
+/// byte — also on a program (a self-deadlock) where 8 shards count more
+/// (5 against 3 on 2026-12-01, docs/scale.md), their prefix's depth-first
+/// search counting the deadlocked executions differently.
 #[test]
 fn a_small_exploration_on_every_core_prints_the_one_thread_output() {
     let run = |jobs: Option<&str>| {
@@ -167,7 +167,14 @@ fn a_small_exploration_on_every_core_prints_the_one_thread_output() {
         stdout(&racetrace(&args))
     };
     let one = run(Some("1"));
-    assert!(one.contains("3 schedules, complete"), "{one}");
+    // Small enough to stay whole (racetrace::config::JOBS_WHOLE_FIRST).
+    let schedules: u64 = one
+        .lines()
+        .nth(1)
+        .and_then(|l| l.strip_suffix(" schedules, complete"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a complete exploration: {one}"));
+    assert!(schedules <= racetrace::config::JOBS_WHOLE_FIRST, "{one}");
     assert_eq!(run(None), one);
     assert_eq!(run(Some("2")), one);
 }

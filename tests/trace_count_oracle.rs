@@ -455,9 +455,10 @@ fn dpor_runs_one_execution_per_trace_of_producer_consumer_at_its_defaults() {
 
 /// producer–consumer `task-done-join` at its defaults: 62,904 traces, each
 /// run once by dpor (it ran 58,692 of them before a wake-up tree's leaf
-/// stopped covering longer reversals). About 50 s in a release build.
+/// stopped covering longer reversals). About 45 s in a release build (43 s
+/// on 2026-12-01).
 #[test]
-#[ignore = "about 50 s in release: cargo test --release --test trace_count_oracle -- --ignored"]
+#[ignore = "about 45 s in release: cargo test --release --test trace_count_oracle -- --ignored"]
 fn dpor_runs_one_execution_per_trace_of_task_done_join_at_its_defaults() {
     let _one = serial();
     let what = "producer-consumer/task-done-join (defaults)";

@@ -438,9 +438,9 @@ pub struct Config {
 /// shards' prefix, which every shard re-runs, and on a few programs whose
 /// executions are cut short (a spin pruned, a deadlock) the prefix's
 /// depth-first search counts more executions than dpor does
-/// (`docs/scale.md`). Costs those schedules before a split: 0.03 s on
-/// `task-done-join`, 0.2 s on indexer(15), whose 4,096 do not split (2,000,
-/// tried first, were about half of them).
+/// (`docs/scale.md`). Costs those schedules before a split (by their time
+/// per schedule): about 0.03 s on `task-done-join`, 0.2 s on indexer(15),
+/// whose 4,096 do not split (2,000, tried first, were about half of them).
 pub const JOBS_WHOLE_FIRST: u64 = 500;
 
 /// How often (in executions) loom writes [`Config::loom_checkpoint`].
