@@ -400,23 +400,7 @@ mod tests {
     use crate::rt::Rec;
 
     fn ev(thread: usize, access: Access, op: &'static str, object: Option<usize>) -> Rec {
-        Rec {
-            thread,
-            object,
-            named: false,
-            name: None,
-            access,
-            op: op.into(),
-            value: None,
-            old: None,
-            reads_from: None,
-            stale: false,
-            note: None,
-            lazy_note: None,
-            preempted: None,
-            yielded: false,
-            location: None,
-        }
+        Rec::new(thread, access, op, object, false)
     }
 
     /// The events' preempted threads, in order.

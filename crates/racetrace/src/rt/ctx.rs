@@ -253,21 +253,9 @@ impl Ctx {
         let location = st.threads.get(self.tid).and_then(|t| t.location);
         let named = object.is_some_and(|o| o < st.names.len());
         st.events.push(Rec {
-            thread: self.tid,
-            object,
-            named,
-            name: None,
-            access,
-            op: op.into(),
             value,
-            old: None,
-            reads_from: None,
-            stale: false,
-            note: None,
-            lazy_note: None,
-            preempted: None,
-            yielded: false,
             location,
+            ..Rec::new(self.tid, access, op, object, named)
         });
         step
     }

@@ -59,21 +59,8 @@ pub(super) fn record_pending_blocks(exec: &Execution, st: &mut State) {
         let who = st.threads[h].name.clone();
         let named = m < st.names.len();
         st.events.push(Rec {
-            thread: t,
-            object: Some(m),
-            named,
-            name: None,
-            access: Access::Block,
-            op: "lock".into(),
-            value: None,
-            old: None,
-            reads_from: None,
-            stale: false,
             note: Some(format!("waits: held by {who}")),
-            lazy_note: None,
-            preempted: None,
-            yielded: false,
-            location: None,
+            ..Rec::new(t, Access::Block, "lock", Some(m), named)
         });
         exec.steps.fetch_add(1, Ordering::Relaxed);
     }

@@ -37,6 +37,36 @@ pub(crate) struct Rec {
     pub(crate) location: Option<&'static Location<'static>>,
 }
 
+impl Rec {
+    /// Thread `thread`'s operation `op` of kind `access` on `object`
+    /// (`named`: the object had a name then), nothing else known yet.
+    pub(crate) fn new(
+        thread: usize,
+        access: Access,
+        op: impl Into<Cow<'static, str>>,
+        object: Option<usize>,
+        named: bool,
+    ) -> Rec {
+        Rec {
+            thread,
+            object,
+            named,
+            name: None,
+            access,
+            op: op.into(),
+            value: None,
+            old: None,
+            reads_from: None,
+            stale: false,
+            note: None,
+            lazy_note: None,
+            preempted: None,
+            yielded: false,
+            location: None,
+        }
+    }
+}
+
 /// A note of a condition-variable operation, kept as ids.
 #[derive(Clone, Debug)]
 pub(crate) enum LazyNote {
