@@ -504,17 +504,17 @@ fn the_shards_of_an_exploration_add_up_to_the_whole() {
     }
 }
 
-/// `Config::jobs` stopped at the first violation: the lowest of the 8
-/// shards that finds one decides. The report is that shard's first
-/// violation, with the schedules of the shards below it (each run to its
-/// end without one) and of that shard up to it — here checked against the
-/// shards run one by one — whatever the number of threads and whichever
-/// was faster; the shards above it are cancelled and left out. The
-/// witness's title names its shard. On these programs the first
-/// violation is not in the first shard, so shards run ahead of it.
+/// `Config::jobs` stopped at the first violation: the lowest prefix of
+/// the split tree that has one decides. The report is that prefix's first
+/// violation, with the schedules of the prefixes below it (each run to its
+/// end without one) and of that prefix up to it — here checked against the
+/// prefixes run one by one (`Config::prefix`) — whatever the number of
+/// threads and whichever was faster; the prefixes above it are cancelled
+/// and left out. The witness's title names its prefix. On these programs
+/// the first violation is not below the first prefix, so threads run
+/// ahead of it.
 #[test]
-fn jobs_stopped_at_the_first_violation_report_the_lowest_violating_shard() {
-    use racetrace::Shard;
+fn jobs_stopped_at_the_first_violation_report_the_lowest_violating_prefix() {
     let cases = [
         ("lost-wakeup", "notify-before-wait"),
         ("philosophers", "left-then-right"),
@@ -529,24 +529,44 @@ fn jobs_stopped_at_the_first_violation_report_the_lowest_violating_shard() {
         first.jobs_whole_first = 0; // split even a small run
         let mut below = 0;
         let mut lowest = None;
-        for index in 1..=8 {
-            let c = first.clone().with_shard(Shard::new(index, 8).unwrap());
+        for prefix in 0..10_000 {
+            let mut c = first.clone();
+            c.prefix = Some(prefix);
             let r = patterns::explore(p, v, &params, &c).unwrap();
             below += r.schedules;
             if let Some(w) = r.first_violation() {
-                lowest = Some((index, w.trace.clone()));
+                lowest = Some((prefix, w.trace.clone()));
                 break;
             }
         }
         let (k, trace) = lowest.expect("a violation");
-        assert!(k > 1, "{pattern}/{variant}: found by the first shard");
+        assert!(k > 0, "{pattern}/{variant}: found below the first prefix");
+        assert!(trace.title.contains(&format!(" · prefix {k} · schedule ")));
         for jobs in [2, 3, 2] {
             let r = patterns::explore(p, v, &params, &first.clone().with_jobs(jobs)).unwrap();
             let w = r.first_violation().expect("a violation");
             assert_eq!(w.trace, trace, "{pattern}/{variant}: jobs {jobs}");
-            assert!(w.trace.title.contains(&format!("shard {k}/8")));
             assert_eq!(r.schedules, below, "{pattern}/{variant}: jobs {jobs}");
             assert!(!r.complete);
+            // Saved, it replays: the prefix is run alone to the schedule.
+            let f = racetrace_patterns::replay::TraceFile::from_witness(&r, w).unwrap();
+            let again = f.replay().unwrap();
+            assert!(
+                again.reproduced,
+                "{pattern}/{variant}: {:?}",
+                again.difference
+            );
+            let mut edited = f.clone();
+            edited.trace.title = edited
+                .trace
+                .title
+                .replace(&format!(" prefix {k} "), &format!(" prefix {} ", k - 1));
+            assert!(
+                edited
+                    .replay()
+                    .is_err_and(|e| e.to_string().contains("edited")),
+                "{pattern}/{variant}: another prefix's title"
+            );
         }
     }
 }

@@ -269,9 +269,10 @@ impl TraceFile {
 
     /// The schedule number in the trace's title, which must be the title
     /// the exploration gives it: `LABEL · BACKEND · schedule N`.
-    /// The title's schedule number, and the shard it is numbered within
-    /// (`… · dpor · shard 3/8 · schedule 4`: a witness of a split run).
-    fn schedule_number(&self) -> Result<(Option<racetrace::Shard>, u64), Error> {
+    /// The title's schedule number, and the part it is numbered within: a
+    /// shard (`… · dpor · shard 3/8 · schedule 4`) or the prefix of a
+    /// `--jobs` run (`… · dpor · prefix 17 · schedule 4`).
+    fn schedule_number(&self) -> Result<(Within, u64), Error> {
         let prefix = format!("{} · {} · ", self.label(), self.backend);
         let number = |n: &str| {
             n.parse::<u64>()
@@ -279,22 +280,28 @@ impl TraceFile {
                 .filter(|k| *k >= 1 && k.to_string() == n)
         };
         let found = self.trace.title.strip_prefix(&prefix).and_then(|rest| {
-            match rest.strip_prefix("shard ") {
-                Some(r) => {
-                    let (text, n) = r.split_once(" · schedule ")?;
-                    // Only as the title writes it (no `03/8`).
-                    let shard: racetrace::Shard = text
-                        .parse()
-                        .ok()
-                        .filter(|s: &racetrace::Shard| s.to_string() == text)?;
-                    Some((Some(shard), number(n)?))
-                }
-                None => Some((None, number(rest.strip_prefix("schedule ")?)?)),
+            if let Some(r) = rest.strip_prefix("shard ") {
+                let (text, n) = r.split_once(" · schedule ")?;
+                // Only as the title writes it (no `03/8`).
+                let shard: racetrace::Shard = text
+                    .parse()
+                    .ok()
+                    .filter(|s: &racetrace::Shard| s.to_string() == text)?;
+                Some((Within::Shard(shard), number(n)?))
+            } else if let Some(r) = rest.strip_prefix("prefix ") {
+                let (text, n) = r.split_once(" · schedule ")?;
+                let p = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|p| p.to_string() == text)?;
+                Some((Within::Prefix(p), number(n)?))
+            } else {
+                Some((Within::Whole, number(rest.strip_prefix("schedule ")?)?))
             }
         });
         found.ok_or_else(|| {
             Error::BadTraceFile(format!(
-                "the title '{}' is not '{prefix}schedule N' (or '{prefix}shard K/N · schedule N') for this file's pattern, variant, parameters and backend",
+                "the title '{}' is not '{prefix}schedule N' (or '{prefix}shard K/N · schedule N', '{prefix}prefix P · schedule N') for this file's pattern, variant, parameters and backend",
                 short(&self.trace.title)
             ))
         })
@@ -387,9 +394,13 @@ impl TraceFile {
         pattern: &'static Pattern,
         variant: &'static Variant,
     ) -> Result<(), Error> {
-        let (shard, n) = self.schedule_number()?;
+        let (within, n) = self.schedule_number()?;
         let mut c = Config::new(self.backend);
-        c.shard = shard;
+        match within {
+            Within::Shard(s) => c.shard = Some(s),
+            Within::Prefix(p) => c.prefix = Some(p),
+            Within::Whole => {}
+        }
         c.preemption_bound = self.preemption_bound;
         if let Some(s) = self.seed {
             c.seed = s;
@@ -581,6 +592,13 @@ fn steps(token: &str) -> usize {
 }
 
 /// At most 40 characters of `s`, on one line.
+/// What a witness's schedule number counts within ([`TraceFile`]'s title).
+enum Within {
+    Whole,
+    Shard(racetrace::Shard),
+    Prefix(usize),
+}
+
 fn short(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}…", one_line(&s.chars().take(40).collect::<String>()))

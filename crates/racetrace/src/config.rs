@@ -402,16 +402,22 @@ pub struct Config {
     /// [`Shard::total`] disjoint parts whose schedule counts add up to the
     /// whole's (`docs/scale.md`). Defaults to `RACETRACE_SHARD`.
     pub shard: Option<Shard>,
-    /// dpor: explore on this many threads, which take the 8 shards
-    /// ([`Config::shard`]) of the tree in turn (so at most 8 are busy), and
-    /// merge their reports: the same schedule count and outcome table as
-    /// one thread; each outcome's witness is the one with the fewest
-    /// preemptions, the lowest shard's on a tie (deterministic, the same
-    /// for every `jobs` above 1 and so on every machine, but not always the
+    /// dpor: explore on this many threads. The tree is cut at its prefixes
+    /// (its first few choices with alternatives, as 8 shards would cut it,
+    /// [`Config::shard`]); every thread enumerates them in the same order
+    /// and explores below each one it reaches before any other thread, so
+    /// a thread that is done takes the next prefix and the load balances
+    /// itself. The merged report has the same schedule count and outcome
+    /// table as one thread; each outcome's witness is the one with the
+    /// fewest preemptions, the lowest prefix's on a tie, titled with its
+    /// prefix and its schedule within it (deterministic, the same for every
+    /// `jobs` above 1 and so on every machine, but not always the
     /// one-thread witness). With [`Config::stop_at_first_violation`] the
-    /// lowest shard with a violation decides: the shards above it are
-    /// stopped and left out. A schedule limit is shared out evenly, a time
-    /// limit is one deadline for all. Default 1; defaults to
+    /// lowest prefix with a violation decides: the prefixes above it are
+    /// stopped and left out. A time limit is one deadline for all. With a
+    /// schedule limit the 8 shards themselves are the threads' parts, the
+    /// limit shared out evenly among them (so that what the limit keeps
+    /// does not depend on which thread was faster). Default 1; defaults to
     /// `RACETRACE_JOBS`; the CLI's default is the machine's available
     /// parallelism, at least 2.
     pub jobs: usize,
@@ -421,8 +427,8 @@ pub struct Config {
     /// estimate's loom probe ([`crate::explore::Estimate`]); `None` by default.
     #[doc(hidden)]
     pub loom_checkpoint: Option<std::path::PathBuf>,
-    /// Stop the exploration when this is set (a shard of a `jobs` run that
-    /// a lower shard's violation made moot).
+    /// Stop the exploration when this is set (a shard of a `jobs` run with
+    /// a schedule limit that a lower shard's violation made moot).
     #[doc(hidden)]
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// [`Config::jobs`]: first explore the whole tree on one thread for up
@@ -430,6 +436,14 @@ pub struct Config {
     /// ([`JOBS_WHOLE_FIRST`]; tests set 0).
     #[doc(hidden)]
     pub jobs_whole_first: u64,
+    /// dpor: explore below this prefix only, numbered as a [`Config::jobs`]
+    /// split numbers them (from 0, in the order of the depth-first search
+    /// of the tree's first choices): re-runs a split run's witness, whose
+    /// title names its prefix and its schedule within it.
+    #[doc(hidden)]
+    pub prefix: Option<usize>,
+    /// [`Config::jobs`]: the prefixes the split's threads have claimed.
+    pub(crate) claims: Option<std::sync::Arc<crate::strategy::dpor::Claims>>,
 }
 
 /// [`Config::jobs`]: an exploration that ends (or stops at its first
@@ -561,6 +575,8 @@ impl Config {
             loom_checkpoint: None,
             cancel: None,
             jobs_whole_first: JOBS_WHOLE_FIRST,
+            prefix: None,
+            claims: None,
         }
     }
 
@@ -781,6 +797,14 @@ impl Config {
         if self.jobs > 1 && self.shard.is_some() {
             return Err(Error::BadOption(
                 "--jobs runs every shard of the exploration on this machine; --shard runs one: give one or the other".into(),
+            ));
+        }
+        if self.prefix.is_some()
+            && (self.backend != Backend::Dpor || self.shard.is_some() || self.jobs > 1)
+        {
+            return Err(Error::BadOption(
+                "a prefix of a split run applies to a dpor run on one thread, not with a shard or jobs"
+                    .into(),
             ));
         }
         if self.shard.is_some() && self.replay.is_some() {

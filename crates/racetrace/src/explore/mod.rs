@@ -22,10 +22,11 @@ pub use report::{OutcomeRow, Phase, Report, Witness};
 
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken};
 use crate::rt::{self, Execution};
+use crate::strategy::dpor::{Claims, JOBS_PARTS};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tally::{Shared, Tally, lock};
+use tally::{ByPrefix, Segment, Shared, Tally, lock};
 
 /// How many executions (schedules) are alive in this process right now:
 /// those running, and any that something still holds after it ended. An
@@ -66,6 +67,18 @@ pub fn run_with(
     {
         return whole_first_then_parallel(label, body, judge, config);
     }
+    explore(label, body, judge, config, scheduler).0
+}
+
+/// One exploration on this thread (watched from another); with
+/// `Config::claims`, also what it found below each prefix it explored.
+fn explore(
+    label: String,
+    body: Body,
+    judge: Judge,
+    config: &Config,
+    scheduler: Option<Box<dyn ::shuttle::scheduler::Scheduler>>,
+) -> (Report, Vec<Segment>) {
     let sampling = config.backend.sampled();
     let samples = config.max_schedules.unwrap_or(DEFAULT_SAMPLES);
     let only = match &config.replay {
@@ -111,6 +124,11 @@ pub fn run_with(
         phase_cut: false,
         cancel: config.cancel.clone(),
         shard: config.shard,
+        by_prefix: match (&config.claims, config.prefix) {
+            (Some(_), _) => Some(ByPrefix::starting_at(0)),
+            (None, p) => p.map(ByPrefix::starting_at),
+        },
+        claims: config.claims.clone(),
     }));
     let mut watch = watch::Watch::new(acc.clone(), pulse, config, budget, start);
     let engine_error = match scheduler {
@@ -170,6 +188,13 @@ pub fn run_with(
     if config.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
     }
+    let segments = match (&config.claims, a.by_prefix.is_some()) {
+        (Some(_), true) => {
+            a.end_prefix(usize::MAX);
+            a.by_prefix.take().map(|b| b.ended).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
     let cannot_explore = a.cannot_explore.clone();
     let mut bound = a.stop.clone();
     if sampling
@@ -197,7 +222,7 @@ pub fn run_with(
         })
         .collect();
     outcomes.sort_by_key(|r| outcome_key(&r.outcome));
-    Report {
+    let report = Report {
         label,
         pattern: None,
         variant: None,
@@ -215,7 +240,8 @@ pub fn run_with(
         weak_ordering: a.weak_ordering.clone(),
         replay_mismatch: a.replay_mismatch.clone(),
         elapsed: start.elapsed(),
-    }
+    };
+    (report, segments)
 }
 
 /// [`Config::jobs`]: the whole exploration on one thread for up to
@@ -243,21 +269,129 @@ fn whole_first_then_parallel(label: String, body: Body, judge: Judge, config: &C
         d.saturating_sub(start.elapsed())
             .max(Duration::from_millis(1))
     });
-    let mut r = parallel(label, body, judge, &c);
+    let mut r = match c.max_schedules {
+        Some(_) => parallel_shards(label, body, judge, &c),
+        None => parallel(label, body, judge, &c),
+    };
     r.elapsed = start.elapsed();
     r
 }
 
-/// [`Config::jobs`]: the exploration cut into [`PARTS`] shards, which the
+/// [`Config::jobs`]: the exploration split at its prefixes, which the
+/// threads claim as they reach them ([`Claims`]): a thread done with its
+/// prefix takes the next one no other has taken, so the load balances
+/// itself. What a prefix's subtree holds does not depend on the thread
+/// that ran it, and the merge goes by prefix, so the report is the same
+/// whichever thread ran what: each outcome's witness the one with the
+/// fewest preemptions, the lowest prefix's on a tie, titled with its
+/// prefix and its schedule within it. Under
+/// [`Config::stop_at_first_violation`] the lowest prefix with a violation
+/// decides: the prefixes above it are stopped or not started, and left out.
+fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+    let start = Instant::now();
+    let claims = Arc::new(Claims::new());
+    let deadline = config.max_duration.map(|d| start + d);
+    let done: Mutex<Vec<(Report, Vec<Segment>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..config.jobs {
+            s.spawn(|| {
+                let mut c = config.clone();
+                c.jobs = 1;
+                c.claims = Some(claims.clone());
+                c.max_duration = deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(1))
+                });
+                c.progress = false;
+                let r = explore(label.clone(), body.clone(), judge.clone(), &c, None);
+                done.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+            });
+        }
+    });
+    let runs = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut whole = merge_prefixes(runs, claims.lowest_violation());
+    whole.elapsed = start.elapsed();
+    whole
+}
+
+/// [`parallel`]'s report from its threads' reports and prefixes: the
+/// prefixes up to `lowest` (the lowest with a violation, if any), in order.
+fn merge_prefixes(runs: Vec<(Report, Vec<Segment>)>, lowest: usize) -> Report {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut reports = Vec::new();
+    for (r, s) in runs {
+        reports.push(r);
+        segments.extend(s);
+    }
+    segments.retain(|s| s.prefix <= lowest);
+    segments.sort_by_key(|s| s.prefix);
+    let mut whole = reports[0].clone();
+    whole.schedules = segments.iter().map(|s| s.schedules).sum();
+    whole.pruned = segments.iter().map(|s| s.pruned).sum();
+    whole.outcomes.clear();
+    let mut rows: BTreeMap<String, OutcomeRow> = BTreeMap::new();
+    for seg in segments {
+        for (outcome, r) in seg.rows {
+            let witness = r.best.map(|(_, w)| w);
+            match rows.get_mut(&outcome) {
+                // The fewest preemptions; on a tie the lowest prefix's.
+                Some(row) => {
+                    row.schedules += r.schedules;
+                    let fewer = match (&row.witness, &witness) {
+                        (None, Some(_)) => true,
+                        (Some(w), Some(x)) => x.trace.preemptions < w.trace.preemptions,
+                        _ => false,
+                    };
+                    if fewer {
+                        row.witness = witness;
+                    }
+                }
+                None => {
+                    rows.insert(
+                        outcome.clone(),
+                        OutcomeRow {
+                            outcome,
+                            schedules: r.schedules,
+                            allowed: r.allowed,
+                            verdict: r.verdict,
+                            witness,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    whole.outcomes = rows.into_values().collect();
+    whole.outcomes.sort_by_key(|r| outcome_key(&r.outcome));
+    // Why it is not exhaustive: the first violation decides; else a limit
+    // one of the threads reached (the time limit is the same for all).
+    whole.bound = if lowest != usize::MAX {
+        Some(FIRST_VIOLATION.into())
+    } else {
+        reports.iter().filter_map(|r| r.bound.clone()).min()
+    };
+    whole.complete = whole.bound.is_none() && reports.iter().all(|r| r.complete);
+    whole.cannot_explore = reports
+        .iter()
+        .filter_map(|r| r.cannot_explore.clone())
+        .min();
+    whole.weak_ordering = reports.iter().filter_map(|r| r.weak_ordering.clone()).min();
+    whole
+}
+
+const FIRST_VIOLATION: &str = "stopped at the first violation";
+
+/// [`Config::jobs`] with a schedule limit, shared out evenly: the
+/// exploration cut into [`JOBS_PARTS`] shards, which the
 /// threads take in turn (shards differ much in size), merged. Under
 /// [`Config::stop_at_first_violation`] the lowest shard that finds one
 /// decides: the shards above it are cancelled (running) or not started,
 /// and left out, so the result does not depend on which thread was faster.
-fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report {
+fn parallel_shards(label: String, body: Body, judge: Judge, config: &Config) -> Report {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     let start = Instant::now();
     let n = config.jobs;
-    let total = PARTS;
+    let total = JOBS_PARTS;
     let deadline = config.max_duration.map(|d| start + d);
     let next = AtomicUsize::new(1);
     let lowest = AtomicUsize::new(usize::MAX);
@@ -318,17 +452,6 @@ fn parallel(label: String, body: Body, judge: Judge, config: &Config) -> Report 
     whole.elapsed = start.elapsed();
     whole
 }
-
-/// [`Config::jobs`]: the shards the threads share, whatever their number,
-/// so that a run's report is the same for every `jobs` above 1 and so on
-/// every machine with the CLI's default. Shards differ much in size, so
-/// more shards than threads balance the load, but each pays for the prefix
-/// search: on producer–consumer `task-done-join` (62,904 schedules, 3.9 s
-/// whole), 8 shards run one by one took 4.1 s, the longest 0.93 s; 16
-/// shards 4.4 s, the longest 0.46 s — and `--jobs 2` took 2.36–2.54 s with
-/// 8, 2.52–2.65 s with 16 (2026-12-01, a quiet 2-core machine). At most 8
-/// threads are busy.
-const PARTS: usize = 8;
 
 /// The exploring thread's stack: the schedulers and loom's and shuttle's
 /// drivers run on it (model threads have stacks of their own).

@@ -4,6 +4,7 @@ use super::program::Body;
 use super::tally::{Shared, lock};
 use crate::config::{Backend, Config, DEFAULT_SAMPLES, ReplayToken, Step};
 use crate::rt::{self, Kind};
+use crate::strategy::dpor::Part;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -546,7 +547,12 @@ pub(super) fn run_shuttle(
         (None, _, Backend::Dpor | Backend::Rc11) => Box::new(crate::strategy::dpor::Dpor::new(
             Arc::new(PendingOps(acc.clone())),
             config.preemption_bound,
-            config.shard,
+            match (&config.claims, config.prefix, config.shard) {
+                (Some(c), _, _) => Part::Claims(c.clone()),
+                (None, Some(p), _) => Part::Prefix(p),
+                (None, None, Some(s)) => Part::Shard(s),
+                (None, None, None) => Part::Whole,
+            },
         )),
         (None, _, Backend::ShuttleRandom) => {
             Box::new(RandomScheduler::new_from_seed(config.seed, n))

@@ -4,6 +4,7 @@ use super::program::{Judge, LIVELOCK, STEP_LIMIT};
 use super::report::{Phase, Witness};
 use crate::config::{Backend, ReplayToken};
 use crate::rt::{Execution, Kind, Pulse, Special};
+use crate::strategy::dpor::Claims;
 use crate::trace::{Trace, mark_preemptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -61,6 +62,40 @@ pub(super) struct Tally {
     /// [`crate::Config::shard`]: named in the titles, as its schedules are
     /// numbered within it.
     pub(super) shard: Option<crate::Shard>,
+    /// A split run's thread ([`crate::Config::jobs`]) or the replay of one
+    /// of its prefixes ([`crate::Config::prefix`]): schedules are counted,
+    /// numbered and titled by prefix.
+    pub(super) by_prefix: Option<ByPrefix>,
+    /// [`crate::Config::jobs`]: the split's shared claims.
+    pub(super) claims: Option<Arc<Claims>>,
+}
+
+/// The schedules of one prefix of a split tree, as one thread ran them.
+pub(super) struct Segment {
+    pub(super) prefix: usize,
+    pub(super) schedules: u64,
+    pub(super) pruned: u64,
+    pub(super) rows: BTreeMap<String, RowTally>,
+}
+
+/// [`Tally::by_prefix`]: the prefix the last schedule ran under, and the
+/// counts before it; under [`crate::Config::jobs`] the prefixes ended.
+pub(super) struct ByPrefix {
+    pub(super) prefix: usize,
+    base: u64,
+    pruned_base: u64,
+    pub(super) ended: Vec<Segment>,
+}
+
+impl ByPrefix {
+    pub(super) fn starting_at(prefix: usize) -> ByPrefix {
+        ByPrefix {
+            prefix,
+            base: 0,
+            pruned_base: 0,
+            ended: Vec::new(),
+        }
+    }
 }
 
 /// How often, at most, the resident memory is read between schedules (a
@@ -83,6 +118,14 @@ impl Tally {
             // Another shard's (`Config::shard`).
             self.pending_failure = None;
             return;
+        }
+        if self.claims.is_some()
+            && self
+                .by_prefix
+                .as_ref()
+                .is_some_and(|b| b.prefix != exec.prefix())
+        {
+            self.end_prefix(exec.prefix());
         }
         if exec.is_pruned() {
             self.pruned += 1;
@@ -155,7 +198,7 @@ impl Tally {
         let witness = better.then(|| {
             let (title, phase) = self.title_and_phase(index);
             Witness {
-                schedule: index,
+                schedule: index - self.by_prefix.as_ref().map_or(0, |b| b.base),
                 replay: token.map(|t| t.to_string()),
                 phase,
                 trace: Trace {
@@ -185,7 +228,28 @@ impl Tally {
         }
         if !allowed && self.stop_first {
             self.stop = Some("stopped at the first violation".into());
+            if let (Some(c), Some(b)) = (&self.claims, &self.by_prefix) {
+                c.found_violation(b.prefix);
+            }
         }
+    }
+
+    /// A split run's thread ([`crate::Config::jobs`]): the schedules so far
+    /// are the last prefix's; the next ones `next`'s.
+    pub(super) fn end_prefix(&mut self, next: usize) {
+        let Some(b) = self.by_prefix.as_mut() else {
+            return;
+        };
+        let (schedules, pruned) = (self.index - b.base, self.pruned - b.pruned_base);
+        if schedules + pruned > 0 {
+            b.ended.push(Segment {
+                prefix: b.prefix,
+                schedules,
+                pruned,
+                rows: std::mem::take(&mut self.rows),
+            });
+        }
+        (b.prefix, b.base, b.pruned_base) = (next, self.index, self.pruned);
     }
 
     /// Checked before each schedule starts.
@@ -202,10 +266,17 @@ impl Tally {
         if self.stop.is_some() {
             return true;
         }
-        if self
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+        // A split run's thread under a prefix above the lowest one with a
+        // violation: moot.
+        let moot = match (&self.claims, &self.by_prefix) {
+            (Some(c), Some(b)) => c.lowest_violation() < b.prefix,
+            _ => false,
+        };
+        if moot
+            || self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
         {
             self.stop = Some("cancelled".into());
             return true;
@@ -267,15 +338,13 @@ impl Tally {
                 )
             }
             None => {
-                let shard = self
-                    .shard
-                    .map(|s| format!("shard {s} · "))
-                    .unwrap_or_default();
+                let (part, index) = match (&self.by_prefix, self.shard) {
+                    (Some(b), _) => (format!("prefix {} · ", b.prefix), index - b.base),
+                    (None, Some(s)) => (format!("shard {s} · "), index),
+                    (None, None) => (String::new(), index),
+                };
                 (
-                    format!(
-                        "{} · {} · {shard}schedule {index}",
-                        self.label, self.backend
-                    ),
+                    format!("{} · {} · {part}schedule {index}", self.label, self.backend),
                     None,
                 )
             }

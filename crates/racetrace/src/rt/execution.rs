@@ -147,6 +147,9 @@ pub(crate) struct Execution {
     pruned: AtomicBool,
     /// Outside this exploration's shard: not a schedule of it, not counted.
     skipped: AtomicBool,
+    /// The number of the prefix of dpor's split tree this execution runs
+    /// under (`Config::jobs`), set by the scheduler.
+    prefix: AtomicUsize,
     /// Run by the `dpor` scheduler: mutex acquisitions get a scheduling point
     /// of their own (shuttle acquires first and switches after).
     pub(crate) dpor: AtomicBool,
@@ -229,6 +232,7 @@ impl Execution {
             abandoned: AtomicBool::new(false),
             pruned: AtomicBool::new(false),
             skipped: AtomicBool::new(false),
+            prefix: AtomicUsize::new(0),
             dpor: AtomicBool::new(false),
             pending: Mutex::new(PendingMap::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -460,6 +464,16 @@ impl Execution {
 
     pub(crate) fn is_skipped(&self) -> bool {
         self.skipped.load(Ordering::SeqCst)
+    }
+
+    /// The prefix of the split tree this execution runs under (0 if the
+    /// tree is not split).
+    pub(crate) fn set_prefix(&self, prefix: usize) {
+        self.prefix.store(prefix, Ordering::Relaxed);
+    }
+
+    pub(crate) fn prefix(&self) -> usize {
+        self.prefix.load(Ordering::Relaxed)
     }
 
     pub(super) fn footprints(&self) -> MutexGuard<'_, Footprints> {

@@ -68,6 +68,8 @@ mod tasks;
 use crate::Shard;
 use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 pub(crate) use tasks::MAX_TASKS;
 use tasks::Tasks;
 
@@ -146,6 +148,112 @@ impl Node {
     }
 }
 
+/// The part of the exploration tree one dpor run explores. Every part but
+/// the whole enumerates the tree's prefixes (its first few choices with
+/// alternatives, searched depth-first) in the same order, numbered from 0,
+/// and explores below some of them only; what lies below a prefix does not
+/// depend on which other prefixes the run explored.
+#[derive(Clone)]
+pub(crate) enum Part {
+    /// The whole tree.
+    Whole,
+    /// `Config::shard`: the prefixes `index - 1`, `index - 1 + total`, …
+    Shard(Shard),
+    /// One prefix, at the depth of a `jobs` split (the replay of a split
+    /// run's witness, `Config::prefix`).
+    Prefix(usize),
+    /// `Config::jobs`: the prefixes this run claims first, as threads that
+    /// share `Claims` reach them.
+    Claims(Arc<Claims>),
+}
+
+impl Part {
+    fn split(&self) -> bool {
+        !matches!(self, Part::Whole)
+    }
+
+    /// How many choices with alternatives the prefix has: enough prefixes
+    /// to share out, about 4^depth ≥ parts², with two threads racing at
+    /// each of the prefix's choices. A `jobs` split is cut as 8 shards are.
+    fn branchings(&self) -> usize {
+        let parts = match self {
+            Part::Whole => return 0,
+            Part::Shard(s) => s.total,
+            Part::Prefix(_) | Part::Claims(_) => JOBS_PARTS,
+        };
+        2 + 2 * (usize::BITS - (parts.max(1) - 1).leading_zeros()) as usize
+    }
+
+    /// Does this run explore below prefix `group`?
+    fn owns(&self, group: usize) -> bool {
+        match self {
+            Part::Whole => true,
+            Part::Shard(s) => s.owns(group),
+            Part::Prefix(p) => group == *p,
+            Part::Claims(c) => c.claim(group),
+        }
+    }
+
+    /// Is every prefix from `group` on none of this run's business?
+    fn past(&self, group: usize) -> bool {
+        match self {
+            Part::Prefix(p) => group > *p,
+            Part::Claims(c) => group > c.lowest_violation(),
+            Part::Whole | Part::Shard(_) => false,
+        }
+    }
+}
+
+/// The prefixes a `jobs` split's threads have claimed: each thread
+/// enumerates every prefix in the same order and explores below those it
+/// reaches first, so the threads share the tree out as they go, a fast
+/// thread taking more (work stealing at the prefixes' grain).
+#[derive(Debug, Default)]
+pub(crate) struct Claims {
+    taken: Mutex<Vec<bool>>,
+    /// Under `Config::stop_at_first_violation`: the lowest prefix a
+    /// violation was found below (`usize::MAX`: none yet). The prefixes
+    /// above it are left out.
+    lowest: AtomicUsize,
+}
+
+impl Claims {
+    pub(crate) fn new() -> Claims {
+        Claims {
+            taken: Mutex::new(Vec::new()),
+            lowest: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Prefix `group` for the caller, if no one took it before.
+    fn claim(&self, group: usize) -> bool {
+        let mut taken = self.taken.lock().unwrap_or_else(|p| p.into_inner());
+        if taken.len() <= group {
+            taken.resize(group + 1, false);
+        }
+        !std::mem::replace(&mut taken[group], true)
+    }
+
+    pub(crate) fn found_violation(&self, group: usize) {
+        self.lowest.fetch_min(group, Ordering::SeqCst);
+    }
+
+    pub(crate) fn lowest_violation(&self) -> usize {
+        self.lowest.load(Ordering::SeqCst)
+    }
+}
+
+/// [`crate::Config::jobs`]: the tree is cut at the depth that this many
+/// shards would cut it, and a split with a schedule limit runs this many
+/// shards. Shards differ much in size, so more shards than threads
+/// balance the load, but each pays for the prefix search: on
+/// producer–consumer `task-done-join` (62,904 schedules, 3.9 s whole),
+/// 8 shards run one by one took 4.1 s, the longest 0.93 s; 16 shards
+/// 4.4 s, the longest 0.46 s (2026-12-01, a quiet 2-core machine). Fixed,
+/// whatever the number of threads, so that a run's report is the same for
+/// every `jobs` above 1 and so on every machine.
+pub(crate) const JOBS_PARTS: usize = 8;
+
 /// The DPOR scheduler.
 pub(crate) struct Dpor {
     pending: Arc<dyn Pending + Send + Sync>,
@@ -183,8 +291,8 @@ pub(crate) struct Dpor {
     /// The first node whose footprint changed since the steps were last
     /// published to [`log`].
     dirty: usize,
-    /// Explore only this part of the tree (`Config::shard`).
-    shard: Option<Shard>,
+    /// Explore only this part of the tree.
+    part: Part,
     /// The prefix has this many nodes with alternatives.
     prefix_branchings: usize,
     /// The prefix the running execution is under (numbered in the order
@@ -203,15 +311,12 @@ impl Dpor {
     pub(crate) fn new(
         pending: Arc<dyn Pending + Send + Sync>,
         bound: Option<usize>,
-        shard: Option<Shard>,
+        part: Part,
     ) -> Dpor {
         log::start(bound.is_some());
         let (record, plain, normal) = oracle::mode();
-        // Enough prefixes to share out: about 4^depth ≥ total², with
-        // two threads racing at each of the prefix's choices.
-        let prefix_branchings = shard.map_or(0, |s| {
-            2 + 2 * (usize::BITS - (s.total.max(1) - 1).leading_zeros()) as usize
-        });
+        let prefix_branchings = part.branchings();
+        let owned = part.owns(0);
         Dpor {
             pending,
             exec: None,
@@ -229,10 +334,10 @@ impl Dpor {
             too_many: false,
             choice: 0,
             dirty: 0,
-            shard,
+            part,
             prefix_branchings,
             group: 0,
-            owned: shard.is_none_or(|s| s.owns(0)),
+            owned,
             record,
             plain,
             normal,
@@ -240,11 +345,16 @@ impl Dpor {
     }
 
     /// A branch was taken at node `i`: a new prefix if `i` is in it.
-    fn branched_at(&mut self, i: usize) {
+    /// `false` if the run has no more to explore.
+    fn branched_at(&mut self, i: usize) -> bool {
         if self.tree[i].prefix {
             self.group += 1;
-            self.owned = self.shard.is_none_or(|s| s.owns(self.group));
+            if self.part.past(self.group) {
+                return false;
+            }
+            self.owned = self.part.owns(self.group);
         }
+        true
     }
 
     /// [`oracle::Search::Normal`]: are the steps taken so far in

@@ -39,7 +39,9 @@ impl Scheduler for Dpor {
         while let Some(i) = self.tree.len().checked_sub(1) {
             // The same thread's step with its next data choice first.
             if Dpor::next_data_choice(&mut self.tree[i]) {
-                self.branched_at(i);
+                if !self.branched_at(i) {
+                    return None;
+                }
                 self.fresh = i;
                 self.reset_execution();
                 return Some(Schedule::new(0));
@@ -71,7 +73,9 @@ impl Scheduler for Dpor {
                     node.chosen = p;
                     node.choices.clear();
                     node.preemptions = preemptions;
-                    self.branched_at(i);
+                    if !self.branched_at(i) {
+                        return None;
+                    }
                     self.fresh = i;
                     self.reset_execution();
                     return Some(Schedule::new(0));
@@ -94,6 +98,9 @@ impl Scheduler for Dpor {
         if !self.exec_current || self.exec.as_ref().is_some_and(|e| e.is_cancelled()) {
             self.exec = self.pending.execution();
             self.exec_current = self.exec.is_some();
+            if let Some(e) = &self.exec {
+                e.set_prefix(self.group);
+            }
         }
         if !self.owned
             && let Some(e) = &self.exec
@@ -185,12 +192,12 @@ impl Scheduler for Dpor {
         // can run (the smallest first), sleep sets cutting the orderings
         // already seen; below it dpor, in the prefixes the shard owns only.
         let prefix = self.plain
-            || self.shard.is_some()
+            || self.part.split()
                 && self
                     .tree
                     .last()
                     .is_none_or(|p| p.prefix && p.branchings < self.prefix_branchings);
-        if self.shard.is_some() && !prefix && !self.owned {
+        if self.part.split() && !prefix && !self.owned {
             if let Some(e) = &self.exec {
                 e.prune();
             }
