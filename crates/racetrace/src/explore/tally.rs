@@ -184,17 +184,23 @@ impl Tally {
         };
         let (allowed, verdict) = (self.judge)(&outcome);
         let mut events = fin.events;
-        let preemptions = mark_preemptions(&mut events);
+        let best = self
+            .rows
+            .get(&outcome)
+            .and_then(|r| r.best.as_ref())
+            .map(|(p, _)| *p);
+        // A witness without preemptions cannot be bettered: the trace is
+        // not even looked at (most schedules of a correct program).
+        let preemptions = match best {
+            Some(0) => 0,
+            _ => mark_preemptions(&mut events),
+        };
         let index = self.index;
         let token = token.or(match self.backend {
             Backend::Loom => Some(ReplayToken::Loom(index)),
             _ => None,
         });
-        let better = self
-            .rows
-            .get(&outcome)
-            .and_then(|r| r.best.as_ref())
-            .is_none_or(|(p, _)| preemptions < *p);
+        let better = best.is_none_or(|p| preemptions < p);
         let witness = better.then(|| {
             let (title, phase) = self.title_and_phase(index);
             Witness {
