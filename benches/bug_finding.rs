@@ -185,10 +185,14 @@ impl Run {
             outcome: w.map(|w| w.trace.outcome.clone()),
             preemptions: w.map(|w| w.trace.preemptions),
             phase: w.and_then(|w| w.phase.as_ref()).map(|p| {
-                match (p.backend, p.preemption_bound, p.seed) {
+                let found = match (p.backend, p.preemption_bound, p.seed) {
                     (b, Some(k), _) => format!("{b} pb {k}"),
                     (b, None, Some(s)) => format!("{b} seed {s}"),
                     (b, None, None) => format!("{b} unbounded"),
+                };
+                match p.shrunk_from {
+                    Some(k) => format!("{found}, shrunk from {k}"),
+                    None => found,
                 }
             }),
             clean: w.and_then(|w| w.phase.as_ref()).and_then(|p| p.clean_bound),
@@ -628,10 +632,14 @@ fn render(buggy: &[Row], correct: &[Row], total: Duration, load_before: &str, sc
              The schedule of the first violation, counted over all its phases; the schedules \
              and time in all (after a violation found by a probe, dpor looks for one with fewer \
              preemptions within the next bounds, in as many schedules again); the witness's \
-             preemptions (as its trace counts them); whether they are the fewest possible — \
+             preemptions (as its trace counts them; when they were not shown to be the fewest, \
+             the witness is shrunk: preemptions taken out one at a time while it still \
+             violates, at most 200 executions); whether they are the fewest possible — \
              `yes` when none are needed or dpor had finished every smaller bound without a \
-             violation before the witness's phase (dpor under a bound reaches every outcome within it, checked against shuttle-dfs in \
-             `tests/preemption_bound.rs`), else `not shown`; and the phase that found it.\n\n\
+             violation (dpor under a bound reaches every outcome within it, checked against shuttle-dfs in \
+             `tests/preemption_bound.rs`), else `not shown` (shrinking finds fewer, it \
+             proves nothing); and the phase that found it \
+             (`shrunk from K`: the preemptions of that phase's schedule).\n\n\
              | variant | first violation | schedules in all | time in all | preemptions | fewest | found by |\n\
              |---|---|---|---|---|---|---|"
         );

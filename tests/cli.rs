@@ -93,6 +93,33 @@ fn explore_saves_a_trace_that_replay_reproduces() {
     assert_eq!(o.code, Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("the same trace"));
 
+    // A portfolio's shrunk witness (six threads: PCT's lost update, shrunk
+    // to fewer preemptions) replays from its file too.
+    let shrunk = dir.join("shrunk.json");
+    let s = shrunk.to_str().unwrap();
+    let args = [
+        "explore",
+        "unsafe-counter",
+        "--backend",
+        "portfolio",
+        "--threads",
+        "6",
+        "--max-schedules",
+        "5000",
+        "--save",
+        s,
+    ];
+    let o = racetrace(&args);
+    assert_eq!(o.code, Some(1), "a violation exits 1: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains(" preemptions") && stdout(&o).contains(" · shrunk from "),
+        "{}",
+        stdout(&o)
+    );
+    let o = racetrace(&["replay", s]);
+    assert_eq!(o.code, Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("the same trace"));
+
     // Corrupt it: exit 2, one line.
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, &text[..text.len() / 3]).unwrap();

@@ -277,3 +277,78 @@ fn a_replay_token_that_does_not_fit_the_program_is_refused_in_one_line() {
             .collect::<Vec<_>>()
     );
 }
+
+/// SCTBench's wronglock: a checker increments `data` under one lock and
+/// checks it did not change, seven others increment it under another. Bound
+/// 0 alone is 8! orders of whole threads, and bound 1 does not reach the bug
+/// in the schedules the portfolio gives it, so a PCT probe finds it, with
+/// many preemptions, and the witness is shrunk.
+fn wrong_lock() {
+    let data = Arc::new(AtomicUsize::new(0));
+    let data_lock = Arc::new(Mutex::new(()));
+    let other_lock = Arc::new(Mutex::new(()));
+    let checker = {
+        let (data, lock) = (data.clone(), data_lock.clone());
+        thread::spawn(move || {
+            let _g = lock.lock().unwrap();
+            let v = data.load(SeqCst);
+            data.store(v + 1, SeqCst);
+            assert_eq!(data.load(SeqCst), v + 1, "data changed under data_lock");
+        })
+    };
+    let others: Vec<_> = (0..7)
+        .map(|_| {
+            let (data, lock) = (data.clone(), other_lock.clone());
+            thread::spawn(move || {
+                let _g = lock.lock().unwrap();
+                let v = data.load(SeqCst);
+                data.store(v + 1, SeqCst);
+            })
+        })
+        .collect();
+    checker.join().unwrap();
+    for t in others {
+        t.join().unwrap();
+    }
+}
+
+/// A shrunk witness's failure message says so, and its replay command
+/// (its phase's backend and token) reproduces it, with as few preemptions.
+#[test]
+fn a_shrunk_witness_is_named_and_its_replay_command_reproduces_it() {
+    let chosen = ["RACETRACE_BACKEND", "RACETRACE_SHARD", "RACETRACE_JOBS"];
+    if chosen.iter().any(|v| std::env::var_os(v).is_some()) {
+        eprintln!("skipped: the environment chooses the backend");
+        return;
+    }
+    let msg = panic_message(|| {
+        Check::new("wrong_lock")
+            .max_schedules(5_000)
+            .run(wrong_lock);
+    });
+    assert!(msg.contains(" · shrunk from "), "{msg}");
+    let backend = msg
+        .split("RACETRACE_BACKEND=")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap_or_else(|| panic!("no backend in the replay command: {msg}"));
+    let token = msg
+        .split("RACETRACE_REPLAY='wrong_lock=")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap_or_else(|| panic!("no token in the replay command: {msg}"));
+    let mut config = Config::new(backend.parse().expect("a backend"));
+    config.replay = Some(token.parse().expect("a token"));
+    let replayed = racetrace::explore(&config, wrong_lock);
+    assert!(replayed.replay_mismatch.is_none(), "{msg}");
+    assert_eq!(replayed.schedules, 1);
+    let w = replayed.first_violation().expect("the violation again");
+    assert!(
+        msg.contains(&format!("forbidden outcome '{}'", w.trace.outcome)),
+        "replayed {}; {msg}",
+        w.trace.outcome
+    );
+    let p = w.trace.preemptions;
+    let word = if p == 1 { "preemption" } else { "preemptions" };
+    assert!(msg.contains(&format!("· {p} {word}")), "{p}; {msg}");
+}

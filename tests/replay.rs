@@ -398,3 +398,45 @@ fn every_async_bug_replays_from_a_saved_file() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A portfolio's shrunk witness (unsafe-counter with six threads: bound 0
+/// is 6!·… orders, cut; PCT finds the lost update with six preemptions; the
+/// shrinker takes it to one) saves to a trace file that replays to the same
+/// trace; its title names the schedule it was shrunk from, which replay
+/// checks: an edited origin is refused.
+#[test]
+fn a_shrunk_portfolio_witness_saves_and_replays_and_its_origin_is_checked() {
+    let p = patterns::find("unsafe-counter").unwrap();
+    let v = p.variant("load-store").unwrap();
+    let params = p.params(&[("threads".to_string(), 6)]).unwrap();
+    let r = patterns::explore(p, v, &params, &Config::new(Backend::Portfolio)).unwrap();
+    let w = r.first_violation().expect("a violation");
+    let phase = w.phase.as_ref().unwrap();
+    let from = phase.shrunk_from.expect("shrunk");
+    assert!(w.trace.preemptions < from, "{}", w.trace.title);
+    let f = TraceFile::from_witness(&r, w).unwrap();
+    assert_eq!(f.backend, phase.backend);
+    let text = serde_json::to_string(&f).unwrap();
+    let f = TraceFile::parse(text.as_bytes()).unwrap();
+    let replayed = f.replay().unwrap();
+    assert!(replayed.reproduced, "{:?}", replayed.difference);
+
+    let mut edited = f.clone();
+    edited.trace.title = edited.trace.title.replace(
+        &format!("shrunk from {from} "),
+        &format!("shrunk from {} ", from + 1),
+    );
+    edited.rendered = edited.trace.render();
+    let e = edited.replay().unwrap_err().to_string();
+    assert!(e.contains("edited"), "{e}");
+    // Not fewer than it was shrunk from: refused when read.
+    let mut edited = f.clone();
+    edited.trace.title = edited.trace.title.replace(
+        &format!("shrunk from {from} "),
+        &format!("shrunk from {} ", w.trace.preemptions),
+    );
+    edited.rendered = edited.trace.render();
+    let text = serde_json::to_string(&edited).unwrap();
+    let e = TraceFile::parse(text.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("shrunk from"), "{e}");
+}

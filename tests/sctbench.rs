@@ -297,3 +297,100 @@ fn the_portfolio_keeps_the_schedule_limit_over_its_phases() {
     assert!(!r.complete);
     assert_eq!(r.bound.as_deref(), Some("stopped at 300 schedules"));
 }
+
+/// The portfolio's witness, shrunk from the PCT probe's: wronglock (8
+/// preemptions from its probe) and reorder-10 (2) need one preemption;
+/// the shrunk witness still reaches the probe's forbidden outcome, says what
+/// it was shrunk from, and is not claimed fewest (bound 0 was not finished).
+#[test]
+fn a_probe_witness_is_shrunk_to_fewer_preemptions_and_still_violates() {
+    for (p, v) in [("wronglock", "wrong-lock"), ("reorder-10", "two-stores")] {
+        let r = explore(p, v, &[], &Config::new(Backend::Portfolio));
+        let w = r
+            .first_violation()
+            .unwrap_or_else(|| panic!("{p}: not found"));
+        let phase = w.phase.as_ref().unwrap();
+        let from = phase
+            .shrunk_from
+            .unwrap_or_else(|| panic!("{p}: not shrunk: {:?}", phase));
+        eprintln!(
+            "{p}: {} preemptions, shrunk from {from}; {} schedules; {}",
+            w.trace.preemptions, r.schedules, w.trace.title
+        );
+        assert!(w.trace.preemptions < from, "{p}");
+        assert_eq!(w.trace.preemptions, 1, "{p}");
+        assert!(!w.trace.allowed, "{p}");
+        assert!(
+            w.trace.title.ends_with(&format!(
+                "· schedule {} · shrunk from {from} preemptions",
+                phase.schedule
+            )),
+            "{}",
+            w.trace.title
+        );
+        assert_eq!(phase.clean_bound, None, "{p}");
+    }
+}
+
+/// The shrunk witness replays exactly from its token on its phase's
+/// backend, as the harness's `RACETRACE_REPLAY` command runs it (trace
+/// files: `tests/replay.rs`; SCTBench's programs are not built-in patterns).
+#[test]
+fn a_shrunk_witness_replays_to_the_same_outcome_from_its_token() {
+    let r = explore(
+        "wronglock",
+        "wrong-lock",
+        &[],
+        &Config::new(Backend::Portfolio),
+    );
+    let w = r.first_violation().unwrap();
+    let phase = w.phase.as_ref().unwrap();
+    assert!(phase.shrunk_from.is_some(), "{phase:?}");
+    let mut c = Config::new(phase.backend);
+    c.seed = phase.seed.unwrap_or(0);
+    c.replay = Some(w.replay.as_ref().unwrap().parse().unwrap());
+    let again = explore("wronglock", "wrong-lock", &[], &c);
+    assert!(
+        again.replay_mismatch.is_none(),
+        "{:?}",
+        again.replay_mismatch
+    );
+    assert_eq!(again.schedules, 1);
+    let w2 = again.first_violation().unwrap();
+    assert_eq!(w2.trace.outcome, w.trace.outcome);
+    assert_eq!(w2.trace.events, w.trace.events);
+    assert_eq!(w2.trace.preemptions, w.trace.preemptions);
+}
+
+/// What is not shrunk: a witness shown to take the fewest preemptions
+/// (reorder-5's, dpor within bound 1 after bound 0 finished), and a correct
+/// program (no violation: nothing to shrink, every phase as before).
+#[test]
+fn a_witness_shown_fewest_and_a_correct_program_are_not_shrunk() {
+    let r = explore(
+        "reorder-5",
+        "two-stores",
+        &[],
+        &Config::new(Backend::Portfolio),
+    );
+    let w = r.first_violation().unwrap();
+    let phase = w.phase.as_ref().unwrap();
+    assert_eq!((phase.shrunk_from, phase.clean_bound), (None, Some(0)));
+    assert!(!w.trace.title.contains("shrunk"), "{}", w.trace.title);
+    let r = explore(
+        "reorder-5",
+        "locked-pair",
+        &[],
+        &Config::new(Backend::Portfolio),
+    );
+    assert!(r.complete);
+    assert_eq!(r.violations().count(), 0);
+    for row in &r.outcomes {
+        let p = row.witness.as_ref().and_then(|w| w.phase.as_ref());
+        assert!(
+            p.is_some_and(|p| p.shrunk_from.is_none()),
+            "{:?}",
+            row.outcome
+        );
+    }
+}

@@ -23,7 +23,10 @@
 //! schedule there other than the file's means the seed, bound, backend or
 //! title was edited, and the file is refused. (loom's token *is* that
 //! number, so its replay is that check; a `fuzz` file's schedule may come
-//! from libFuzzer's bytes rather than its seed, so it is not checked.)
+//! from libFuzzer's bytes rather than its seed, so it is not checked.) A
+//! portfolio's shrunk witness (title `… · schedule N · shrunk from K
+//! preemptions`) is not schedule N itself but one derived from it with
+//! fewer preemptions: schedule N must then be a violation with K.
 
 use crate::error::Error;
 use crate::pattern::{Params, Pattern, Variant};
@@ -273,6 +276,14 @@ impl TraceFile {
     /// shard (`… · dpor · shard 3/8 · schedule 4`) or the prefix of a
     /// `--jobs` run (`… · dpor · prefix 17 · schedule 4`).
     fn schedule_number(&self) -> Result<(Within, u64), Error> {
+        if let Some(k) = self.shrunk_from()?
+            && self.trace.preemptions >= k
+        {
+            return Err(Error::BadTraceFile(format!(
+                "the title says the schedule was shrunk from {k} preemptions, but it has {}",
+                self.trace.preemptions
+            )));
+        }
         let prefix = format!("{} · {} · ", self.label(), self.backend);
         let number = |n: &str| {
             n.parse::<u64>()
@@ -296,7 +307,11 @@ impl TraceFile {
                     .filter(|p| p.to_string() == text)?;
                 Some((Within::Prefix(p), number(n)?))
             } else {
-                Some((Within::Whole, number(rest.strip_prefix("schedule ")?)?))
+                let rest = rest.strip_prefix("schedule ")?;
+                // A portfolio's shrunk witness: `schedule N · shrunk
+                // from K preemptions` (checked by `confirm_origin`).
+                let n = rest.split_once(" · shrunk from ").map_or(rest, |(n, _)| n);
+                Some((Within::Whole, number(n)?))
             }
         });
         found.ok_or_else(|| {
@@ -305,6 +320,23 @@ impl TraceFile {
                 short(&self.trace.title)
             ))
         })
+    }
+
+    /// A portfolio's shrunk witness (its title ends `· shrunk from K
+    /// preemptions`): K, the preemptions of the schedule its title names.
+    fn shrunk_from(&self) -> Result<Option<usize>, Error> {
+        let Some((_, rest)) = self.trace.title.rsplit_once(" · shrunk from ") else {
+            return Ok(None);
+        };
+        rest.strip_suffix(" preemptions")
+            .and_then(|k| k.parse::<usize>().ok().filter(|n| n.to_string() == k))
+            .map(Some)
+            .ok_or_else(|| {
+                Error::BadTraceFile(format!(
+                    "the title '{}' does not end '· shrunk from K preemptions'",
+                    short(&self.trace.title)
+                ))
+            })
     }
 
     fn config(&self, token: ReplayToken) -> Result<Config, Error> {
@@ -413,6 +445,18 @@ impl TraceFile {
             .iter()
             .filter_map(|r| r.witness.as_ref())
             .find(|w| w.schedule == n);
+        // A shrunk witness is not that schedule, but one derived from it:
+        // that schedule must be a violation with the preemptions the title
+        // names (the file's own trace was checked by its replay).
+        if let Some(k) = self.shrunk_from()? {
+            return match at_n {
+                Some(w) if !w.trace.allowed && w.trace.preemptions == k => Ok(()),
+                _ => Err(Error::BadTraceFile(format!(
+                    "edited: schedule {n} of backend {} is not a violation with {k} preemptions, which the title says this one was shrunk from",
+                    self.backend
+                ))),
+            };
+        }
         let named = || {
             let mut s = format!("backend {}", self.backend);
             if let Some(seed) = self.seed {

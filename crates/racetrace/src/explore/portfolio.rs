@@ -22,7 +22,11 @@
 //! shuttle-dfs, not proven: `tests/preemption_bound.rs`), so the witness's preemptions are the
 //! fewest possible when every smaller bound finished without a violation
 //! ([`Phase::clean_bound`](super::report::Phase)); otherwise they are the
-//! fewest found (`docs/bug-finding.md`, "The portfolio's witnesses").
+//! fewest found (`docs/bug-finding.md`, "The portfolio's witnesses"), and
+//! the witness is then shrunk ([`shrink`]): its preemptions taken out one at
+//! a time while it still violates — fewer, not proven fewest.
+
+mod shrink;
 
 use super::program::Body;
 use super::report::Phase;
@@ -137,7 +141,8 @@ pub(super) fn run(acc: &Shared, body: &Body, config: &Config) -> Option<String> 
             _ => {}
         }
     }
-    refine(acc, body, config, clean, next);
+    let clean = refine(acc, body, config, clean, next);
+    shrink::shrink(acc, body, config, clean);
     error
 }
 
@@ -145,12 +150,19 @@ pub(super) fn run(acc: &Shared, body: &Body, config: &Config) -> Option<String> 
 /// explain: explore the next bounds (from `next`) with dpor for one with
 /// fewer, within
 /// [`bounded_cap`] schedules in all. The exploration stays stopped at the
-/// first violation whatever this finds.
-fn refine(acc: &Shared, body: &Body, config: &Config, mut clean: Option<usize>, next: usize) {
+/// first violation whatever this finds. Returns the largest bound finished
+/// without a violation.
+fn refine(
+    acc: &Shared,
+    body: &Body,
+    config: &Config,
+    mut clean: Option<usize>,
+    next: usize,
+) -> Option<usize> {
     let (ran, fewest) = {
         let a = lock(acc);
         if a.stop.as_deref() != Some(FIRST_VIOLATION) {
-            return;
+            return clean;
         }
         let fewest = a
             .rows
@@ -160,7 +172,7 @@ fn refine(acc: &Shared, body: &Body, config: &Config, mut clean: Option<usize>, 
             .min();
         (a.index, fewest)
     };
-    let Some(fewest) = fewest else { return };
+    let Some(fewest) = fewest else { return clean };
     let end = ran + bounded_cap(ran);
     for k in next.. {
         let left = end.saturating_sub(lock(acc).index);
@@ -177,6 +189,7 @@ fn refine(acc: &Shared, body: &Body, config: &Config, mut clean: Option<usize>, 
             Ended::Cut | Ended::Stop => break,
         }
     }
+    clean
 }
 
 /// Run one phase.
@@ -216,6 +229,7 @@ fn phase(
             seed: c.backend.seeded().then_some(c.seed),
             schedule: 0,
             clean_bound: clean,
+            shrunk_from: None,
         });
         a.phase_limit = cap.map(|n| a.index + n);
         a.phase_cut = false;

@@ -25,7 +25,8 @@ pub struct OutcomeRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Witness {
     /// Which schedule of the exploration it was (1-based; under the
-    /// portfolio, counted over all its phases).
+    /// portfolio, counted over all its phases; for a shrunk witness,
+    /// [`Phase::shrunk_from`], the schedule it was shrunk from).
     pub schedule: u64,
     /// How to run exactly this schedule again (`loom/17`, `shuttle/0.1.1.2`);
     /// under the portfolio, on the backend of [`Witness::phase`].
@@ -57,6 +58,14 @@ pub struct Phase {
     /// scheduling points, and a complete bounded dpor run has missed a
     /// one-preemption bug (`docs/bug-finding.md`, "The portfolio").
     pub clean_bound: Option<usize>,
+    /// Set when the witness is not the phase's schedule itself but one the
+    /// portfolio's shrinker derived from it, by letting preempted threads go
+    /// on: the preemptions of the phase's schedule ([`Phase::schedule`]).
+    /// The witness then replays from its token alone (on this backend); its
+    /// title names the schedule it was shrunk from. Not a proof of fewest:
+    /// that is still [`Phase::clean_bound`]'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrunk_from: Option<usize>,
 }
 
 /// The result of exploring one program under one backend.
@@ -142,9 +151,17 @@ impl Report {
         self.outcomes.iter().find(|r| r.outcome == outcome)
     }
 
-    /// The first forbidden outcome's witness, if any.
+    /// The first forbidden outcome's witness, if any. Under the portfolio,
+    /// which keeps the witness with the fewest preemptions (its shrinker's
+    /// may be of another forbidden outcome than the one it stopped at), the
+    /// forbidden witness with the fewest preemptions, the first in table
+    /// order on a tie.
     pub fn first_violation(&self) -> Option<&Witness> {
-        self.violations().find_map(|r| r.witness.as_ref())
+        let mut found = self.violations().filter_map(|r| r.witness.as_ref());
+        if self.backend == Backend::Portfolio {
+            return found.min_by_key(|w| w.trace.preemptions);
+        }
+        found.next()
     }
 
     /// Panic with the rendered witness of the first violation, and how to
