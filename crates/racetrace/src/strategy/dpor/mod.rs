@@ -772,35 +772,47 @@ impl Dpor {
         // The same check for the next step of every thread still alive when
         // the execution ended (a deadlock is found before the blocking step
         // is taken, so that step is in no node).
-        let race_with_next = |p: usize, op_p: &Op, upto: usize, last: Option<usize>| {
-            // A thread whose next step is unknown (not started, or between
-            // operations, when the execution was cut short by a deadlock)
-            // may do anything next: it races with every step.
-            let unknown = *op_p == Op::Local;
-            let j = (0..upto).rev().find(|&j| {
-                tree[j].chosen != p
-                    && (unknown || tree[j].op().dependent(op_p))
-                    && !last.is_some_and(|l| hb(j, l))
-            })?;
-            if awaits(op_p, tree[j].chosen) {
-                return None; // a join cannot run before its thread's step
-            }
-            // As for any race: v = the steps after j that do not follow it,
-            // then p's next step.
-            let mut v: Vec<Ev> = notdep(j, upto).into_iter().map(Ev::Step).collect();
-            v.push(Ev::Next {
-                task: p,
-                op: op_p.clone(),
-                last,
-            });
-            Some((j, reversal(j, v)?))
-        };
+        //
+        // `whole`: the step `op_p` begins (a critical section `op_p`
+        // acquires the mutex of). When the race's first step commutes with
+        // the whole of it (a queue's parts), running it first is the same
+        // trace: no race. (Reversing the acquisitions alone put the second
+        // section first with the first one's thread asleep, which nothing
+        // woke: 12,774 of the 75,678 executions of producer–consumer
+        // `task-done-join` ended so, cut by the sleep set, 164 now.)
+        let race_with_next =
+            |p: usize, op_p: &Op, upto: usize, last: Option<usize>, whole: Option<&Op>| {
+                // A thread whose next step is unknown (not started, or between
+                // operations, when the execution was cut short by a deadlock)
+                // may do anything next: it races with every step.
+                let unknown = *op_p == Op::Local;
+                let j = (0..upto).rev().find(|&j| {
+                    tree[j].chosen != p
+                        && (unknown || tree[j].op().dependent(op_p))
+                        && !last.is_some_and(|l| hb(j, l))
+                })?;
+                if whole.is_some_and(|w| !tree[j].op().dependent(w)) {
+                    return None;
+                }
+                if awaits(op_p, tree[j].chosen) {
+                    return None; // a join cannot run before its thread's step
+                }
+                // As for any race: v = the steps after j that do not follow it,
+                // then p's next step.
+                let mut v: Vec<Ev> = notdep(j, upto).into_iter().map(Ev::Step).collect();
+                v.push(Ev::Next {
+                    task: p,
+                    op: op_p.clone(),
+                    last,
+                });
+                Some((j, reversal(j, v)?))
+            };
         let mut last_before: Vec<Option<usize>> = vec![None; width];
         for s_ in 0..n {
             if s_ >= start {
                 for p in tree[s_].disabled.iter() {
                     let last = last_before.get(p).copied().flatten();
-                    inserts.extend(race_with_next(p, &tree[s_].ops[p], s_, last));
+                    inserts.extend(race_with_next(p, &tree[s_].ops[p], s_, last, None));
                 }
                 // A critical section run as one step: its footprint also
                 // holds what it did after the acquisition, whose conflicts
@@ -813,7 +825,7 @@ impl Dpor {
                     let p = tree[s_].chosen;
                     let last = last_before.get(p).copied().flatten();
                     let acquire = Op::Touch(vec![(m, Mode::Acquire)]);
-                    inserts.extend(race_with_next(p, &acquire, s_, last));
+                    inserts.extend(race_with_next(p, &acquire, s_, last, Some(tree[s_].op())));
                 }
             }
             last_before[tree[s_].chosen] = Some(s_);
@@ -833,7 +845,7 @@ impl Dpor {
             }
             for (p, op_p) in live {
                 let last = last_before.get(p).copied().flatten();
-                inserts.extend(race_with_next(p, &op_p, n, last));
+                inserts.extend(race_with_next(p, &op_p, n, last, None));
             }
         }
         // A step that takes another thread off the runnable list (a signal
