@@ -33,6 +33,24 @@ fn locked_increments() {
 }
 
 /// The panic message of `f`, which must panic.
+/// Run the replay command a failed check `name` printed in `msg`
+/// (`RACETRACE_BACKEND=B RACETRACE_REPLAY='name=TOKEN' cargo test name`).
+fn replay_as_told(msg: &str, name: &str, body: fn()) -> racetrace::Report {
+    let backend = msg
+        .split("RACETRACE_BACKEND=")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap_or_else(|| panic!("no backend in the replay command: {msg}"));
+    let token = msg
+        .split(&format!("RACETRACE_REPLAY='{name}="))
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap_or_else(|| panic!("no token in the replay command: {msg}"));
+    let mut config = Config::new(backend.parse().expect("a backend"));
+    config.replay = Some(token.parse().expect("a token"));
+    racetrace::explore(&config, body)
+}
+
 fn panic_message(f: impl FnOnce()) -> String {
     let p = catch_unwind(AssertUnwindSafe(f)).expect_err("the check should have failed");
     p.downcast_ref::<String>()
@@ -106,19 +124,7 @@ fn a_check_naming_no_backend_runs_the_portfolio_and_its_message_replays_the_witn
     let msg = panic_message(|| {
         Check::new("lost_update_default").run(lost_update);
     });
-    let backend = msg
-        .split("RACETRACE_BACKEND=")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .unwrap_or_else(|| panic!("no backend in the replay command: {msg}"));
-    let token = msg
-        .split("RACETRACE_REPLAY='lost_update_default=")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-        .unwrap_or_else(|| panic!("no token in the replay command: {msg}"));
-    let mut config = Config::new(backend.parse().expect("a backend"));
-    config.replay = Some(token.parse().expect("a token"));
-    let replayed = racetrace::explore(&config, lost_update);
+    let replayed = replay_as_told(&msg, "lost_update_default", lost_update);
     assert!(replayed.replay_mismatch.is_none(), "{msg}");
     assert_eq!(replayed.schedules, 1);
     let outcome = replayed.first_violation().map(|w| w.trace.outcome.clone());
@@ -327,19 +333,7 @@ fn a_shrunk_witness_is_named_and_its_replay_command_reproduces_it() {
             .run(wrong_lock);
     });
     assert!(msg.contains(" · shrunk from "), "{msg}");
-    let backend = msg
-        .split("RACETRACE_BACKEND=")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .unwrap_or_else(|| panic!("no backend in the replay command: {msg}"));
-    let token = msg
-        .split("RACETRACE_REPLAY='wrong_lock=")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-        .unwrap_or_else(|| panic!("no token in the replay command: {msg}"));
-    let mut config = Config::new(backend.parse().expect("a backend"));
-    config.replay = Some(token.parse().expect("a token"));
-    let replayed = racetrace::explore(&config, wrong_lock);
+    let replayed = replay_as_told(&msg, "wrong_lock", wrong_lock);
     assert!(replayed.replay_mismatch.is_none(), "{msg}");
     assert_eq!(replayed.schedules, 1);
     let w = replayed.first_violation().expect("the violation again");

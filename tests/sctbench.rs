@@ -245,6 +245,17 @@ fn the_portfolio_finds_every_seeded_bug_and_verifies_every_small_fix() {
     }
 }
 
+/// The configuration that replays a portfolio's witness from its token:
+/// the backend, bound and seed of the phase that ran it.
+fn replay_of(w: &racetrace::Witness) -> Config {
+    let phase = w.phase.as_ref().expect("a portfolio witness");
+    let mut c = Config::new(phase.backend);
+    c.preemption_bound = phase.preemption_bound;
+    c.seed = phase.seed.unwrap_or(0);
+    c.replay = Some(w.replay.as_ref().unwrap().parse().unwrap());
+    c
+}
+
 #[test]
 fn a_portfolio_witness_replays_on_its_phases_backend() {
     // reorder-5's torn read is found by the first PCT probe; lock-order's
@@ -257,12 +268,7 @@ fn a_portfolio_witness_replays_on_its_phases_backend() {
         &Config::new(Backend::Portfolio),
     );
     let w = r.first_violation().unwrap();
-    let phase = w.phase.as_ref().unwrap();
-    let mut c = Config::new(phase.backend);
-    c.preemption_bound = phase.preemption_bound;
-    c.seed = phase.seed.unwrap_or(0);
-    c.replay = Some(w.replay.as_ref().unwrap().parse().unwrap());
-    let again = explore("reorder-5", "two-stores", &[], &c);
+    let again = explore("reorder-5", "two-stores", &[], &replay_of(w));
     let w2 = again.first_violation().unwrap();
     assert_eq!(w2.trace.events, w.trace.events);
     assert_eq!(w2.trace.outcome, w.trace.outcome);
@@ -346,10 +352,7 @@ fn a_shrunk_witness_replays_to_the_same_outcome_from_its_token() {
     let w = r.first_violation().unwrap();
     let phase = w.phase.as_ref().unwrap();
     assert!(phase.shrunk_from.is_some(), "{phase:?}");
-    let mut c = Config::new(phase.backend);
-    c.seed = phase.seed.unwrap_or(0);
-    c.replay = Some(w.replay.as_ref().unwrap().parse().unwrap());
-    let again = explore("wronglock", "wrong-lock", &[], &c);
+    let again = explore("wronglock", "wrong-lock", &[], &replay_of(w));
     assert!(
         again.replay_mismatch.is_none(),
         "{:?}",
