@@ -7,6 +7,9 @@
 //! one lock: n! orders; a preemption bound does not help, as bound 0
 //! already runs every order of whole threads).
 
+#[path = "common/full.rs"]
+mod full;
+
 use racetrace::{Backend, Config, Report};
 use racetrace_patterns::replay::TraceFile;
 use racetrace_patterns::sctbench;
@@ -336,6 +339,40 @@ fn a_probe_witness_is_shrunk_to_fewer_preemptions_and_still_violates() {
         );
         assert_eq!(phase.clean_bound, None, "{p}");
     }
+}
+
+/// wronglock's shrunk witness takes the fewest preemptions any violation
+/// takes, by an oracle the portfolio cannot afford: dpor within bound k,
+/// from 0 up to the first bound with a violation, each bound explored to
+/// its end (dpor's bounded search reaches every outcome within its bound:
+/// `tests/preemption_bound.rs`, against shuttle-dfs). Bound 0 alone is
+/// every order of the eight whole threads, 8! schedules (about 4 s in
+/// release), so under `RACETRACE_FULL=1` only. (reorder-10's bound 0,
+/// 10! orders, did not finish in a minute: not checked.)
+#[test]
+fn wronglocks_shrunk_witness_takes_the_fewest_preemptions_of_any_violation() {
+    if !full::full() {
+        eprintln!("skipped: RACETRACE_FULL=1 runs it");
+        return;
+    }
+    let fewest = (0..4)
+        .find(|&k| {
+            let mut c = Config::new(Backend::Dpor);
+            c.preemption_bound = Some(k);
+            c.stop_at_first_violation = true;
+            let r = explore("wronglock", "wrong-lock", &[], &c);
+            assert!(r.complete || r.first_violation().is_some(), "bound {k}");
+            r.first_violation().is_some()
+        })
+        .expect("a violation within 3 preemptions");
+    let r = explore(
+        "wronglock",
+        "wrong-lock",
+        &[],
+        &Config::new(Backend::Portfolio),
+    );
+    let w = r.first_violation().unwrap();
+    assert_eq!(w.trace.preemptions, fewest, "{}", w.trace.title);
 }
 
 /// The shrunk witness replays exactly from its token on its phase's
