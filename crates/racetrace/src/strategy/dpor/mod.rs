@@ -208,7 +208,7 @@ impl Part {
 /// enumerates every prefix in the same order and explores below those it
 /// reaches first, so the threads share the tree out as they go, a fast
 /// thread taking more (work stealing at the prefixes' grain).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Claims {
     taken: Mutex<Vec<bool>>,
     /// Under `Config::stop_at_first_violation`: the lowest prefix a
