@@ -881,6 +881,15 @@ impl Dpor {
                 {
                     continue;
                 }
+                // A waiter's wake-up against the notification that woke it,
+                // the waiter waiting at j: it cannot come first. (Woken by
+                // another notification instead is that notification's race
+                // with this one, both writes on the condition variable.)
+                if woken_by(tree[k].op(), tree[j].op())
+                    && !tree[j].runnable.contains(tree[k].chosen)
+                {
+                    continue;
+                }
                 // v = the events after j that do not follow j, then k.
                 let mut v: Vec<Ev> = notdep(j, k).into_iter().map(Ev::Step).collect();
                 v.push(Ev::Step(k));
@@ -1150,6 +1159,17 @@ fn releases_to(a: &Op, b: &Op) -> bool {
         mode == Mode::Release
             && b.iter()
                 .any(|&(x, mb)| x == m && matches!(mb, Mode::Acquire | Mode::Section))
+    })
+}
+
+/// Is `wake` a wake-up (a consumption) on a condition variable that
+/// `notify` notifies?
+fn woken_by(wake: &Op, notify: &Op) -> bool {
+    let (Op::Touch(w), Op::Touch(n)) = (wake, notify) else {
+        return false;
+    };
+    w.iter().any(|&(c, mode)| {
+        mode == Mode::Consume && n.iter().any(|&(x, m)| x == c && m == Mode::Write)
     })
 }
 
