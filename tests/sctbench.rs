@@ -24,6 +24,11 @@ fn explore(pattern: &str, variant: &str, given: &[(&str, usize)], config: &Confi
     racetrace_patterns::explore(p, v, &params, config).unwrap()
 }
 
+/// `explore` under the portfolio at the default parameters.
+fn portfolio(pattern: &str, variant: &str) -> Report {
+    explore(pattern, variant, &[], &Config::new(Backend::Portfolio))
+}
+
 fn forbidden(r: &Report) -> BTreeSet<String> {
     r.violations().map(|o| o.outcome.clone()).collect()
 }
@@ -264,12 +269,7 @@ fn a_portfolio_witness_replays_on_its_phases_backend() {
     // reorder-5's torn read is found by the first PCT probe; lock-order's
     // deadlock by dpor within bound 1: both replay from a trace file's
     // fields (the phase's backend, bound and seed) or its token.
-    let r = explore(
-        "reorder-5",
-        "two-stores",
-        &[],
-        &Config::new(Backend::Portfolio),
-    );
+    let r = portfolio("reorder-5", "two-stores");
     let w = r.first_violation().unwrap();
     let again = explore("reorder-5", "two-stores", &[], &replay_of(w));
     let w2 = again.first_violation().unwrap();
@@ -314,7 +314,7 @@ fn the_portfolio_keeps_the_schedule_limit_over_its_phases() {
 #[test]
 fn a_probe_witness_is_shrunk_to_fewer_preemptions_and_still_violates() {
     for (p, v) in [("wronglock", "wrong-lock"), ("reorder-10", "two-stores")] {
-        let r = explore(p, v, &[], &Config::new(Backend::Portfolio));
+        let r = portfolio(p, v);
         let w = r
             .first_violation()
             .unwrap_or_else(|| panic!("{p}: not found"));
@@ -365,12 +365,7 @@ fn wronglocks_shrunk_witness_takes_the_fewest_preemptions_of_any_violation() {
             r.first_violation().is_some()
         })
         .expect("a violation within 3 preemptions");
-    let r = explore(
-        "wronglock",
-        "wrong-lock",
-        &[],
-        &Config::new(Backend::Portfolio),
-    );
+    let r = portfolio("wronglock", "wrong-lock");
     let w = r.first_violation().unwrap();
     assert_eq!(w.trace.preemptions, fewest, "{}", w.trace.title);
 }
@@ -380,12 +375,7 @@ fn wronglocks_shrunk_witness_takes_the_fewest_preemptions_of_any_violation() {
 /// files: `tests/replay.rs`; SCTBench's programs are not built-in patterns).
 #[test]
 fn a_shrunk_witness_replays_to_the_same_outcome_from_its_token() {
-    let r = explore(
-        "wronglock",
-        "wrong-lock",
-        &[],
-        &Config::new(Backend::Portfolio),
-    );
+    let r = portfolio("wronglock", "wrong-lock");
     let w = r.first_violation().unwrap();
     let phase = w.phase.as_ref().unwrap();
     assert!(phase.shrunk_from.is_some(), "{phase:?}");
@@ -407,22 +397,12 @@ fn a_shrunk_witness_replays_to_the_same_outcome_from_its_token() {
 /// program (no violation: nothing to shrink, every phase as before).
 #[test]
 fn a_witness_shown_fewest_and_a_correct_program_are_not_shrunk() {
-    let r = explore(
-        "reorder-5",
-        "two-stores",
-        &[],
-        &Config::new(Backend::Portfolio),
-    );
+    let r = portfolio("reorder-5", "two-stores");
     let w = r.first_violation().unwrap();
     let phase = w.phase.as_ref().unwrap();
     assert_eq!((phase.shrunk_from, phase.clean_bound), (None, Some(0)));
     assert!(!w.trace.title.contains("shrunk"), "{}", w.trace.title);
-    let r = explore(
-        "reorder-5",
-        "locked-pair",
-        &[],
-        &Config::new(Backend::Portfolio),
-    );
+    let r = portfolio("reorder-5", "locked-pair");
     assert!(r.complete);
     assert_eq!(r.violations().count(), 0);
     for row in &r.outcomes {
