@@ -188,13 +188,11 @@ fn explore(
     if config.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
     }
-    let segments = match (&config.claims, a.by_prefix.is_some()) {
-        (Some(_), true) => {
-            a.end_prefix(usize::MAX);
-            a.by_prefix.take().map(|b| b.ended).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let mut segments = Vec::new();
+    if config.claims.is_some() {
+        a.end_prefix(usize::MAX);
+        segments = a.by_prefix.take().map(|b| b.ended).unwrap_or_default();
+    }
     let cannot_explore = a.cannot_explore.clone();
     let mut bound = a.stop.clone();
     if sampling
@@ -213,13 +211,7 @@ fn explore(
     let complete = config.backend.exhaustive() && bound.is_none() && config.replay.is_none();
     let mut outcomes: Vec<OutcomeRow> = std::mem::take(&mut a.rows)
         .into_iter()
-        .map(|(outcome, r)| OutcomeRow {
-            outcome,
-            schedules: r.schedules,
-            allowed: r.allowed,
-            verdict: r.verdict,
-            witness: r.best.map(|(_, w)| w),
-        })
+        .map(|(outcome, r)| r.into_row(outcome))
         .collect();
     outcomes.sort_by_key(|r| outcome_key(&r.outcome));
     let report = Report {
@@ -329,37 +321,10 @@ fn merge_prefixes(runs: Vec<(Report, Vec<Segment>)>, lowest: usize) -> Report {
     whole.schedules = segments.iter().map(|s| s.schedules).sum();
     whole.pruned = segments.iter().map(|s| s.pruned).sum();
     whole.outcomes.clear();
+    // In prefix order: on a tie of preemptions, the lowest prefix's witness.
     let mut rows: BTreeMap<String, OutcomeRow> = BTreeMap::new();
     for seg in segments {
-        for (outcome, r) in seg.rows {
-            let witness = r.best.map(|(_, w)| w);
-            match rows.get_mut(&outcome) {
-                // The fewest preemptions; on a tie the lowest prefix's.
-                Some(row) => {
-                    row.schedules += r.schedules;
-                    let fewer = match (&row.witness, &witness) {
-                        (None, Some(_)) => true,
-                        (Some(w), Some(x)) => x.trace.preemptions < w.trace.preemptions,
-                        _ => false,
-                    };
-                    if fewer {
-                        row.witness = witness;
-                    }
-                }
-                None => {
-                    rows.insert(
-                        outcome.clone(),
-                        OutcomeRow {
-                            outcome,
-                            schedules: r.schedules,
-                            allowed: r.allowed,
-                            verdict: r.verdict,
-                            witness,
-                        },
-                    );
-                }
-            }
-        }
+        report::add_rows(&mut rows, seg.rows.into_iter().map(|(o, r)| r.into_row(o)));
     }
     whole.outcomes = rows.into_values().collect();
     whole.outcomes.sort_by_key(|r| outcome_key(&r.outcome));
@@ -379,6 +344,7 @@ fn merge_prefixes(runs: Vec<(Report, Vec<Segment>)>, lowest: usize) -> Report {
     whole
 }
 
+/// Why an exploration stopped at its first violation (its `bound`).
 const FIRST_VIOLATION: &str = "stopped at the first violation";
 
 /// [`Config::jobs`] with a schedule limit, shared out evenly: the

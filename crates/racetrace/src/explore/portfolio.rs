@@ -28,6 +28,7 @@
 
 mod shrink;
 
+use super::FIRST_VIOLATION;
 use super::program::Body;
 use super::report::Phase;
 use super::shuttle::run_shuttle;
@@ -88,8 +89,6 @@ const BOUNDED_MIN: u64 = PROBE;
 fn bounded_cap(ran: u64) -> u64 {
     ran.max(BOUNDED_MIN)
 }
-
-const FIRST_VIOLATION: &str = "stopped at the first violation";
 
 /// How a phase ended.
 enum Ended {

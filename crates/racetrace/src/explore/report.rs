@@ -320,27 +320,8 @@ impl Report {
             whole.cannot_explore = whole.cannot_explore.or(r.cannot_explore);
             whole.weak_ordering = whole.weak_ordering.or(r.weak_ordering);
             whole.elapsed = whole.elapsed.max(r.elapsed);
-            for o in r.outcomes {
-                match rows.get_mut(&o.outcome) {
-                    Some(row) => {
-                        row.schedules += o.schedules;
-                        // The witness with the fewest preemptions, as in one
-                        // exploration; on a tie the lowest shard's (parts
-                        // are in shard order), so the merge is deterministic.
-                        let fewer = match (&row.witness, &o.witness) {
-                            (None, Some(_)) => true,
-                            (Some(w), Some(x)) => x.trace.preemptions < w.trace.preemptions,
-                            _ => false,
-                        };
-                        if fewer {
-                            row.witness = o.witness;
-                        }
-                    }
-                    None => {
-                        rows.insert(o.outcome.clone(), o);
-                    }
-                }
-            }
+            // Parts in shard order: on a tie, the lowest shard's witness.
+            add_rows(&mut rows, r.outcomes);
         }
         whole.outcomes = rows.into_values().collect();
         whole
@@ -356,6 +337,34 @@ impl Report {
             (true, None, _) => "complete".to_string(),
             (false, _, Some(b)) => format!("not exhaustive: {b}"),
             (false, _, None) => "not exhaustive".to_string(),
+        }
+    }
+}
+
+/// Add the rows `more` to `rows`: each outcome's count added up, and its
+/// witness the one with the fewest preemptions, as in one exploration —
+/// the one already there on a tie, so that a merge in a fixed order is
+/// deterministic.
+pub(crate) fn add_rows(
+    rows: &mut BTreeMap<String, OutcomeRow>,
+    more: impl IntoIterator<Item = OutcomeRow>,
+) {
+    for o in more {
+        match rows.get_mut(&o.outcome) {
+            Some(row) => {
+                row.schedules += o.schedules;
+                let fewer = match (&row.witness, &o.witness) {
+                    (None, Some(_)) => true,
+                    (Some(w), Some(x)) => x.trace.preemptions < w.trace.preemptions,
+                    _ => false,
+                };
+                if fewer {
+                    row.witness = o.witness;
+                }
+            }
+            None => {
+                rows.insert(o.outcome.clone(), o);
+            }
         }
     }
 }

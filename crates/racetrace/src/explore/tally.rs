@@ -17,6 +17,19 @@ pub(super) struct RowTally {
     pub(super) best: Option<(usize, Witness)>,
 }
 
+impl RowTally {
+    /// The report's row of `outcome`.
+    pub(super) fn into_row(self, outcome: String) -> super::OutcomeRow {
+        super::OutcomeRow {
+            outcome,
+            schedules: self.schedules,
+            allowed: self.allowed,
+            verdict: self.verdict,
+            witness: self.best.map(|(_, w)| w),
+        }
+    }
+}
+
 /// Everything the drivers share while exploring.
 pub(super) struct Tally {
     /// When the last progress line was printed, if progress is on.
@@ -233,7 +246,7 @@ impl Tally {
             row.best = Some((preemptions, w));
         }
         if !allowed && self.stop_first {
-            self.stop = Some("stopped at the first violation".into());
+            self.stop = Some(super::FIRST_VIOLATION.into());
             if let (Some(c), Some(b)) = (&self.claims, &self.by_prefix) {
                 c.found_violation(b.prefix);
             }
