@@ -128,6 +128,17 @@ enum Command {
         #[arg(long)]
         deny_forbidden: bool,
     },
+    /// `check` and `report` run each loom job in a child process of their
+    /// own: this runs one there and prints its report as JSON.
+    #[command(name = patterns::CHILD_COMMAND, hide = true)]
+    CheckJob {
+        pattern: String,
+        variant: String,
+        job: usize,
+        /// A buggy variant's search stops at its first violation (`check`).
+        #[arg(long)]
+        gate: bool,
+    },
     /// Re-run the schedule saved in a trace file and compare the traces.
     #[command(after_help = AFTER_HELP)]
     Replay {
@@ -376,7 +387,26 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             json,
             deny_forbidden,
         } => merge(&files, json, deny_forbidden),
+        Command::CheckJob {
+            pattern,
+            variant,
+            job,
+            gate,
+        } => {
+            let report = patterns::child_job(&pattern, &variant, job, gate)?;
+            println!(
+                "{}",
+                serde_json::to_string(&report).expect("JSON of plain data")
+            );
+            Ok(0)
+        }
     }
+}
+
+/// This executable, for `check`'s and `report`'s loom jobs (`None`: they
+/// run in this process).
+fn children() -> Option<PathBuf> {
+    std::env::current_exe().ok()
 }
 
 /// `merge`: the whole exploration's table from its shards' reports.
@@ -626,12 +656,18 @@ fn check(names: &[String], json: bool, jobs: usize, junit: Option<&Path>) -> Res
     if !json {
         println!("{}", table.line(&HEADER));
     }
-    patterns::check_patterns(&selected, jobs, true, &mut |row, _| {
-        if !json {
-            print_check_row(&table, &row);
-        }
-        rows.push(row);
-    })?;
+    patterns::check_patterns(
+        &selected,
+        jobs,
+        true,
+        children().as_deref(),
+        &mut |row, _| {
+            if !json {
+                print_check_row(&table, &row);
+            }
+            rows.push(row);
+        },
+    )?;
     let elapsed = start.elapsed().as_secs_f64();
     let bad = rows.iter().filter(|r| !r.as_specified).count();
     if let Some(path) = junit {
@@ -670,10 +706,16 @@ fn report(names: &[String], out: &Path, jobs: usize) -> Result<i32, Error> {
     let mut runs: Vec<html::Checked> = Vec::new();
     let table = check_table(&selected);
     println!("{}", table.line(&HEADER));
-    patterns::check_patterns(&selected, jobs, false, &mut |row, report| {
-        print_check_row(&table, &row);
-        runs.push(html::Checked { row, report });
-    })?;
+    patterns::check_patterns(
+        &selected,
+        jobs,
+        false,
+        children().as_deref(),
+        &mut |row, report| {
+            print_check_row(&table, &row);
+            runs.push(html::Checked { row, report });
+        },
+    )?;
     let index = html::write(out, &runs, start.elapsed().as_secs_f64())
         .map_err(|e| Error::flag("--out", e))?;
     let bad = runs.iter().filter(|r| !r.row.as_specified).count();

@@ -12,8 +12,10 @@ use racetrace_patterns::{self as patterns, CheckRow, Ran};
 fn check(names: &[&str], jobs: usize) -> Vec<(CheckRow, Ran)> {
     let chosen: Vec<_> = names.iter().map(|n| patterns::find(n).unwrap()).collect();
     let mut out = Vec::new();
-    patterns::check_patterns_timed(&chosen, jobs, true, &mut |row, _, ran| out.push((row, ran)))
-        .unwrap();
+    patterns::check_patterns_timed(&chosen, jobs, true, None, &mut |row, _, ran| {
+        out.push((row, ran))
+    })
+    .unwrap();
     out
 }
 

@@ -251,6 +251,65 @@ fn check_of_one_pattern_passes_and_prints_its_rows() {
     );
 }
 
+/// The model rows of `check PATTERN --json --jobs N`: everything but the
+/// time taken, in order.
+fn model_rows(pattern: &str, jobs: &str) -> Vec<serde_json::Value> {
+    let o = racetrace(&["check", pattern, "--json", "--jobs", jobs]);
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut rows = v["checks"].as_array().unwrap().clone();
+    rows.retain(|r| r["backend"] != "real");
+    for r in &mut rows {
+        r.as_object_mut().unwrap().remove("elapsed");
+    }
+    rows
+}
+
+/// With jobs side by side, `check` runs each loom job in a child process of
+/// its own (its hidden command `__check-job`; loom's stacks, unmapped in
+/// every execution, stall the threads beside it): the child prints the
+/// job's report, and the rows are those of a run in one process.
+#[test]
+fn loom_jobs_in_child_processes_give_the_rows_of_one_process() {
+    let pattern = racetrace_patterns::find("lazy-init").unwrap();
+    let variant = &pattern.variants[1];
+    let index = variant
+        .jobs
+        .iter()
+        .position(|j| j.backend == racetrace::Backend::Loom)
+        .expect("lazy-init's second variant has a loom job");
+    let o = racetrace(&[
+        racetrace_patterns::CHILD_COMMAND,
+        pattern.name,
+        variant.name,
+        &index.to_string(),
+    ]);
+    assert_eq!(o.code, Some(0), "{}", stderr(&o));
+    let child: racetrace::Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(child.backend, racetrace::Backend::Loom);
+
+    let one = model_rows(pattern.name, "1");
+    let row = one
+        .iter()
+        .find(|r| r["variant"] == variant.name && r["backend"] == "loom")
+        .unwrap();
+    assert_eq!(row["schedules"], child.schedules);
+    assert_eq!(row["complete"], child.complete);
+    assert_eq!(model_rows(pattern.name, "2"), one);
+}
+
+#[test]
+fn a_child_job_that_does_not_exist_is_a_usage_error() {
+    let c = racetrace_patterns::CHILD_COMMAND;
+    assert_usage_error(&[c, "nope", "x", "0"], "unknown pattern 'nope'");
+    assert_usage_error(&[c, "lazy-init", "x", "0"], "no variant 'x'");
+    assert_usage_error(
+        &[c, "lazy-init", "relaxed", "99"],
+        "job 99: the variant has",
+    );
+    assert_usage_error(&[c, "lazy-init", "relaxed", "-1"], "");
+}
+
 // ---------------------------------------------------------------------------
 // `racetrace list` advertises what works; tables line up.
 

@@ -49,6 +49,15 @@ pub enum Error {
     BadTraceFile(String),
     /// The library refused the configuration.
     Config(racetrace::Error),
+    /// A job to run in a child process ([`crate::check_patterns`]) failed
+    /// there, or does not exist ([`crate::child_job`]).
+    Child {
+        /// The job (`philosophers/waiter under loom`).
+        job: String,
+        /// Why: the child's last line of error output and its exit status,
+        /// why it could not start or be read, or which jobs there are.
+        why: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -70,6 +79,7 @@ impl fmt::Display for Error {
             Error::NotSavable(why) => write!(f, "{why}"),
             Error::BadTraceFile(e) => write!(f, "bad trace file: {e}"),
             Error::Config(e) => write!(f, "{e}"),
+            Error::Child { job, why } => write!(f, "{job}: {why}"),
         }
     }
 }

@@ -43,8 +43,8 @@ pub use error::Error;
 pub use params::Params;
 pub use pattern::{Job, ParamSpec, Pattern, Variant};
 pub use run::{
-    CheckRow, Ran, SLOWEST, check_pattern, check_pattern_reports, check_patterns,
-    check_patterns_timed, explore, explore_with,
+    CHILD_COMMAND, CheckRow, Ran, SLOWEST, check_pattern, check_pattern_reports, check_patterns,
+    check_patterns_timed, child_job, explore, explore_with,
 };
 
 /// Every built-in pattern.
