@@ -34,6 +34,8 @@ struct Recording {
     point_limit: usize,
     /// Executions of this exploration whose wind-down could not finish.
     stuck: Rc<Cell<u64>>,
+    /// The strategy is dpor: see [`Recording::new_execution`].
+    dpor: bool,
     /// The running execution, once it has begun (it stays the same to the
     /// execution's end, unless the watchdog cancels it; until it begins, and
     /// once it is cancelled, it is looked up at every point).
@@ -350,11 +352,18 @@ impl Recording {
 
 impl shuttle::scheduler::Scheduler for Recording {
     fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        let ended = {
+            let a = lock(&self.acc);
+            if let Some(exec) = &a.current {
+                exec.thaw();
+            }
+            self.started || a.current.is_some()
+        };
+        // dpor settles the execution that ended before it is absorbed: it
+        // may find it covered by another (pruned).
+        let settled = (self.dpor && ended).then(|| self.inner.borrow_mut().new_execution());
         let mut a = lock(&self.acc);
-        if let Some(exec) = &a.current {
-            exec.thaw();
-        }
-        if self.started || a.current.is_some() {
+        if ended {
             let token = ReplayToken::Shuttle(std::mem::take(&mut self.steps));
             a.finish_current(Some(token));
         }
@@ -369,7 +378,10 @@ impl shuttle::scheduler::Scheduler for Recording {
             return None;
         }
         drop(a);
-        self.inner.borrow_mut().new_execution()
+        match settled {
+            Some(next) => next,
+            None => self.inner.borrow_mut().new_execution(),
+        }
     }
 
     fn next_task(
@@ -627,6 +639,7 @@ fn shuttle_loop(
             points: 0,
             point_limit,
             stuck: stuck.clone(),
+            dpor,
             current: None,
         };
         let a2 = acc.clone();

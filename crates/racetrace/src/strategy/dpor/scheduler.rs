@@ -19,6 +19,7 @@ impl Scheduler for Dpor {
         }
         self.absorb();
         self.finish_block();
+        self.prune_if_cut_asleep();
         if self.record
             && let Some(e) = &self.exec
             && !e.is_pruned()
