@@ -449,7 +449,7 @@ fn dpor_ends_a_critical_section_at_a_notification_that_wakes_another_mutexs_wait
 /// `Config::shard`: the shards of an exploration are disjoint and together
 /// make the whole — their schedule counts add up to the unsharded count and
 /// their outcome tables to its table — for several numbers of shards, on
-/// programs with and without locks, with a deadlock and with a spin; `Config::jobs` (the
+/// programs with and without locks and with a deadlock; `Config::jobs` (the
 /// shards on threads, merged) gives the whole's counts too.
 #[test]
 fn the_shards_of_an_exploration_add_up_to_the_whole() {
@@ -465,9 +465,6 @@ fn the_shards_of_an_exploration_add_up_to_the_whole() {
         // step never taken: the prefix runs them with that step asleep
         // (covered by the run that took it first), dpor does not.
         ("relock", "non-reentrant", 0, 0),
-        // A spin: how often it runs must not depend on the order of steps
-        // that commute (a thread's start does not release the spinner).
-        ("message-passing", "relaxed", 0, 0),
     ];
     for &(pattern, variant, threads, ops) in cases {
         let p = patterns::find(pattern).unwrap();
