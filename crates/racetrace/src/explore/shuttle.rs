@@ -89,15 +89,10 @@ use super::program::ISOLATED_SPINS;
 /// A yield (`yield_now`, `hint::spin_loop`) means "I wait for another
 /// thread" (loom's meaning). A thread that yields after an iteration in
 /// which no other thread took a step would see the same state again, so it
-/// is not offered to the scheduler until another thread has taken a step
-/// that performed a racetrace operation (a step with none, such as a
-/// thread's start or a yield, changes nothing the spinner can read: were
-/// it to release the spinner, how often a spin ran would depend on the
-/// order of steps that commute, which dpor does not try and a split's
-/// prefix does). This keeps a spin loop that another thread ends finite;
-/// when only such spinners can run, they are let run again, and after
-/// [`ISOLATED_SPINS`] isolated yields in a row the execution ends as a
-/// `livelock`.
+/// is not offered to the scheduler until another thread has taken a step.
+/// This keeps a spin loop that another thread ends finite; when only such
+/// spinners can run, they are let run again, and after [`ISOLATED_SPINS`]
+/// isolated yields in a row the execution ends as a `livelock`.
 #[derive(Default)]
 struct Spins {
     /// Threads held back, by shuttle task id.
@@ -106,9 +101,6 @@ struct Spins {
     seen_others: Vec<bool>,
     /// Per task: yields in a row with no other task's step in between.
     isolated: Vec<u32>,
-    /// The task that took the last step, and the execution's count of
-    /// operations before it.
-    last: Option<(shuttle::scheduler::TaskId, usize)>,
 }
 
 impl Spins {
@@ -133,23 +125,8 @@ impl Spins {
         }
     }
 
-    /// A scheduling point, `operations` recorded so far: if the last step
-    /// performed one, it counts as its thread's step.
-    fn point(&mut self, operations: usize) {
-        if let Some((t, before)) = self.last.take()
-            && operations != before
-        {
-            self.stepped(t);
-        }
-    }
-
-    /// Task `t` takes the next step, `operations` recorded before it.
-    fn chosen(&mut self, t: shuttle::scheduler::TaskId, operations: usize) {
-        self.last = Some((t, operations));
-    }
-
-    /// Task `t` took a step that performed an operation.
-    fn stepped(&mut self, t: shuttle::scheduler::TaskId) {
+    /// Task `t` takes the next step.
+    fn chosen(&mut self, t: shuttle::scheduler::TaskId) {
         self.held.clear();
         for (i, s) in self.seen_others.iter_mut().enumerate() {
             if i != usize::from(t) {
@@ -328,9 +305,6 @@ impl Recording {
             self.end_quiet(e, runnable);
             return self.wind_down(runnable, current);
         }
-        if let Some(e) = exec {
-            self.spins.point(e.operations());
-        }
         if is_yielding && let Some(c) = current {
             self.spins.yielded(c);
         }
@@ -362,9 +336,8 @@ impl Recording {
         let Some(t) = chosen else {
             return self.stopped(runnable, current);
         };
-        // A thread takes a step: if it performs an operation (seen at the
-        // next point), the spinners may see a change.
-        self.spins.chosen(t, exec.map_or(0, |e| e.operations()));
+        // A thread takes a step: the spinners may see a change.
+        self.spins.chosen(t);
         let pulse = &self.pulse;
         pulse
             .beats
