@@ -374,12 +374,12 @@ pub fn check_patterns_timed(
             1
         };
         let child = children.filter(|_| jobs > 1 && job.backend == Backend::Loom);
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match child {
-            Some(exe) => explore_in_child(exe, p, v, *index, gate).map(|report| {
-                let row = row_of(p, v, job, params, &report);
-                (row, report)
-            }),
-            None => run_job(p, v, job, params, gate, progress, split),
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let report = match child {
+                Some(exe) => explore_in_child(exe, p, v, *index, gate)?,
+                None => explore(p, v, params, &job_config(v, job, gate, progress, split))?,
+            };
+            Ok((row_of(p, v, job, params, &report), report))
         }));
         let ran = Ran {
             started,
@@ -481,22 +481,6 @@ struct State {
     abort: bool,
 }
 
-/// One job of one variant: its row and report.
-fn run_job(
-    pattern: &'static Pattern,
-    v: &'static Variant,
-    job: &crate::pattern::Job,
-    params: &Params,
-    gate: bool,
-    progress: bool,
-    split: usize,
-) -> Result<(CheckRow, Report), Error> {
-    let config = job_config(v, job, gate, progress, split);
-    let report = explore(pattern, v, params, &config)?;
-    let row = row_of(pattern, v, job, params, &report);
-    Ok((row, report))
-}
-
 /// The configuration of one job of `v` (`split`: its [`Config::jobs`]).
 fn job_config(
     v: &Variant,
@@ -555,8 +539,8 @@ fn check_jobs(
     for v in pattern.variants {
         for job in v.jobs {
             let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let (row, report) = run_job(pattern, v, job, &params, gate, terminal, 1)?;
-            each(row, report);
+            let report = explore(pattern, v, &params, &job_config(v, job, gate, terminal, 1))?;
+            each(row_of(pattern, v, job, &params, &report), report);
         }
     }
     Ok(())
