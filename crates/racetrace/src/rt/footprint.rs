@@ -61,7 +61,7 @@ pub(crate) enum Mode {
     Section,
 }
 
-fn conflict(a: Mode, b: Mode) -> bool {
+pub(crate) fn conflict(a: Mode, b: Mode) -> bool {
     use Mode::*;
     !matches!(
         (a, b),

@@ -41,7 +41,7 @@ pub(crate) use ctx::{
 pub(crate) use execution::{
     Abandon, Execution, Finished, Kind, Pulse, Special, Wake, live_executions,
 };
-pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, part_object};
+pub(crate) use footprint::{Mode, Op, THREAD_OBJECT, conflict, part_object};
 pub(crate) use ids::HashMap as IdMap;
 pub(crate) use panics::install_panic_hook;
 pub(crate) use rec::{Rec, public_events};

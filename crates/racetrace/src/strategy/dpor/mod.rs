@@ -66,7 +66,7 @@ mod scheduler;
 mod tasks;
 
 use crate::Shard;
-use crate::rt::{Execution, Mode, Op, THREAD_OBJECT};
+use crate::rt::{Execution, IdMap, Mode, Op, THREAD_OBJECT, conflict};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -688,6 +688,9 @@ impl Dpor {
         // Happens-before data of the new steps.
         let mut count = vec![0usize; width];
         let mut last_of: Vec<Option<usize>> = vec![None; width];
+        // The steps so far that touched each object, and how.
+        let mut index: IdMap<usize, Vec<(usize, Mode)>> = IdMap::default();
+        let mut latest: Vec<Option<usize>> = Vec::new();
         for k in 0..n {
             let p = self.tree[k].chosen;
             count[p] += 1;
@@ -707,25 +710,27 @@ impl Dpor {
                         }
                     }
                 }
-                let mut found = vec![false; width];
-                found[p] = true;
-                let mut left = (0..width)
-                    .filter(|&q| last_of[q].is_some() && q != p)
-                    .count();
-                for j in (0..k).rev() {
-                    if left == 0 {
-                        break;
-                    }
-                    let q = self.tree[j].chosen;
-                    if found[q] {
-                        continue;
-                    }
-                    if self.tree[j].op().dependent(op_k) {
-                        found[q] = true;
-                        left -= 1;
-                        preds.push(j);
+                // Per other thread, its last step before k that touches
+                // an object of k's in a conflicting mode (the same as its
+                // last step `dependent` with k's, found through the steps
+                // that touched each object rather than by a scan of every
+                // step: on wide programs most threads have none).
+                latest.clear();
+                latest.resize(width, None);
+                if let Op::Touch(touches) = op_k {
+                    for &(x, mx) in touches {
+                        for &(j, my) in index.get(&x).map_or(&[][..], Vec::as_slice) {
+                            let q = self.tree[j].chosen;
+                            if q != p && conflict(mx, my) && latest[q].is_none_or(|l| l < j) {
+                                latest[q] = Some(j);
+                            }
+                        }
                     }
                 }
+                let first = preds.len();
+                preds.extend(latest.iter().flatten().copied());
+                // Latest first, as a backward scan finds them.
+                preds[first..].sort_unstable_by(|a, b| b.cmp(a));
                 let mut clock = vec![0usize; width];
                 for &j in &preds {
                     for (c, v) in clock.iter_mut().zip(&self.tree[j].clock) {
@@ -739,6 +744,11 @@ impl Dpor {
                 node.preds = preds;
             }
             last_of[p] = Some(k);
+            if let Op::Touch(touches) = self.tree[k].op() {
+                for &(x, mx) in touches {
+                    index.entry(x).or_default().push((k, mx));
+                }
+            }
         }
         let tree = &self.tree;
         let hb = |a: usize, b: usize| happens_before(tree, a, b);
