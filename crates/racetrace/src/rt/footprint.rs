@@ -61,6 +61,20 @@ pub(crate) enum Mode {
     Section,
 }
 
+impl Mode {
+    /// Every mode, in declaration order (`m as usize` is `m`'s index here).
+    pub(crate) const ALL: [Mode; 8] = [
+        Mode::Read,
+        Mode::Write,
+        Mode::Acquire,
+        Mode::Release,
+        Mode::Join,
+        Mode::Await,
+        Mode::Consume,
+        Mode::Section,
+    ];
+}
+
 pub(crate) fn conflict(a: Mode, b: Mode) -> bool {
     use Mode::*;
     !matches!(
@@ -277,5 +291,18 @@ mod tests {
         let reads = Op::Touch(vec![(1, Read), (2, Read)]);
         assert!(!reads.dependent(&Op::Touch(vec![(2, Read)])));
         assert!(reads.dependent(&Op::Touch(vec![(3, Write), (2, Write)])));
+    }
+
+    #[test]
+    fn every_mode_is_listed_once_at_its_own_index() {
+        for (i, m) in Mode::ALL.iter().enumerate() {
+            assert_eq!(*m as usize, i, "{m:?}");
+        }
+        // Exhaustive: a new mode stops this test from compiling until it
+        // is placed here and in `ALL`.
+        let count = |m: Mode| match m {
+            Read | Write | Acquire | Release | Join | Await | Consume | Section => 1,
+        };
+        assert_eq!(Mode::ALL.into_iter().map(count).sum::<usize>(), 8);
     }
 }

@@ -688,8 +688,9 @@ impl Dpor {
         // Happens-before data of the new steps.
         let mut count = vec![0usize; width];
         let mut last_of: Vec<Option<usize>> = vec![None; width];
-        // The steps so far that touched each object, and how.
-        let mut index: IdMap<usize, Vec<(usize, Mode)>> = IdMap::default();
+        // Per object, per thread, per mode: the thread's latest step so far
+        // that touched the object in that mode.
+        let mut index: IdMap<usize, Vec<[Option<usize>; Mode::ALL.len()]>> = IdMap::default();
         let mut latest: Vec<Option<usize>> = Vec::new();
         for k in 0..n {
             let p = self.tree[k].chosen;
@@ -719,10 +720,20 @@ impl Dpor {
                 latest.resize(width, None);
                 if let Op::Touch(touches) = op_k {
                     for &(x, mx) in touches {
-                        for &(j, my) in index.get(&x).map_or(&[][..], Vec::as_slice) {
-                            let q = self.tree[j].chosen;
-                            if q != p && conflict(mx, my) && latest[q].is_none_or(|l| l < j) {
-                                latest[q] = Some(j);
+                        let Some(threads) = index.get(&x) else {
+                            continue;
+                        };
+                        for (q, modes) in threads.iter().enumerate() {
+                            if q == p {
+                                continue;
+                            }
+                            for (my, j) in Mode::ALL.iter().zip(modes) {
+                                if let Some(j) = *j
+                                    && conflict(mx, *my)
+                                    && latest[q].is_none_or(|l| l < j)
+                                {
+                                    latest[q] = Some(j);
+                                }
                             }
                         }
                     }
@@ -746,7 +757,11 @@ impl Dpor {
             last_of[p] = Some(k);
             if let Op::Touch(touches) = self.tree[k].op() {
                 for &(x, mx) in touches {
-                    index.entry(x).or_default().push((k, mx));
+                    let threads = index.entry(x).or_default();
+                    if threads.len() <= p {
+                        threads.resize(p + 1, [None; Mode::ALL.len()]);
+                    }
+                    threads[p][mx as usize] = Some(k);
                 }
             }
         }
