@@ -333,6 +333,27 @@ fn is_finished_is_explored_both_ways_and_a_spin_on_it_ends() {
     );
 }
 
+/// A child that performs no operation at all: its start is its whole run,
+/// and a step with nothing in it must not decide when the spinner may look.
+fn finished_early_doing_nothing() -> String {
+    let h = thread::spawn(|| {});
+    let seen = h.is_finished();
+    while !h.is_finished() {}
+    h.join().unwrap();
+    format!("{seen}")
+}
+
+#[test]
+fn is_finished_on_a_child_that_does_nothing_is_explored_both_ways() {
+    for b in [Backend::ShuttleDfs, Backend::Dpor] {
+        assert_eq!(
+            outcomes(b, "is_finished, empty child", finished_early_doing_nothing),
+            BTreeSet::from(["false".into(), "true".into()]),
+            "{b}"
+        );
+    }
+}
+
 #[test]
 fn facade_types_are_send_and_sync_as_std_s_are() {
     fn both<T: Send + Sync>() {}

@@ -127,23 +127,24 @@ fn a_thread_without_racetrace_operations_is_reported_not_waited_for() {
     }
 }
 
-/// One long schedule: two threads that read a flag and yield twenty million
+/// One long schedule: two threads that flip a flag and yield twenty million
 /// times each. (A million each ended the first schedule as a livelock — one
 /// thread left spinning alone — in about 0.4 s on an idle machine, before
-/// the 500 ms limit; this takes seconds. Without the reads they would be a
-/// livelock at once: threads that only yield change nothing.)
+/// the 500 ms limit; this takes seconds. Without the flips they would be a
+/// livelock at once: threads that only yield, or only read what nobody
+/// changes, wait for nothing that can come.)
 fn long_schedule() -> String {
     use racetrace::traced::sync::atomic::{AtomicBool, Ordering::SeqCst};
     let flag = Arc::new(AtomicBool::new(false));
     let f2 = flag.clone();
     let t = thread::spawn(move || {
         for _ in 0..20_000_000 {
-            let _ = f2.load(SeqCst);
+            let _ = f2.fetch_xor(true, SeqCst);
             thread::yield_now();
         }
     });
     for _ in 0..20_000_000 {
-        let _ = flag.load(SeqCst);
+        let _ = flag.fetch_xor(true, SeqCst);
         thread::yield_now();
     }
     t.join().unwrap();

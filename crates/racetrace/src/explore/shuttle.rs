@@ -87,57 +87,172 @@ fn unfinished_wind_down(acc: &Shared, stuck: &Cell<u64>) {
 use super::program::ISOLATED_SPINS;
 
 /// A yield (`yield_now`, `hint::spin_loop`) means "I wait for another
-/// thread" (loom's meaning). A thread that yields after an iteration in
-/// which no other thread took a step would see the same state again, so it
-/// is not offered to the scheduler until another thread has taken a step.
-/// This keeps a spin loop that another thread ends finite; when only such
-/// spinners can run, they are let run again, and after [`ISOLATED_SPINS`]
-/// isolated yields in a row the execution ends as a `livelock`.
+/// thread" (loom's meaning). A thread that yields after an iteration whose
+/// objects it has seen as they are, none of them changed by another thread
+/// since, would see the same state again, so it is not offered to the
+/// scheduler until another thread changes one of them (or one its next step
+/// announced: `is_finished` yields before it reads). This keeps a spin loop
+/// that another thread ends finite; when only such spinners can run, they
+/// are let run again, and after [`ISOLATED_SPINS`] isolated yields in a row
+/// the execution ends as a `livelock`.
+///
+/// Only a change to what the spinner looked at releases it, not any step
+/// (a thread's start, a write elsewhere): so whether a spin runs once more
+/// does not depend on the order of steps that commute, which dpor does not
+/// try and a split run's prefix does (`docs/scale.md`). An iteration that
+/// touched no racetrace object (a bare `yield_now` loop, or one on state
+/// racetrace does not see) is released by any other thread's step.
 #[derive(Default)]
 struct Spins {
     /// Threads held back, by shuttle task id.
     held: Vec<shuttle::scheduler::TaskId>,
-    /// Per task: has another task taken a step since its last yield?
-    seen_others: Vec<bool>,
-    /// Per task: yields in a row with no other task's step in between.
+    /// Per task: yields in a row with no release in between.
     isolated: Vec<u32>,
+    /// A thread has yielded in this execution: what follows is tracked
+    /// (until then nothing is, and the first yield reads the events so far).
+    active: bool,
+    /// Per object: how many times it was changed so far.
+    version: rt::IdMap<usize, u64>,
+    /// Per thread (tid), per object it touched: the object's version then,
+    /// and in which of the thread's iterations (yields before it) it did.
+    saw: Vec<rt::IdMap<usize, (u64, u32)>>,
+    /// Per thread (tid): its yields so far.
+    iteration: Vec<u32>,
+    /// Per task: another task took a step since its last yield.
+    others_stepped: Vec<bool>,
+    /// Per held task: what releases it (its last iteration's objects and
+    /// its announced ones); empty: any other task's step.
+    watch: Vec<Vec<usize>>,
+    /// Per task: its thread and the objects its announcement named when it
+    /// yielded, which it reads when it runs again.
+    announced: Vec<Option<(usize, Vec<usize>)>>,
+    /// The task that took the last step.
+    last: Option<shuttle::scheduler::TaskId>,
+    /// Events of the execution looked at so far.
+    events: usize,
 }
 
 impl Spins {
-    fn slot<T: Default + Clone>(v: &mut Vec<T>, t: shuttle::scheduler::TaskId) -> &mut T {
-        let i = usize::from(t);
-        if v.len() <= i {
-            v.resize(i + 1, T::default());
+    fn slot<T: Default + Clone>(v: &mut Vec<T>, t: usize) -> &mut T {
+        if v.len() <= t {
+            v.resize(t + 1, T::default());
         }
-        &mut v[i]
+        &mut v[t]
     }
 
-    /// Task `t` yielded.
-    fn yielded(&mut self, t: shuttle::scheduler::TaskId) {
-        let seen = std::mem::take(Self::slot(&mut self.seen_others, t));
-        if seen {
-            *Self::slot(&mut self.isolated, t) = 0;
-        } else {
-            *Self::slot(&mut self.isolated, t) += 1;
-            if !self.held.contains(&t) {
-                self.held.push(t);
+    /// Take in the events recorded since the last look: what each thread
+    /// touched and changed. Releases the held threads whose watch changed.
+    fn take_in(&mut self, exec: &rt::Execution) {
+        let mut changes = Vec::new();
+        let version = &mut self.version;
+        let saw = &mut self.saw;
+        let iteration = &mut self.iteration;
+        self.events = exec.touched_since(self.events, |tid, o, changed| {
+            let v = version.entry(o).or_default();
+            if changed {
+                *v += 1;
+                changes.push(o);
             }
+            let i = *Self::slot(iteration, tid);
+            Self::slot(saw, tid).insert(o, (*v, i));
+        });
+        if !changes.is_empty() {
+            let watch = &self.watch;
+            self.held.retain(|h| {
+                !watch
+                    .get(usize::from(*h))
+                    .is_some_and(|w| changes.iter().any(|o| w.contains(o)))
+            });
         }
     }
 
-    /// Task `t` takes the next step.
-    fn chosen(&mut self, t: shuttle::scheduler::TaskId) {
-        self.held.clear();
-        for (i, s) in self.seen_others.iter_mut().enumerate() {
-            if i != usize::from(t) {
+    /// A scheduling point after a step of the last task chosen.
+    fn observe(&mut self, exec: &rt::Execution) {
+        if !self.active {
+            return;
+        }
+        let Some(t) = self.last else {
+            return;
+        };
+        for (u, s) in self.others_stepped.iter_mut().enumerate() {
+            if u != usize::from(t) {
                 *s = true;
             }
         }
-        // Tasks not seen yet have seen this step too.
-        let n = usize::from(t) + 1;
-        if self.seen_others.len() < n {
-            self.seen_others.resize(n, true);
-            self.seen_others[usize::from(t)] = false;
+        // A thread that looked at nothing is released by any other step.
+        let watch = &self.watch;
+        self.held
+            .retain(|h| *h == t || !watch.get(usize::from(*h)).is_none_or(Vec::is_empty));
+        // Each event is counted in `operations` (cheap): read the events
+        // only when there are new ones.
+        if exec.operations() != self.events {
+            self.take_in(exec);
+        }
+    }
+
+    /// Task `t` yielded.
+    fn yielded(&mut self, exec: &rt::Execution, t: shuttle::scheduler::TaskId) {
+        if !self.active {
+            // The first yield of the execution: what every thread touched
+            // so far. Whether another thread stepped since this one's start
+            // is not known: it counts as yes (a spin on nothing runs once
+            // more).
+            self.active = true;
+            self.take_in(exec);
+            *Self::slot(&mut self.others_stepped, usize::from(t)) = true;
+        }
+        let (tid, announced) = exec.announced_objects(usize::from(t));
+        let tid = tid.unwrap_or(usize::from(t));
+        let iteration = *Self::slot(&mut self.iteration, tid);
+        let saw = Self::slot(&mut self.saw, tid);
+        let mut watch: Vec<usize> = saw
+            .iter()
+            .filter(|(_, (_, i))| *i == iteration)
+            .map(|(o, _)| *o)
+            .collect();
+        for &o in &announced {
+            if !watch.contains(&o) {
+                watch.push(o);
+            }
+        }
+        watch.sort_unstable();
+        let others = std::mem::take(Self::slot(&mut self.others_stepped, usize::from(t)));
+        let saw = &self.saw[tid];
+        let same = if watch.is_empty() {
+            !others
+        } else {
+            watch
+                .iter()
+                .all(|o| saw.get(o).map(|s| s.0) == Some(self.version.get(o).copied().unwrap_or(0)))
+        };
+        self.iteration[tid] += 1;
+        *Self::slot(&mut self.announced, usize::from(t)) = Some((tid, announced));
+        let i = usize::from(t);
+        if same {
+            *Self::slot(&mut self.isolated, i) += 1;
+            *Self::slot(&mut self.watch, i) = watch;
+            if !self.held.contains(&t) {
+                self.held.push(t);
+            }
+        } else {
+            *Self::slot(&mut self.isolated, i) = 0;
+        }
+    }
+
+    /// Task `t` takes the next step: after a yield, it reads what it
+    /// announced.
+    fn chosen(&mut self, t: shuttle::scheduler::TaskId) {
+        self.last = Some(t);
+        if !self.active {
+            return;
+        }
+        let Some((tid, announced)) = Self::slot(&mut self.announced, usize::from(t)).take() else {
+            return;
+        };
+        let iteration = *Self::slot(&mut self.iteration, tid);
+        let saw = Self::slot(&mut self.saw, tid);
+        for o in announced {
+            saw.insert(o, (self.version.get(&o).copied().unwrap_or(0), iteration));
         }
     }
 
@@ -185,7 +300,7 @@ impl Quiet {
             self.yields.clear();
             return false;
         };
-        *Spins::slot(&mut self.yields, c) += 1;
+        *Spins::slot(&mut self.yields, usize::from(c)) += 1;
         runnable.len() >= 2
             && runnable.iter().all(|t| {
                 self.yields
@@ -305,8 +420,14 @@ impl Recording {
             self.end_quiet(e, runnable);
             return self.wind_down(runnable, current);
         }
-        if is_yielding && let Some(c) = current {
-            self.spins.yielded(c);
+        if let Some(e) = exec {
+            self.spins.observe(e);
+        }
+        if is_yielding
+            && let Some(c) = current
+            && let Some(e) = exec
+        {
+            self.spins.yielded(e, c);
         }
         // Nothing held back (no yield, or not since another thread's step):
         // the scheduler sees every runnable thread, with no copy made.

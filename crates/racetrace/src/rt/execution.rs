@@ -1,6 +1,6 @@
 //! One execution ([`Execution`]) and its shadow state: threads, holders, waiters, events.
 
-use super::footprint::{Footprints, Mode, Op, PendingMap, Touches};
+use super::footprint::{Footprints, Mode, Op, Pending, PendingMap, THREAD_OBJECT, Touches};
 use super::ids::HashMap;
 use super::rec::Rec;
 use crate::trace::Deadlock;
@@ -418,6 +418,57 @@ impl Execution {
     }
 
     /// The names of threads, by racetrace thread id.
+    /// The objects the events from number `from` on touch, in order, each
+    /// with the thread (tid) that touched it and whether the event changed
+    /// it (a store, a read-modify-write, a lock or unlock, a wait, wake-up or
+    /// notification, a spawn, a join; a thread's exit changes its thread
+    /// object, `THREAD_OBJECT + tid`, which `is_finished` announces).
+    /// Returns the number of events now.
+    pub(crate) fn touched_since(
+        &self,
+        from: usize,
+        mut f: impl FnMut(usize, usize, bool),
+    ) -> usize {
+        use crate::trace::Access;
+        let st = self.state();
+        for e in st.events.get(from..).unwrap_or(&[]) {
+            let object = match e.access {
+                Access::Exit => Some(THREAD_OBJECT + e.thread),
+                _ => e.object,
+            };
+            if let Some(o) = object {
+                let changes = !matches!(
+                    e.access,
+                    Access::Read | Access::TryLockFailed | Access::Block
+                );
+                f(e.thread, o, changes);
+            }
+        }
+        st.events.len()
+    }
+
+    /// Task `task`'s thread (tid), if it announced an operation, and the
+    /// objects its last announcement names (what its next operation
+    /// touches) but its own thread object.
+    pub(crate) fn announced_objects(&self, task: usize) -> (Option<usize>, Vec<usize>) {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        match p.get(task) {
+            Some(Pending {
+                op: Op::Touch(ts),
+                tid,
+                ..
+            }) => (
+                Some(*tid),
+                ts.iter()
+                    .map(|&(o, _)| o)
+                    .filter(|&o| o != THREAD_OBJECT + tid)
+                    .collect(),
+            ),
+            Some(p) => (Some(p.tid), Vec::new()),
+            None => (None, Vec::new()),
+        }
+    }
+
     pub(crate) fn thread_names(&self) -> Vec<String> {
         self.state()
             .threads

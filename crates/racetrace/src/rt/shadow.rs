@@ -3,7 +3,7 @@
 use super::deadlock::{global_deadlock, record_pending_blocks};
 use super::execution::{Kind, Special, Status, ThreadState, Waiter};
 use super::rec::LazyNote;
-use super::{Ctx, check_abandoned};
+use super::{Ctx, Mode, THREAD_OBJECT, check_abandoned};
 use crate::rc11;
 use crate::trace::Access;
 use std::sync::atomic::Ordering;
@@ -53,6 +53,12 @@ impl Ctx {
             None => "exit".to_string(),
         };
         self.record(&mut st, Access::Exit, op, None, None);
+        drop(st);
+        // For dpor, the thread's last step ends it: `is_finished` (which
+        // announces a write of the thread object) reads the difference, even
+        // from a thread that performed no operation at all.
+        self.touch(&[(THREAD_OBJECT + self.tid, Mode::Write)]);
+        let mut st = self.exec.state();
         if let Some(msg) = panic {
             if st.special.is_none() {
                 st.special = Some(Special::Panic(msg));
