@@ -417,7 +417,6 @@ impl Execution {
         self.cancelled.load(Ordering::SeqCst)
     }
 
-    /// The names of threads, by racetrace thread id.
     /// The objects the events from number `from` on touch, in order, each
     /// with the thread (tid) that touched it and whether the event changed
     /// it (a store, a read-modify-write, a lock or unlock, a wait, wake-up or
@@ -469,6 +468,7 @@ impl Execution {
         }
     }
 
+    /// The names of threads, by racetrace thread id.
     pub(crate) fn thread_names(&self) -> Vec<String> {
         self.state()
             .threads
