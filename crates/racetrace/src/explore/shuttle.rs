@@ -182,7 +182,7 @@ impl Spins {
         // A thread that looked at nothing is released by any other step.
         let watch = &self.watch;
         self.held
-            .retain(|h| *h == t || !watch.get(usize::from(*h)).is_none_or(Vec::is_empty));
+            .retain(|h| *h == t || watch.get(usize::from(*h)).is_some_and(|w| !w.is_empty()));
         // Each event is counted in `operations` (cheap): read the events
         // only when there are new ones.
         if exec.operations() != self.events {
@@ -215,7 +215,6 @@ impl Spins {
                 watch.push(o);
             }
         }
-        watch.sort_unstable();
         let others = std::mem::take(Self::slot(&mut self.others_stepped, usize::from(t)));
         let saw = &self.saw[tid];
         let same = if watch.is_empty() {
